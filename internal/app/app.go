@@ -1,0 +1,165 @@
+// Package app wires configuration, AWS clients, adapters and services into
+// the pieces each function (and the local server) runs.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/dynamo"
+	"github.com/partnerloop/partnerloop/internal/httpapi"
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/referral"
+	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+)
+
+// Secrets are the shared secrets the webhook endpoints need.
+type Secrets struct {
+	Generic      string `json:"generic"`
+	Shopify      string `json:"shopify"`
+	Stripe       string `json:"stripe"`
+	EmailHashKey string `json:"email_hash_key"`
+}
+
+// Config is everything that differs between deployments.
+type Config struct {
+	Table         string
+	PayoutsURL    string
+	DonationsURL  string
+	PublicBaseURL string
+	Program       program.Program
+	Secrets       Secrets
+}
+
+// App holds the services of one process.
+type App struct {
+	Store   *dynamo.Store
+	Ledger  *ledger.Service
+	Payouts *payout.Service
+	Server  *httpapi.Server
+	SQS     *sqs.Client
+	Log     *slog.Logger
+}
+
+// Logger writes JSON logs, the format CloudWatch Logs Insights queries.
+func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
+
+// New builds the services on the given clients.
+func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authenticator, log *slog.Logger) *App {
+	now := time.Now
+	store := dynamo.New(db, cfg.Table)
+	refs := &referral.Service{Store: store, Now: now}
+	led := &ledger.Service{Store: store, Attributor: refs, Program: cfg.Program, Now: now}
+	pay := &payout.Service{Store: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
+		Method: payout.Manual{}, Program: cfg.Program, Now: now, Log: log}
+	srv := &httpapi.Server{
+		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay,
+		Program: cfg.Program, Hasher: referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)},
+		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
+		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
+	}
+	return &App{Store: store, Ledger: led, Payouts: pay, Server: srv, SQS: q, Log: log}
+}
+
+// AWSConfig loads the SDK configuration; PARTNERLOOP_DYNAMODB_ENDPOINT and
+// PARTNERLOOP_SQS_ENDPOINT point the clients at local emulators.
+func AWSConfig(ctx context.Context) (*dynamodb.Client, *sqs.Client, aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, nil, cfg, fmt.Errorf("load aws config: %w", err)
+	}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if ep := os.Getenv("PARTNERLOOP_DYNAMODB_ENDPOINT"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if ep := os.Getenv("PARTNERLOOP_SQS_ENDPOINT"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	return db, q, cfg, nil
+}
+
+// FromLambdaEnv builds the app as a deployed function does: names from the
+// stack's environment, secrets from Secrets Manager when the function has them.
+func FromLambdaEnv(ctx context.Context) (*App, error) {
+	db, q, awsCfg, err := AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prog := program.Default()
+	if raw := os.Getenv(appspec.EnvProgram); raw != "" {
+		if prog, err = program.Parse([]byte(raw)); err != nil {
+			return nil, err
+		}
+	}
+	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
+		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog}
+	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
+		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+		if err != nil {
+			return nil, fmt.Errorf("read webhook secrets: %w", err)
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &cfg.Secrets); err != nil {
+			return nil, fmt.Errorf("webhook secrets are not the expected JSON object")
+		}
+	}
+	return New(db, q, cfg, GatewayJWT, Logger()), nil
+}
+
+// GatewayJWT reads the claims the API Gateway JWT authorizer verified.
+func GatewayJWT(r *http.Request) (auth.Principal, error) {
+	gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || gw.Authorizer == nil || gw.Authorizer.JWT == nil {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return auth.FromGatewayClaims(gw.Authorizer.JWT.Claims)
+}
+
+// Function returns a function's spec by its directory name.
+func Function(dir string) appspec.Function {
+	for _, f := range appspec.Functions {
+		if f.Dir == dir {
+			return f
+		}
+	}
+	panic("app: unknown function " + dir)
+}
+
+// StartHTTP runs the named function's routes as a Lambda handler for API
+// Gateway HTTP API (payload format 2.0) events.
+func StartHTTP(dir string) {
+	a := MustFromLambdaEnv()
+	lambda.Start(httpadapter.NewV2(a.Server.Handler(Function(dir).Routes)).ProxyWithContext)
+}
+
+// MustFromLambdaEnv is FromLambdaEnv for a function's init phase: a
+// misconfigured function logs why and exits, and Lambda reports the failure.
+func MustFromLambdaEnv() *App {
+	a, err := FromLambdaEnv(context.Background())
+	if err != nil {
+		Logger().Error("startup failed", "error", err)
+		os.Exit(1)
+	}
+	return a
+}

@@ -1,0 +1,142 @@
+// Package appspec is the single description of the deployed application:
+// its table, queues, functions and routes. The CDK stack, the local runner
+// and the drift test against template.yaml all read it, so they cannot differ.
+package appspec
+
+// Table is the single DynamoDB table.
+type Table struct {
+	Name         string
+	PartitionKey string
+	SortKey      string
+	TTLAttribute string
+	Indexes      []Index
+}
+
+// Index is a global secondary index with string keys and all attributes projected.
+type Index struct {
+	Name         string
+	PartitionKey string
+	SortKey      string
+}
+
+// Queue is an SQS FIFO queue with a dead-letter queue.
+type Queue struct {
+	Name              string // without the .fifo suffix
+	VisibilitySeconds int32
+	MaxReceiveCount   int32
+}
+
+// FIFOName is the queue's name as SQS requires it.
+func (q Queue) FIFOName() string { return q.Name + ".fifo" }
+
+// DLQName is the name of the queue's dead-letter queue.
+func (q Queue) DLQName() string { return q.Name + "-dlq.fifo" }
+
+// Access is what a function may do with the table, queues and secrets.
+type Access struct {
+	TableRead, TableWrite bool
+	SendTo                []string // queue names
+	ConsumeFrom           string   // queue name feeding the function
+	WebhookSecrets        bool
+}
+
+// Route is one HTTP API route; Path uses the {param} syntax shared by API
+// Gateway and net/http.
+type Route struct {
+	Method string
+	Path   string
+	Auth   bool // requires a JWT (finance or partner)
+}
+
+// Function is one Lambda function built from functions/<Dir>.
+type Function struct {
+	Name     string
+	Dir      string
+	Routes   []Route
+	Schedule string // EventBridge rate expression, empty if none
+	Access   Access
+	Timeout  int // seconds
+}
+
+// Environment variable names shared by every function.
+const (
+	EnvTable          = "PARTNERLOOP_TABLE"
+	EnvPayoutsQueue   = "PARTNERLOOP_PAYOUTS_QUEUE_URL"
+	EnvDonationsQueue = "PARTNERLOOP_DONATIONS_QUEUE_URL"
+	EnvSecretARN      = "PARTNERLOOP_SECRET_ARN"
+	EnvProgram        = "PARTNERLOOP_PROGRAM"
+	EnvPublicBaseURL  = "PARTNERLOOP_PUBLIC_BASE_URL"
+)
+
+// The application's resources.
+var (
+	MainTable = Table{
+		Name:         "partnerloop",
+		PartitionKey: "pk",
+		SortKey:      "sk",
+		TTLAttribute: "expires_at",
+		Indexes: []Index{
+			{Name: "gsi1", PartitionKey: "gsi1pk", SortKey: "gsi1sk"},
+			{Name: "gsi2", PartitionKey: "gsi2pk", SortKey: "gsi2sk"},
+		},
+	}
+	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 60, MaxReceiveCount: 5}
+	DonationsQueue = Queue{Name: "partnerloop-donations", VisibilitySeconds: 60, MaxReceiveCount: 5}
+	Queues         = []Queue{PayoutsQueue, DonationsQueue}
+
+	Functions = []Function{
+		{
+			Name: "Api", Dir: "api", Timeout: 29,
+			Routes: []Route{
+				{"GET", "/healthz", false},
+				{"POST", "/v1/partners", true},
+				{"GET", "/v1/partners/{id}", true},
+				{"GET", "/v1/partners/{id}/statement", true},
+				{"POST", "/v1/payout-batches", true},
+				{"GET", "/v1/payout-batches/{id}", true},
+				{"POST", "/v1/payout-batches/{id}/approve", true},
+			},
+			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
+		},
+		{
+			Name: "Webhooks", Dir: "webhooks", Timeout: 29,
+			Routes: []Route{
+				{"POST", "/webhooks/orders", false},
+				{"POST", "/webhooks/referrals", false},
+				{"POST", "/webhooks/shopify", false},
+				{"POST", "/webhooks/stripe", false},
+			},
+			Access: Access{TableRead: true, TableWrite: true, WebhookSecrets: true},
+		},
+		{
+			Name: "Redirect", Dir: "redirect", Timeout: 10,
+			Routes: []Route{{"GET", "/r/{code}", false}},
+			Access: Access{TableRead: true, TableWrite: true},
+		},
+		{
+			Name: "Maturity", Dir: "maturity", Timeout: 300, Schedule: "rate(1 hour)",
+			Access: Access{TableRead: true, TableWrite: true},
+		},
+		{
+			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(5 minutes)",
+			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
+		},
+		{
+			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,
+			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: PayoutsQueue.Name},
+		},
+		{
+			Name: "DonationWorker", Dir: "donationworker", Timeout: 30,
+			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: DonationsQueue.Name},
+		},
+	}
+)
+
+// AllRoutes lists every HTTP route of every function.
+func AllRoutes() []Route {
+	var out []Route
+	for _, f := range Functions {
+		out = append(out, f.Routes...)
+	}
+	return out
+}

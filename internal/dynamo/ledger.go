@@ -1,0 +1,299 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// eventRetention bounds how long delivery ids are remembered; senders stop
+// retrying long before (Shopify after 48 hours, Stripe after 3 days).
+const eventRetention = 35 * 24 * time.Hour
+
+func orderKey(source, orderID string) key { return key{"ORDER#" + source + "#" + orderID, "ORDER"} }
+func eventKey(source, id string) key      { return key{"EVENT#" + source + "#" + id, "EVENT"} }
+func balanceKey(partnerID string, cur money.Currency) key {
+	return key{"PARTNER#" + partnerID, "BALANCE#" + string(cur)}
+}
+
+type orderItem struct {
+	key
+	Source     string         `json:"source"`
+	OrderID    string         `json:"order_id"`
+	Currency   money.Currency `json:"currency,omitempty"`
+	Paid       bool           `json:"paid"`
+	Cancelled  bool           `json:"cancelled"`
+	Net        int64          `json:"net"`
+	Gross      int64          `json:"gross"`
+	Refunds    []refundItem   `json:"refunds,omitempty"`
+	PartnerID  string         `json:"partner_id,omitempty"`
+	Via        string         `json:"via,omitempty"`
+	Tier       string         `json:"tier,omitempty"`
+	RateBps    int64          `json:"rate_bps"`
+	Commission int64          `json:"commission"`
+	Reversed   int64          `json:"reversed"`
+	Status     string         `json:"accrual_status,omitempty"`
+	PaidAt     *time.Time     `json:"paid_at,omitempty"`
+	PayableAt  *time.Time     `json:"payable_at,omitempty"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	Version    int64          `json:"version"`
+	GSI1PK     string         `json:"gsi1pk,omitempty"`
+	GSI1SK     string         `json:"gsi1sk,omitempty"`
+	GSI2PK     string         `json:"gsi2pk,omitempty"`
+	GSI2SK     string         `json:"gsi2sk,omitempty"`
+}
+
+type refundItem struct {
+	ID         string `json:"id"`
+	Amount     int64  `json:"amount"`
+	Basis      string `json:"basis"`
+	Cumulative bool   `json:"cumulative,omitempty"`
+}
+
+// sortableTime keeps index sort keys in time order.
+func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toOrderItem(r ledger.OrderRecord) orderItem {
+	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
+		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, PartnerID: r.PartnerID, Via: r.Via,
+		Tier: string(r.Tier), RateBps: r.RateBps, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status),
+		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
+	for _, rf := range r.Refunds {
+		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative})
+	}
+	if r.PartnerID != "" {
+		it.GSI1PK, it.GSI1SK = "ACCRUALS#"+r.PartnerID, sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
+	}
+	if r.Status == ledger.AccrualPending {
+		it.GSI2PK, it.GSI2SK = "DUE", sortableTime(r.PayableAt)+"#"+r.Source+"#"+r.OrderID
+	}
+	return it
+}
+
+func (it orderItem) record() ledger.OrderRecord {
+	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
+		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, PartnerID: it.PartnerID, Via: it.Via,
+		RateBps: it.RateBps, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status),
+		UpdatedAt: it.UpdatedAt, Version: it.Version}
+	r.Tier = program.Tier(it.Tier)
+	if it.PaidAt != nil {
+		r.PaidAt = *it.PaidAt
+	}
+	if it.PayableAt != nil {
+		r.PayableAt = *it.PayableAt
+	}
+	for _, rf := range it.Refunds {
+		r.Refunds = append(r.Refunds, ledger.Refund{ID: rf.ID, Amount: rf.Amount, Basis: ledger.RefundBasis(rf.Basis), Cumulative: rf.Cumulative})
+	}
+	return r
+}
+
+// GetOrder reads the order record; a missing one is the zero record (version 0).
+func (s *Store) GetOrder(ctx context.Context, source, orderID string) (ledger.OrderRecord, error) {
+	var it orderItem
+	found, err := s.get(ctx, orderKey(source, orderID), &it)
+	if err != nil || !found {
+		return ledger.OrderRecord{}, err
+	}
+	return it.record(), nil
+}
+
+// putOrder writes the next version of an order, conditional on the previous.
+func (s *Store) putOrder(next ledger.OrderRecord, prevVersion int64) types.TransactWriteItem {
+	next.Version = prevVersion + 1
+	put := &types.Put{TableName: &s.Table, Item: mustMarshal(toOrderItem(next))}
+	if prevVersion == 0 {
+		put.ConditionExpression = aws.String(notExists)
+	} else {
+		put.ConditionExpression = aws.String("version = :v")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prevVersion)}}
+	}
+	return types.TransactWriteItem{Put: put}
+}
+
+// balanceUpdate adds delta to the partner's counters; counters are created
+// on first use and the balance is indexed by currency for payout batches.
+func (s *Store) balanceUpdate(partnerID string, cur money.Currency, d ledger.Balance, cond *expression.ConditionBuilder) types.TransactWriteItem {
+	upd := expression.Set(expression.Name("partner_id"), expression.Value(partnerID)).
+		Set(expression.Name("currency"), expression.Value(cur)).
+		Set(expression.Name("gsi1pk"), expression.Value("BALANCES#"+string(cur))).
+		Set(expression.Name("gsi1sk"), expression.Value(partnerID))
+	for name, v := range map[string]int64{"accrued": d.Accrued, "pending": d.Pending, "payable": d.Payable,
+		"in_payout": d.InPayout, "paid": d.Paid, "reversed": d.Reversed, "donated": d.Donated} {
+		if v != 0 {
+			upd = upd.Add(expression.Name(name), expression.Value(v))
+		}
+	}
+	b := expression.NewBuilder().WithUpdate(upd)
+	if cond != nil {
+		b = b.WithCondition(*cond)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		panic(fmt.Sprintf("dynamo: balance expression: %v", err)) // built from constants only
+	}
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: balanceKey(partnerID, cur).av(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
+}
+
+type eventItem struct {
+	key
+	ExpiresAt int64 `json:"expires_at"`
+}
+
+// CommitOrder writes the delivery marker, the order's next version and the
+// balance delta in one transaction.
+func (s *Store) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion int64, change ledger.Change) error {
+	if change.Noop {
+		return nil
+	}
+	marker := eventItem{key: eventKey(evt.Source, evt.ID), ExpiresAt: change.Next.UpdatedAt.Add(eventRetention).Unix()}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(marker), ConditionExpression: aws.String(notExists)}},
+		s.putOrder(change.Next, prevVersion),
+	}
+	if !change.Delta.IsZero() {
+		items = append(items, s.balanceUpdate(change.Next.PartnerID, change.Next.Currency, change.Delta, nil))
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelledAt(err); ok {
+		if failed[0] {
+			return ledger.ErrDuplicateEvent
+		}
+		return ledger.ErrConflict
+	}
+	if isTransactionConflict(err) {
+		return ledger.ErrConflict
+	}
+	return err
+}
+
+// isTransactionConflict recognises a transaction that lost a race with
+// another transaction on the same item; re-reading and retrying is correct.
+func isTransactionConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	for _, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return true
+		}
+	}
+	return false
+}
+
+// DuePending lists pending accruals whose return window ended by now.
+func (s *Store) DuePending(ctx context.Context, now time.Time, limit int32) ([]ledger.OrderRecord, error) {
+	kc := expression.Key("gsi2pk").Equal(expression.Value("DUE")).And(expression.Key("gsi2sk").LessThanEqual(expression.Value(sortableTime(now) + "~")))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi2"), Limit: aws.Int32(limit),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ledger.OrderRecord, 0, len(res.Items))
+	for _, item := range res.Items {
+		var it orderItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.record())
+	}
+	return out, nil
+}
+
+// CommitMaturity moves a matured accrual's amount from pending to payable.
+func (s *Store) CommitMaturity(ctx context.Context, prevVersion int64, change ledger.Change) error {
+	n := change.Next
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.putOrder(n, prevVersion),
+		s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil),
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return ledger.ErrConflict
+	}
+	return err
+}
+
+type balanceItem struct {
+	key
+	PartnerID string         `json:"partner_id"`
+	Currency  money.Currency `json:"currency"`
+	Accrued   int64          `json:"accrued"`
+	Pending   int64          `json:"pending"`
+	Payable   int64          `json:"payable"`
+	InPayout  int64          `json:"in_payout"`
+	Paid      int64          `json:"paid"`
+	Reversed  int64          `json:"reversed"`
+	Donated   int64          `json:"donated"`
+}
+
+func (b balanceItem) balance() ledger.Balance {
+	return ledger.Balance{Accrued: b.Accrued, Pending: b.Pending, Payable: b.Payable, InPayout: b.InPayout,
+		Paid: b.Paid, Reversed: b.Reversed, Donated: b.Donated}
+}
+
+// Balances reads every currency balance of a partner.
+func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Currency]ledger.Balance, error) {
+	kc := expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).And(expression.Key("sk").BeginsWith("BALANCE#"))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	out := map[money.Currency]ledger.Balance{}
+	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var b balanceItem
+			if err := unmarshal(item, &b); err != nil {
+				return err
+			}
+			out[money.Currency(strings.TrimPrefix(b.SK, "BALANCE#"))] = b.balance()
+			return nil
+		})
+	return out, err
+}
+
+// Statement lists the partner's accruals, newest first.
+func (s *Store) Statement(ctx context.Context, partnerID string) ([]ledger.OrderRecord, error) {
+	kc := expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	var out []ledger.OrderRecord
+	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), ScanIndexForward: aws.Bool(false),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var it orderItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			out = append(out, it.record())
+			return nil
+		})
+	return out, err
+}

@@ -1,0 +1,265 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/payout"
+)
+
+func batchKey(id string) key             { return key{"BATCH#" + id, "BATCH"} }
+func itemKey(batchID, itemID string) key { return key{"BATCH#" + batchID, "ITEM#" + itemID} }
+func outboxKey(batchID string) key       { return key{"BATCH#" + batchID, "OUTBOX"} }
+
+type batchItem struct {
+	key
+	ID         string     `json:"id"`
+	Status     string     `json:"status"`
+	CreatedBy  string     `json:"created_by"`
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+}
+
+type payoutItem struct {
+	key
+	ID             string         `json:"id"`
+	BatchID        string         `json:"batch_id"`
+	PartnerID      string         `json:"partner_id"`
+	Currency       money.Currency `json:"currency"`
+	Amount         int64          `json:"amount"`
+	Donation       int64          `json:"donation"`
+	CharityID      string         `json:"charity_id,omitempty"`
+	Status         string         `json:"status"`
+	PayoutStatus   string         `json:"payout_status"`
+	DonationStatus string         `json:"donation_status"`
+}
+
+type outboxItem struct {
+	key
+	BatchID string `json:"batch_id"`
+	GSI2PK  string `json:"gsi2pk"`
+	GSI2SK  string `json:"gsi2sk"`
+}
+
+// PayableBalances lists the balances in cur whose payable amount reaches minimum.
+// It reads one index entry per partner holding the currency, never the accruals.
+func (s *Store) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
+	kc := expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))
+	filt := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(filt).Build()
+	if err != nil {
+		return nil, err
+	}
+	var out []payout.PayableBalance
+	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), KeyConditionExpression: expr.KeyCondition(),
+		FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var b balanceItem
+			if err := unmarshal(item, &b); err != nil {
+				return err
+			}
+			out = append(out, payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable})
+			return nil
+		})
+	return out, err
+}
+
+// PutBatch writes a new batch header.
+func (s *Store) PutBatch(ctx context.Context, b payout.Batch) error {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
+		Item: mustMarshal(batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt})})
+	return err
+}
+
+// ReserveItem writes the item and moves its total from payable to in_payout,
+// only if the balance still holds exactly what the batch was built from.
+func (s *Store) ReserveItem(ctx context.Context, it payout.Item, expectedPayable int64) error {
+	total := it.Amount + it.Donation
+	cond := expression.Name("payable").Equal(expression.Value(expectedPayable))
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(toPayoutItem(it)), ConditionExpression: aws.String(notExists)}},
+		s.balanceUpdate(it.PartnerID, it.Currency, ledger.Balance{Payable: -total, InPayout: total}, &cond),
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrConflict
+	}
+	return err
+}
+
+func toPayoutItem(it payout.Item) payoutItem {
+	return payoutItem{key: itemKey(it.BatchID, it.ID), ID: it.ID, BatchID: it.BatchID, PartnerID: it.PartnerID,
+		Currency: it.Currency, Amount: it.Amount, Donation: it.Donation, CharityID: it.CharityID, Status: string(it.Status),
+		PayoutStatus: string(it.PayoutStatus), DonationStatus: string(it.DonationStatus)}
+}
+
+// GetBatch reads a batch header and its items with one query.
+func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
+	kc := expression.Key("pk").Equal(expression.Value("BATCH#" + id))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return payout.Batch{}, err
+	}
+	var b payout.Batch
+	found := false
+	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			sk := item["sk"].(*types.AttributeValueMemberS).Value
+			switch {
+			case sk == "BATCH":
+				var h batchItem
+				if err := unmarshal(item, &h); err != nil {
+					return err
+				}
+				found = true
+				b.ID, b.Status, b.CreatedBy, b.ApprovedBy, b.CreatedAt, b.ApprovedAt =
+					h.ID, payout.BatchStatus(h.Status), h.CreatedBy, h.ApprovedBy, h.CreatedAt, h.ApprovedAt
+			case strings.HasPrefix(sk, "ITEM#"):
+				var p payoutItem
+				if err := unmarshal(item, &p); err != nil {
+					return err
+				}
+				b.Items = append(b.Items, payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
+					Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status),
+					PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)})
+			}
+			return nil
+		})
+	if err != nil {
+		return payout.Batch{}, err
+	}
+	if !found {
+		return payout.Batch{}, payout.ErrNotFound
+	}
+	return b, nil
+}
+
+// ApproveBatch marks the batch approved and writes its outbox row in one
+// transaction, so an approved batch is always dispatched and a draft never is.
+func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.Time) error {
+	upd := expression.Set(expression.Name("status"), expression.Value(payout.BatchApproved)).
+		Set(expression.Name("approved_by"), expression.Value(approver)).
+		Set(expression.Name("approved_at"), expression.Value(at))
+	cond := expression.Name("status").Equal(expression.Value(payout.BatchDraft)).
+		And(expression.Name("created_by").NotEqual(expression.Value(approver)))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: batchKey(id).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists),
+			Item: mustMarshal(outboxItem{key: outboxKey(id), BatchID: id, GSI2PK: "OUTBOX", GSI2SK: sortableTime(at) + "#" + id})}},
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrNotDraft
+	}
+	return err
+}
+
+// PendingDispatches lists batches whose outbox row is still open, oldest first.
+func (s *Store) PendingDispatches(ctx context.Context) ([]string, error) {
+	kc := expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi2"), KeyConditionExpression: expr.KeyCondition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var o outboxItem
+			if err := unmarshal(item, &o); err != nil {
+				return err
+			}
+			ids = append(ids, o.BatchID)
+			return nil
+		})
+	return ids, err
+}
+
+// conditionalUpdate runs an update whose failed condition means "already done".
+func (s *Store) conditionalUpdate(ctx context.Context, k key, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (bool, error) {
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return false, err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k.av(), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// MarkQueued records that an item's messages were sent. An item already
+// further along (a worker was faster) keeps its status.
+func (s *Store) MarkQueued(ctx context.Context, it payout.Item) error {
+	_, err := s.conditionalUpdate(ctx, itemKey(it.BatchID, it.ID),
+		expression.Set(expression.Name("status"), expression.Value(payout.ItemQueued)),
+		expression.Name("status").Equal(expression.Value(payout.ItemDraft)))
+	return err
+}
+
+// ClearDispatch closes the batch's outbox row once every item is queued.
+func (s *Store) ClearDispatch(ctx context.Context, batchID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: outboxKey(batchID).av()})
+	return err
+}
+
+func legAttr(l payout.Leg) string { return string(l) + "_status" }
+
+// SettleLeg marks one leg paid with its reference and moves the money out of
+// in_payout in one transaction; a leg that is not due any more is
+// ErrAlreadySettled. When the last leg is settled the item becomes paid.
+func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference string, at time.Time) error {
+	upd := expression.Set(expression.Name(legAttr(m.Leg)), expression.Value(payout.LegPaid)).
+		Set(expression.Name(string(m.Leg)+"_reference"), expression.Value(reference)).
+		Set(expression.Name(string(m.Leg)+"_paid_at"), expression.Value(at))
+	cond := expression.Name(legAttr(m.Leg)).Equal(expression.Value(payout.LegDue)).
+		And(expression.Name("partner_id").Equal(expression.Value(m.PartnerID)))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	delta := ledger.Balance{InPayout: -m.Amount, Paid: m.Amount}
+	if m.Leg == payout.LegDonation {
+		delta = ledger.Balance{InPayout: -m.Amount, Donated: m.Amount}
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		s.balanceUpdate(m.PartnerID, m.Currency, delta, nil),
+	}})
+	failed, _ := cancelledAt(err)
+	alreadySettled := failed[0]
+	if err != nil && !alreadySettled {
+		return fmt.Errorf("settle %s: %w", m.DeduplicationID(), err)
+	}
+	// Completing the item runs on redelivery too, so a crash between the two
+	// writes cannot leave a fully settled item short of "paid".
+	settled := expression.Name(legAttr(payout.LegPayout)).In(expression.Value(payout.LegPaid), expression.Value(payout.LegNone)).
+		And(expression.Name(legAttr(payout.LegDonation)).In(expression.Value(payout.LegPaid), expression.Value(payout.LegNone))).
+		And(expression.Name("status").NotEqual(expression.Value(payout.ItemPaid)))
+	if _, err := s.conditionalUpdate(ctx, itemKey(m.BatchID, m.ItemID),
+		expression.Set(expression.Name("status"), expression.Value(payout.ItemPaid)), settled); err != nil {
+		return err
+	}
+	if alreadySettled {
+		return payout.ErrAlreadySettled
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+// Package dynamo stores Partnerloop's data in one DynamoDB table. Key design
+// (pk / sk, and the sparse indexes gsi1 and gsi2):
+//
+//	partner        PARTNER#<id>         PROFILE
+//	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur> / <partner>
+//	referral code  CODE#<code>          CODE
+//	lead           LEAD#EMAIL#<hash>    LEAD            (and LEAD#CUSTOMER#<id>)
+//	delivery seen  EVENT#<src>#<id>     EVENT           (expires after 35 days)
+//	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
+//	                                                    gsi2 DUE / <payable at>  while pending
+//	batch          BATCH#<id>           BATCH
+//	batch item     BATCH#<id>           ITEM#<item>
+//	outbox row     BATCH#<id>           OUTBOX          gsi2 OUTBOX / <approved at>
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+)
+
+// Store implements the storage interfaces of the ledger, partner, referral
+// and payout packages.
+type Store struct {
+	DB    *dynamodb.Client
+	Table string
+}
+
+// New returns a store on the named table.
+func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table: table} }
+
+type key struct {
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+}
+
+func (k key) av() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: k.PK},
+		"sk": &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+func (s *Store) get(ctx context.Context, k key, out any) (bool, error) {
+	res, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k.av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, err
+	}
+	if res.Item == nil {
+		return false, nil
+	}
+	return true, unmarshal(res.Item, out)
+}
+
+// Items use the same field names as the JSON API, so one set of tags serves both.
+func useJSONTags(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+
+func mustMarshal(v any) map[string]types.AttributeValue {
+	m, err := attributevalue.MarshalMapWithOptions(v, useJSONTags)
+	if err != nil {
+		panic(fmt.Sprintf("dynamo: marshal %T: %v", v, err)) // only our own structs are marshalled
+	}
+	return m
+}
+
+func unmarshal(item map[string]types.AttributeValue, out any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, out, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+// cancelledAt reports which transaction items failed their condition.
+func cancelledAt(err error) (map[int]bool, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	failed := map[int]bool{}
+	for i, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			failed[i] = true
+		}
+	}
+	return failed, len(failed) > 0
+}
+
+// query runs a paginated query and calls each for every item.
+func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) error) error {
+	in.TableName = &s.Table
+	p := dynamodb.NewQueryPaginator(s.DB, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, item := range page.Items {
+			if err := each(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CreateTable creates the table from appspec and waits until it is active;
+// used by the local runner and tests (the stack creates it in AWS).
+func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
+	t := appspec.MainTable
+	attrs := []types.AttributeDefinition{
+		{AttributeName: aws.String(t.PartitionKey), AttributeType: types.ScalarAttributeTypeS},
+		{AttributeName: aws.String(t.SortKey), AttributeType: types.ScalarAttributeTypeS},
+	}
+	var gsis []types.GlobalSecondaryIndex
+	for _, ix := range t.Indexes {
+		attrs = append(attrs,
+			types.AttributeDefinition{AttributeName: aws.String(ix.PartitionKey), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String(ix.SortKey), AttributeType: types.ScalarAttributeTypeS})
+		gsis = append(gsis, types.GlobalSecondaryIndex{
+			IndexName: aws.String(ix.Name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(ix.PartitionKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(ix.SortKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		})
+	}
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		AttributeDefinitions: attrs,
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(t.PartitionKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(t.SortKey), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: gsis,
+		BillingMode:            types.BillingModePayPerRequest,
+	})
+	var inUse *types.ResourceInUseException
+	if errors.As(err, &inUse) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 60e9)
+}

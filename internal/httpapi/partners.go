@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
+)
+
+// decodeJSON reads a JSON request body strictly: unknown fields are
+// reported, so a typo in a field name is not silently ignored.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, ok := readBody(w, r)
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "malformed_json", err.Error())
+		return false
+	}
+	return true
+}
+
+type partnerView struct {
+	partner.Partner
+	ReferralLink string                            `json:"referral_link"`
+	Balances     map[money.Currency]ledger.Balance `json:"balances,omitempty"`
+}
+
+func (s *Server) view(p partner.Partner) partnerView {
+	return partnerView{Partner: p, ReferralLink: s.PublicBaseURL + "/r/" + url.PathEscape(p.ReferralCode)}
+}
+
+func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	var in partner.NewPartner
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	p, err := s.Partners.Create(r.Context(), in)
+	switch {
+	case errors.Is(err, partner.ErrInvalid):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusCreated, s.view(p))
+	}
+}
+
+// scopedPartner loads the partner named in the path if the caller may see it.
+// Another partner's id answers 404, not 403, so ids cannot be probed.
+func (s *Server) scopedPartner(w http.ResponseWriter, r *http.Request, p auth.Principal) (partner.Partner, map[money.Currency]ledger.Balance, bool) {
+	id := r.PathValue("id")
+	if !p.CanSeePartner(id) {
+		writeError(w, http.StatusNotFound, "not_found", "partner not found")
+		return partner.Partner{}, nil, false
+	}
+	pt, err := s.Partners.Get(r.Context(), id)
+	if errors.Is(err, partner.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "partner not found")
+		return partner.Partner{}, nil, false
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return partner.Partner{}, nil, false
+	}
+	balances, err := s.Ledger.Balances(r.Context(), id)
+	if err != nil {
+		s.internalError(w, r, err)
+		return partner.Partner{}, nil, false
+	}
+	return pt, balances, true
+}
+
+func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	pt, balances, ok := s.scopedPartner(w, r, p)
+	if !ok {
+		return
+	}
+	v := s.view(pt)
+	v.Balances = balances
+	if v.Balances == nil {
+		v.Balances = map[money.Currency]ledger.Balance{}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+type statementLine struct {
+	OrderRef   string               `json:"order_ref"`
+	Source     string               `json:"source"`
+	OrderID    string               `json:"order_id"`
+	Currency   money.Currency       `json:"currency"`
+	OrderNet   int64                `json:"order_net"`
+	RateBps    int64                `json:"rate_bps"`
+	Commission int64                `json:"commission"`
+	Reversed   int64                `json:"reversed"`
+	Amount     int64                `json:"amount"`
+	Status     ledger.AccrualStatus `json:"status"`
+	Via        string               `json:"attributed_via"`
+	Tier       string               `json:"tier"`
+	AccruedAt  time.Time            `json:"accrued_at"`
+	PayableAt  time.Time            `json:"payable_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
+}
+
+func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	pt, balances, ok := s.scopedPartner(w, r, p)
+	if !ok {
+		return
+	}
+	recs, err := s.Ledger.Statement(r.Context(), pt.ID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	lines := make([]statementLine, 0, len(recs))
+	for _, rec := range recs {
+		lines = append(lines, statementLine{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
+			Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
+			Amount: rec.Commission - rec.Reversed, Status: rec.Status, Via: rec.Via, Tier: string(rec.Tier),
+			AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "balances": balances, "lines": lines})
+}
+
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Referrals.Click(r.Context(), r.PathValue("code"))
+	if errors.Is(err, partner.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "unknown referral code")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	// The target is the configured landing URL; only the partner's own,
+	// validated code is added, so the redirect cannot be pointed elsewhere.
+	target, err := url.Parse(s.Program.LandingURL)
+	if err != nil {
+		s.internalError(w, r, fmt.Errorf("landing url: %w", err))
+		return
+	}
+	q := target.Query()
+	q.Set("ref", p.ReferralCode)
+	target.RawQuery = q.Encode()
+	http.SetCookie(w, &http.Cookie{Name: "pl_ref", Value: p.ReferralCode, Path: "/", MaxAge: s.Program.CookieDays * 86400,
+		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+func (s *Server) createBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	b, err := s.Payouts.Create(r.Context(), p.Subject)
+	switch {
+	case errors.Is(err, payout.ErrNothingPayable):
+		writeError(w, http.StatusConflict, "nothing_payable", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusCreated, b)
+	}
+}
+
+func (s *Server) getBatch(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	b, err := s.Payouts.Get(r.Context(), r.PathValue("id"))
+	s.writeBatch(w, r, b, err)
+}
+
+func (s *Server) approveBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	b, err := s.Payouts.Approve(r.Context(), r.PathValue("id"), p.Subject)
+	s.writeBatch(w, r, b, err)
+}
+
+func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, b payout.Batch, err error) {
+	switch {
+	case errors.Is(err, payout.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "payout batch not found")
+	case errors.Is(err, payout.ErrSameApprover):
+		writeError(w, http.StatusForbidden, "four_eyes", err.Error())
+	case errors.Is(err, payout.ErrNotDraft):
+		writeError(w, http.StatusConflict, "not_draft", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		if b.Items == nil {
+			b.Items = []payout.Item{}
+		}
+		writeJSON(w, http.StatusOK, b)
+	}
+}

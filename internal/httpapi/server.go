@@ -1,0 +1,173 @@
+// Package httpapi is the HTTP face of Partnerloop: it decodes requests, calls
+// the domain services and encodes their answers. The same handlers run in
+// Lambda (through the API Gateway adapter) and in the local server.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/referral"
+)
+
+// MaxBodyBytes bounds every request body; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// WebhookSecrets are the shared secrets per sender.
+type WebhookSecrets struct {
+	Generic, Shopify, Stripe []byte
+}
+
+// Authenticator turns a request into a principal or auth.ErrUnauthenticated.
+type Authenticator func(r *http.Request) (auth.Principal, error)
+
+// Server holds the services behind the routes. Nil services are allowed for
+// functions that do not serve the routes needing them.
+type Server struct {
+	Partners      *partner.Service
+	Referrals     *referral.Service
+	Ledger        *ledger.Service
+	Payouts       *payout.Service
+	Program       program.Program
+	Secrets       WebhookSecrets
+	Hasher        referral.EmailHasher
+	Authenticate  Authenticator
+	PublicBaseURL string
+	Now           func() time.Time
+	Log           *slog.Logger
+}
+
+// Handler serves the given routes (one function's, or all of them locally).
+func (s *Server) Handler(routes []appspec.Route) http.Handler {
+	handlers := map[string]http.HandlerFunc{
+		"GET /healthz":                         s.healthz,
+		"POST /v1/partners":                    s.finance(s.createPartner),
+		"GET /v1/partners/{id}":                s.authed(s.getPartner),
+		"GET /v1/partners/{id}/statement":      s.authed(s.statement),
+		"POST /v1/payout-batches":              s.finance(s.createBatch),
+		"GET /v1/payout-batches/{id}":          s.finance(s.getBatch),
+		"POST /v1/payout-batches/{id}/approve": s.finance(s.approveBatch),
+		"GET /r/{code}":                        s.redirect,
+		"POST /webhooks/orders":                s.genericOrder,
+		"POST /webhooks/referrals":             s.referralLead,
+		"POST /webhooks/shopify":               s.shopify,
+		"POST /webhooks/stripe":                s.stripe,
+	}
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		pattern := r.Method + " " + r.Path
+		h, ok := handlers[pattern]
+		if !ok {
+			panic("httpapi: no handler for route " + pattern) // appspec and this table must agree
+		}
+		mux.Handle(pattern, h)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such route")
+	})
+	return s.recoverer(mux)
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				s.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", v)
+				writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type principalHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal)
+
+func (s *Server) authed(h principalHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.Authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerloop"`)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+			return
+		}
+		h(w, r, p)
+	}
+}
+
+func (s *Server) finance(h principalHandler) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		if !p.IsFinance() {
+			writeError(w, http.StatusForbidden, "forbidden", "requires the finance or admin group")
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// BearerHS256 authenticates "Authorization: Bearer <jwt>" with a local secret.
+func BearerHS256(v auth.HS256) Authenticator {
+	return func(r *http.Request) (auth.Principal, error) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			return auth.Principal{}, auth.ErrUnauthenticated
+		}
+		return v.Verify(strings.TrimSpace(token))
+	}
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing left to do
+}
+
+// internalError logs the cause and answers 500 so senders retry; the cause
+// stays in the logs, never in the response.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	writeError(w, http.StatusInternalServerError, "internal", "temporary failure; retry later")
+}
+
+// readBody reads at most MaxBodyBytes, answering 413 beyond that.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "body exceeds 1 MiB")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "unreadable_body", "could not read the request body")
+		return nil, false
+	}
+	return body, true
+}

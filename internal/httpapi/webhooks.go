@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/referral"
+	"github.com/partnerloop/partnerloop/internal/webhook"
+)
+
+// verified reads the body and checks it with verify; on failure it has
+// already answered and nothing was stored.
+func (s *Server) verified(w http.ResponseWriter, r *http.Request, verify func(body []byte) error) ([]byte, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	switch err := verify(body); {
+	case errors.Is(err, webhook.ErrStale):
+		writeError(w, http.StatusUnauthorized, "stale_timestamp", "signature timestamp is more than 5 minutes from now")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusUnauthorized, "invalid_signature", "signature does not match the body")
+		return nil, false
+	}
+	return body, true
+}
+
+func (s *Server) timestamped(header string, secret []byte) func([]byte) error {
+	return func(body []byte) error { return webhook.VerifyTimestamped(header, body, secret, s.Now()) }
+}
+
+func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Partnerloop-Signature"), s.Secrets.Generic))
+	if !ok {
+		return
+	}
+	evt, err := webhook.ParseGeneric(body, s.Hasher)
+	s.record(w, r, evt, true, err)
+}
+
+func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.verified(w, r, func(b []byte) error {
+		return webhook.VerifyShopify(r.Header.Get("X-Shopify-Hmac-Sha256"), b, s.Secrets.Shopify)
+	})
+	if !ok {
+		return
+	}
+	id := r.Header.Get("X-Shopify-Webhook-Id")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, "invalid_event", "X-Shopify-Webhook-Id is required")
+		return
+	}
+	evt, handled, err := webhook.ParseShopify(r.Header.Get("X-Shopify-Topic"), id, body, s.Hasher)
+	s.record(w, r, evt, handled, err)
+}
+
+func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Stripe-Signature"), s.Secrets.Stripe))
+	if !ok {
+		return
+	}
+	evt, handled, err := webhook.ParseStripe(body, s.Hasher)
+	s.record(w, r, evt, handled, err)
+}
+
+// record hands a parsed event to the ledger and maps the result to HTTP:
+// 4xx for what retrying cannot fix, 5xx for what it can.
+func (s *Server) record(w http.ResponseWriter, r *http.Request, evt ledger.Event, handled bool, err error) {
+	switch {
+	case errors.Is(err, money.ErrUnknownCurrency):
+		writeError(w, http.StatusBadRequest, "unknown_currency", err.Error())
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+		return
+	case !handled:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
+		return
+	}
+	out, err := s.Ledger.Record(r.Context(), evt)
+	switch {
+	case errors.Is(err, ledger.ErrInvalidEvent):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		s.Log.InfoContext(r.Context(), "order event", "source", evt.Source, "event_id", evt.ID, "kind", evt.Kind,
+			"order_id", evt.OrderID, "status", out.Status, "partner_id", out.PartnerID, "commission", out.Commission)
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Partnerloop-Signature"), s.Secrets.Generic))
+	if !ok {
+		return
+	}
+	in, err := webhook.ParseLead(body, s.Hasher)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+		return
+	}
+	lead, err := s.Referrals.RecordLead(r.Context(), in.ReferralCode, in.CustomerID, in.EmailHash)
+	switch {
+	case errors.Is(err, referral.ErrInvalidLead):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_referral", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": lead.PartnerID,
+			"referral_code": lead.ReferralCode, "referred_at": lead.At})
+	}
+}

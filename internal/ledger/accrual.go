@@ -1,0 +1,198 @@
+package ledger
+
+import (
+	"slices"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// AccrualStatus is where an order's commission stands.
+type AccrualStatus string
+
+const (
+	AccrualNone     AccrualStatus = ""         // unattributed or not yet paid
+	AccrualPending  AccrualStatus = "pending"  // inside the return window
+	AccrualPayable  AccrualStatus = "payable"  // may be paid out
+	AccrualReversed AccrualStatus = "reversed" // fully refunded or cancelled
+)
+
+// Attribution names the partner an order earns commission for and the
+// evidence that decided it.
+type Attribution struct {
+	PartnerID string
+	Tier      program.Tier
+	Via       string // referral_code, coupon or referral (a recorded sign-up)
+}
+
+// OrderRecord is everything known about one order of one source. It exists
+// before the order itself when a refund or cancellation arrives first.
+type OrderRecord struct {
+	Source    string
+	OrderID   string
+	Currency  money.Currency
+	Paid      bool
+	Cancelled bool
+	Net       int64
+	Gross     int64
+	Refunds   []Refund
+
+	PartnerID  string
+	Via        string
+	Tier       program.Tier
+	RateBps    int64
+	Commission int64
+	Reversed   int64
+	Status     AccrualStatus
+	PaidAt     time.Time
+	PayableAt  time.Time
+	UpdatedAt  time.Time
+
+	// Version guards read-modify-write: a commit only succeeds if the stored
+	// record still has the version it was read at (0 = not stored yet).
+	Version int64
+}
+
+// Balance counts a partner's money in one currency, in minor units.
+// Invariant: Accrued − Reversed = Pending + Payable + InPayout + Paid + Donated.
+type Balance struct {
+	Accrued  int64 `json:"-"`
+	Pending  int64 `json:"pending"`
+	Payable  int64 `json:"payable"`
+	InPayout int64 `json:"in_payout"`
+	Paid     int64 `json:"paid"`
+	Reversed int64 `json:"reversed"`
+	Donated  int64 `json:"donated"`
+}
+
+// IsZero reports whether applying the delta would change nothing.
+func (b Balance) IsZero() bool { return b == Balance{} }
+
+// Change is what one event does: the order's new state and the movement of
+// the attributed partner's balance. A zero Change means the event was already
+// reflected (a replay under another delivery id).
+type Change struct {
+	Next  OrderRecord
+	Delta Balance
+	Noop  bool
+}
+
+// Apply computes the effect of evt on rec. It is pure: attribution (found by
+// the caller for a paid order) and the clock come in as arguments, so the same
+// inputs always give the same books, whatever order events arrive in.
+func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Program, now time.Time) Change {
+	next := rec
+	next.Refunds = slices.Clone(rec.Refunds)
+	next.Source, next.OrderID = evt.Source, evt.OrderID
+	if next.Currency == "" {
+		next.Currency = evt.Currency
+	}
+	switch evt.Kind {
+	case OrderPaid:
+		if rec.Paid {
+			return Change{Next: rec, Noop: true}
+		}
+		next.Paid = true
+		next.PaidAt = now
+		next.Currency = evt.Currency
+		next.Net, next.Gross = evt.Order.Net(), evt.Order.Gross()
+		if attr != nil && next.Net > 0 {
+			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
+			next.RateBps = prog.TierRatesBps[attr.Tier]
+			next.Commission = money.ApplyBasisPoints(next.Net, next.RateBps)
+			next.PayableAt = now.Add(prog.Hold())
+			next.Status = AccrualPending
+			if !next.PayableAt.After(now) {
+				next.Status = AccrualPayable
+			}
+		}
+	case OrderRefunded:
+		if slices.ContainsFunc(rec.Refunds, func(r Refund) bool { return r.ID == evt.Refund.ID }) {
+			return Change{Next: rec, Noop: true}
+		}
+		next.Refunds = append(next.Refunds, *evt.Refund)
+	case OrderCancelled:
+		if rec.Cancelled {
+			return Change{Next: rec, Noop: true}
+		}
+		next.Cancelled = true
+	}
+	next.UpdatedAt = now
+
+	var delta Balance
+	if next.PartnerID != "" && next.Paid {
+		if !rec.Paid {
+			delta.Accrued = next.Commission
+			if next.Status == AccrualPayable {
+				delta.Payable = next.Commission
+			} else {
+				delta.Pending = next.Commission
+			}
+		}
+		reverse := next.dueReversal() - rec.Reversed
+		if reverse > 0 {
+			next.Reversed += reverse
+			delta.Reversed += reverse
+			// Commission still in the return window comes off pending; anything
+			// already payable (or paid out) comes off payable, which may go
+			// negative and is netted by the next batch.
+			if next.Status == AccrualPending {
+				delta.Pending -= reverse
+			} else {
+				delta.Payable -= reverse
+			}
+			if next.Reversed == next.Commission {
+				next.Status = AccrualReversed
+			}
+		}
+	}
+	return Change{Next: next, Delta: delta}
+}
+
+// dueReversal is how much commission should be reversed in total given every
+// refund and cancellation known so far. Computing the total (not increments)
+// makes the result independent of the order refunds arrive in.
+func (r OrderRecord) dueReversal() int64 {
+	if r.Cancelled {
+		return r.Commission
+	}
+	refundedNet := r.refundedNet()
+	if r.Net <= 0 || refundedNet <= 0 {
+		return 0
+	}
+	if refundedNet >= r.Net {
+		return r.Commission
+	}
+	return money.MulDivFloor(r.Commission, refundedNet, r.Net)
+}
+
+func (r OrderRecord) refundedNet() int64 {
+	var net, grossCumulative, grossIncremental int64
+	for _, rf := range r.Refunds {
+		switch {
+		case rf.Basis == RefundNet:
+			net += rf.Amount
+		case rf.Cumulative:
+			grossCumulative = max(grossCumulative, rf.Amount)
+		default:
+			grossIncremental += rf.Amount
+		}
+	}
+	if gross := max(grossCumulative, grossIncremental); gross > 0 && r.Gross > 0 {
+		net += money.MulDivFloor(min(gross, r.Gross), r.Net, r.Gross)
+	}
+	return min(net, r.Net)
+}
+
+// Mature moves a pending accrual whose return window has passed to payable.
+func Mature(rec OrderRecord, now time.Time) (Change, bool) {
+	if rec.Status != AccrualPending || rec.PayableAt.After(now) {
+		return Change{Next: rec, Noop: true}, false
+	}
+	next := rec
+	next.Status = AccrualPayable
+	next.UpdatedAt = now
+	open := rec.Commission - rec.Reversed
+	return Change{Next: next, Delta: Balance{Pending: -open, Payable: open}}, true
+}

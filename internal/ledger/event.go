@@ -1,0 +1,157 @@
+// Package ledger turns normalised order events into commission accruals and
+// balance movements. It holds the rules that keep the books straight under
+// at-least-once, concurrent and out-of-order delivery; storage sits behind Store.
+package ledger
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+)
+
+// EventKind is what happened to an order.
+type EventKind string
+
+const (
+	OrderPaid      EventKind = "order.paid"
+	OrderRefunded  EventKind = "order.refunded"
+	OrderCancelled EventKind = "order.cancelled"
+)
+
+// RefundBasis says what a refund amount measures.
+type RefundBasis string
+
+const (
+	// RefundNet is an amount of net merchandise (tax and shipping excluded).
+	RefundNet RefundBasis = "net"
+	// RefundGross is an amount of what the customer paid in total.
+	RefundGross RefundBasis = "gross"
+)
+
+// Event is one order event from any shop, normalised.
+type Event struct {
+	Source   string // generic, shopify, stripe
+	ID       string // the sender's delivery id, used for de-duplication
+	Kind     EventKind
+	OrderID  string
+	Currency money.Currency
+	Order    *Order  // set for OrderPaid
+	Refund   *Refund // set for OrderRefunded
+}
+
+// Order is the commercial content of a paid order.
+type Order struct {
+	ReferralCode string
+	Coupon       string
+	Customer     Customer
+	Lines        []Line
+	Tax          int64
+	Shipping     int64
+}
+
+// Customer identifies the buyer; the e-mail is kept only as a keyed hash.
+type Customer struct {
+	ID        string
+	EmailHash string
+}
+
+// Line is one order line; Amount is the line total in minor units after
+// line discounts, before tax.
+type Line struct {
+	SKU      string
+	Category string
+	Quantity int64
+	Amount   int64
+}
+
+// Refund is money returned to the customer.
+type Refund struct {
+	ID     string
+	Amount int64
+	Basis  RefundBasis
+	// Cumulative marks an amount that is the order's total refunded so far
+	// (Stripe's amount_refunded) rather than one refund's own amount.
+	Cumulative bool
+}
+
+// ErrInvalidEvent wraps every reason an event is rejected before storage.
+var ErrInvalidEvent = errors.New("invalid event")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidEvent, fmt.Sprintf(format, args...))
+}
+
+// Validate checks the invariants every source must satisfy.
+func (e Event) Validate() error {
+	if e.Source == "" || e.ID == "" {
+		return invalid("event id is required")
+	}
+	if e.OrderID == "" {
+		return invalid("order id is required")
+	}
+	if len(e.ID) > 200 || len(e.OrderID) > 200 {
+		return invalid("ids must be at most 200 characters")
+	}
+	switch e.Kind {
+	case OrderPaid:
+		if err := e.validateCurrency(); err != nil {
+			return err
+		}
+		if e.Order == nil {
+			return invalid("order is required for %s", e.Kind)
+		}
+		return e.Order.validate()
+	case OrderRefunded:
+		if err := e.validateCurrency(); err != nil {
+			return err
+		}
+		if e.Refund == nil || e.Refund.ID == "" {
+			return invalid("refund id is required")
+		}
+		if e.Refund.Amount < 0 {
+			return invalid("refund amount must not be negative")
+		}
+		if e.Refund.Basis != RefundNet && e.Refund.Basis != RefundGross {
+			return invalid("refund basis must be net or gross")
+		}
+	case OrderCancelled:
+	default:
+		return invalid("unsupported event type %q", e.Kind)
+	}
+	return nil
+}
+
+func (e Event) validateCurrency() error {
+	if _, err := money.ParseCurrency(string(e.Currency)); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	}
+	return nil
+}
+
+func (o Order) validate() error {
+	if len(o.Lines) == 0 {
+		return invalid("order has no lines")
+	}
+	if o.Tax < 0 || o.Shipping < 0 {
+		return invalid("tax and shipping must not be negative")
+	}
+	for i, l := range o.Lines {
+		if l.Amount < 0 || l.Quantity < 0 {
+			return invalid("lines[%d]: amount and quantity must not be negative", i)
+		}
+	}
+	return nil
+}
+
+// Net is the merchandise amount commission is computed on.
+func (o Order) Net() int64 {
+	var n int64
+	for _, l := range o.Lines {
+		n += l.Amount
+	}
+	return n
+}
+
+// Gross is what the customer paid.
+func (o Order) Gross() int64 { return o.Net() + o.Tax + o.Shipping }

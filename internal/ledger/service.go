@@ -1,0 +1,142 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+var (
+	// ErrDuplicateEvent means the delivery id was already committed.
+	ErrDuplicateEvent = errors.New("event already processed")
+	// ErrConflict means the order changed between read and commit.
+	ErrConflict = errors.New("order changed concurrently")
+)
+
+// Store persists order records and balances. CommitOrder must be atomic: the
+// event marker, the order record (guarded by its version) and the balance
+// delta are written together or not at all.
+type Store interface {
+	GetOrder(ctx context.Context, source, orderID string) (OrderRecord, error)
+	CommitOrder(ctx context.Context, evt Event, prevVersion int64, change Change) error
+	DuePending(ctx context.Context, now time.Time, limit int32) ([]OrderRecord, error)
+	CommitMaturity(ctx context.Context, prevVersion int64, change Change) error
+	Balances(ctx context.Context, partnerID string) (map[money.Currency]Balance, error)
+	Statement(ctx context.Context, partnerID string) ([]OrderRecord, error)
+}
+
+// Attributor finds the partner a paid order is credited to, or nil.
+type Attributor interface {
+	Attribute(ctx context.Context, o Order) (*Attribution, error)
+}
+
+// Service records order events and matures accruals.
+type Service struct {
+	Store      Store
+	Attributor Attributor
+	Program    program.Program
+	Now        func() time.Time
+}
+
+// Outcome tells the sender what its event did.
+type Outcome struct {
+	Status     string        `json:"status"` // applied, duplicate
+	OrderID    string        `json:"order_id"`
+	PartnerID  string        `json:"partner_id,omitempty"`
+	Commission int64         `json:"commission"`
+	Reversed   int64         `json:"reversed"`
+	Accrual    AccrualStatus `json:"accrual_status,omitempty"`
+}
+
+const maxCommitAttempts = 8
+
+// Record applies one event exactly once. Concurrent deliveries of the same
+// order race on the record's version; the loser re-reads and re-applies, so a
+// duplicate turns into a no-op rather than a second accrual.
+func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
+	if err := evt.Validate(); err != nil {
+		return Outcome{}, err
+	}
+	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
+		rec, err := s.Store.GetOrder(ctx, evt.Source, evt.OrderID)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("read order: %w", err)
+		}
+		if rec.Version > 0 && rec.Currency != "" && evt.Currency != "" && rec.Currency != evt.Currency {
+			return Outcome{}, invalid("currency %s does not match the order's %s", evt.Currency, rec.Currency)
+		}
+		var attr *Attribution
+		if evt.Kind == OrderPaid && !rec.Paid {
+			if attr, err = s.Attributor.Attribute(ctx, *evt.Order); err != nil {
+				return Outcome{}, fmt.Errorf("attribute order: %w", err)
+			}
+		}
+		change := Apply(rec, evt, attr, s.Program, s.Now().UTC())
+		err = s.Store.CommitOrder(ctx, evt, rec.Version, change)
+		switch {
+		case errors.Is(err, ErrConflict):
+			continue
+		case errors.Is(err, ErrDuplicateEvent):
+			return outcome("duplicate", rec), nil
+		case err != nil:
+			return Outcome{}, fmt.Errorf("commit order: %w", err)
+		}
+		status := "applied"
+		if change.Noop {
+			status = "duplicate"
+		}
+		return outcome(status, change.Next), nil
+	}
+	return Outcome{}, fmt.Errorf("commit order %s: %w after %d attempts", evt.OrderID, ErrConflict, maxCommitAttempts)
+}
+
+func outcome(status string, rec OrderRecord) Outcome {
+	return Outcome{Status: status, OrderID: rec.OrderID, PartnerID: rec.PartnerID,
+		Commission: rec.Commission, Reversed: rec.Reversed, Accrual: rec.Status}
+}
+
+// MatureDue makes every accrual whose return window has ended payable, in
+// pages, and returns how many it moved. Safe to run concurrently and again.
+func (s *Service) MatureDue(ctx context.Context) (int, error) {
+	now := s.Now().UTC()
+	moved := 0
+	for {
+		due, err := s.Store.DuePending(ctx, now, 100)
+		if err != nil {
+			return moved, fmt.Errorf("list due accruals: %w", err)
+		}
+		progressed := false
+		for _, rec := range due {
+			change, ok := Mature(rec, now)
+			if !ok {
+				continue
+			}
+			switch err := s.Store.CommitMaturity(ctx, rec.Version, change); {
+			case errors.Is(err, ErrConflict):
+				// Changed meanwhile (refund, another run); the next page re-reads it.
+			case err != nil:
+				return moved, fmt.Errorf("mature %s/%s: %w", rec.Source, rec.OrderID, err)
+			default:
+				moved++
+				progressed = true
+			}
+		}
+		if len(due) < 100 || !progressed {
+			return moved, nil
+		}
+	}
+}
+
+// Balances returns a partner's balance per currency.
+func (s *Service) Balances(ctx context.Context, partnerID string) (map[money.Currency]Balance, error) {
+	return s.Store.Balances(ctx, partnerID)
+}
+
+// Statement returns the partner's accrual lines, newest first.
+func (s *Service) Statement(ctx context.Context, partnerID string) ([]OrderRecord, error) {
+	return s.Store.Statement(ctx, partnerID)
+}

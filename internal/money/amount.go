@@ -1,0 +1,90 @@
+package money
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+)
+
+// BasisPointsPerUnit is 100% expressed in basis points.
+const BasisPointsPerUnit = 10_000
+
+// ErrInvalidAmount is returned for amounts that are malformed, negative where
+// that is not allowed, or too large to hold exactly.
+var ErrInvalidAmount = errors.New("invalid amount")
+
+// ParseDecimal turns a decimal string such as "12.50" (as Shopify sends prices)
+// into minor units of c. More decimals than the currency has is an error rather
+// than a silent rounding.
+func ParseDecimal(s string, c Currency) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("%w: empty", ErrInvalidAmount)
+	}
+	neg := strings.HasPrefix(s, "-")
+	digits := strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(digits, ".")
+	exp := c.Exponent()
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > exp {
+		return 0, fmt.Errorf("%w: %q has more than %d decimals for %s", ErrInvalidAmount, s, exp, c)
+	}
+	frac += strings.Repeat("0", exp-len(frac))
+	if whole == "" {
+		whole = "0"
+	}
+	n, ok := new(big.Int).SetString(whole+frac, 10)
+	if !ok || !n.IsInt64() || strings.ContainsAny(whole+frac, "+-") {
+		return 0, fmt.Errorf("%w: %q", ErrInvalidAmount, s)
+	}
+	v := n.Int64()
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// MulDiv returns a*num/den rounded half away from zero, computed without
+// overflow. It panics on a zero denominator, which is a programming error.
+func MulDiv(a, num, den int64) int64 {
+	if den == 0 {
+		panic("money: MulDiv by zero")
+	}
+	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(num))
+	d := big.NewInt(den)
+	q, r := new(big.Int).QuoRem(p, d, new(big.Int))
+	// Round half away from zero: compare 2|r| with |den|.
+	r.Abs(r).Lsh(r, 1)
+	if r.Cmp(new(big.Int).Abs(d)) >= 0 {
+		if p.Sign()*d.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if !q.IsInt64() {
+		return math.MaxInt64
+	}
+	return q.Int64()
+}
+
+// MulDivFloor returns floor(a*num/den) for non-negative inputs; used where a
+// share must never exceed its whole (refund reversals, donation splits).
+func MulDivFloor(a, num, den int64) int64 {
+	if den == 0 {
+		panic("money: MulDivFloor by zero")
+	}
+	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(num))
+	q := p.Quo(p, big.NewInt(den))
+	if !q.IsInt64() {
+		return math.MaxInt64
+	}
+	return q.Int64()
+}
+
+// ApplyBasisPoints returns amount*bps/10000 rounded half away from zero.
+func ApplyBasisPoints(amount int64, bps int64) int64 {
+	return MulDiv(amount, bps, BasisPointsPerUnit)
+}

@@ -1,0 +1,84 @@
+package money
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestParseCurrency(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Currency
+		err  bool
+	}{
+		{"EUR", "EUR", false},
+		{" eur ", "EUR", false},
+		{"jpy", "JPY", false},
+		{"XXX", "", true},
+		{"EURO", "", true},
+		{"", "", true},
+	} {
+		got, err := ParseCurrency(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseCurrency(%q) = %q, %v", tc.in, got, err)
+		}
+		if tc.err && !errors.Is(err, ErrUnknownCurrency) {
+			t.Errorf("ParseCurrency(%q) error %v is not ErrUnknownCurrency", tc.in, err)
+		}
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		cur  Currency
+		want int64
+		err  bool
+	}{
+		{"12.50", "EUR", 1250, false},
+		{"12.5", "EUR", 1250, false},
+		{"12", "EUR", 1200, false},
+		{"0.01", "USD", 1, false},
+		{".99", "USD", 99, false},
+		{"1000", "JPY", 1000, false},
+		{"1.000", "JPY", 1, false},
+		{"1.234", "KWD", 1234, false},
+		{"-3.10", "EUR", -310, false},
+		{"12.505", "EUR", 0, true},
+		{"1.5", "JPY", 0, true},
+		{"abc", "EUR", 0, true},
+		{"1.-5", "EUR", 0, true},
+		{"", "EUR", 0, true},
+		{"99999999999999999999", "EUR", 0, true},
+	} {
+		got, err := ParseDecimal(tc.in, tc.cur)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseDecimal(%q, %s) = %d, %v; want %d, err=%v", tc.in, tc.cur, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestMulDivRoundsHalfAwayFromZero(t *testing.T) {
+	for _, tc := range []struct{ a, num, den, want int64 }{
+		{10000, 500, 10000, 500},
+		{999, 500, 10000, 50},   // 49.95 → 50
+		{989, 500, 10000, 49},   // 49.45 → 49
+		{990, 500, 10000, 50},   // 49.5 → 50
+		{-990, 500, 10000, -50}, // -49.5 → -50
+		{math.MaxInt64, 2, 2, math.MaxInt64},
+	} {
+		if got := MulDiv(tc.a, tc.num, tc.den); got != tc.want {
+			t.Errorf("MulDiv(%d,%d,%d) = %d, want %d", tc.a, tc.num, tc.den, got, tc.want)
+		}
+	}
+}
+
+func TestMulDivFloorNeverExceedsShare(t *testing.T) {
+	if got := MulDivFloor(999, 1, 2); got != 499 {
+		t.Fatalf("got %d", got)
+	}
+	if got := ApplyBasisPoints(20000, 800); got != 1600 {
+		t.Fatalf("8%% of 200.00 = %d", got)
+	}
+}

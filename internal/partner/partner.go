@@ -1,0 +1,153 @@
+// Package partner manages the people and companies that refer customers.
+package partner
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// Status of a partner; only active partners earn commission.
+type Status string
+
+const (
+	StatusActive    Status = "active"
+	StatusSuspended Status = "suspended"
+)
+
+// CharityShare routes part of every payout to a charity.
+type CharityShare struct {
+	CharityID string `json:"charity_id"`
+	ShareBps  int64  `json:"share_bps"`
+}
+
+// Partner is a member of the program.
+type Partner struct {
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Email        string        `json:"email"`
+	Tier         program.Tier  `json:"tier"`
+	Status       Status        `json:"status"`
+	ReferralCode string        `json:"referral_code"`
+	Charity      *CharityShare `json:"charity,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+}
+
+var (
+	// ErrNotFound is returned for unknown partners and codes.
+	ErrNotFound = errors.New("partner not found")
+	// ErrCodeTaken means a generated referral code already exists.
+	ErrCodeTaken = errors.New("referral code taken")
+	// ErrInvalid wraps validation failures of a new partner.
+	ErrInvalid = errors.New("invalid partner")
+)
+
+// Store persists partners. CreatePartner must reserve the referral code and
+// write the partner atomically, failing with ErrCodeTaken if the code exists.
+type Store interface {
+	CreatePartner(ctx context.Context, p Partner) error
+	GetPartner(ctx context.Context, id string) (Partner, error)
+	PartnerByCode(ctx context.Context, code string) (Partner, error)
+}
+
+// NewPartner is the input to Create.
+type NewPartner struct {
+	Name    string        `json:"name"`
+	Email   string        `json:"email"`
+	Tier    string        `json:"tier"`
+	Charity *CharityShare `json:"charity"`
+}
+
+func (n NewPartner) validate() (program.Tier, error) {
+	if strings.TrimSpace(n.Name) == "" || len(n.Name) > 200 {
+		return "", fmt.Errorf("%w: name is required (at most 200 characters)", ErrInvalid)
+	}
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+		return "", fmt.Errorf("%w: email must be a plain e-mail address", ErrInvalid)
+	}
+	tier, err := program.ParseTier(n.Tier)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if c := n.Charity; c != nil {
+		if strings.TrimSpace(c.CharityID) == "" {
+			return "", fmt.Errorf("%w: charity.charity_id is required", ErrInvalid)
+		}
+		if c.ShareBps <= 0 || c.ShareBps > 10_000 {
+			return "", fmt.Errorf("%w: charity.share_bps must be between 1 and 10000", ErrInvalid)
+		}
+	}
+	return tier, nil
+}
+
+// Service creates and reads partners.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// Create registers a partner with a fresh, unguessable referral code.
+func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
+	tier, err := in.validate()
+	if err != nil {
+		return Partner{}, err
+	}
+	p := Partner{
+		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email,
+		Tier: tier, Status: StatusActive, Charity: in.Charity, CreatedAt: s.Now().UTC(),
+	}
+	for range 5 {
+		p.ReferralCode = randomString(8)
+		err = s.Store.CreatePartner(ctx, p)
+		if !errors.Is(err, ErrCodeTaken) {
+			break
+		}
+	}
+	if err != nil {
+		return Partner{}, err
+	}
+	return p, nil
+}
+
+// Get returns one partner.
+func (s *Service) Get(ctx context.Context, id string) (Partner, error) {
+	return s.Store.GetPartner(ctx, id)
+}
+
+// codeAlphabet avoids characters people confuse when reading a code aloud.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	limit := big.NewInt(int64(len(codeAlphabet)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, limit)
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		b[i] = codeAlphabet[k.Int64()]
+	}
+	return string(b)
+}
+
+// NormalizeCode upper-cases a referral code and rejects anything that cannot
+// be one, so lookups and redirects only ever see well-formed codes.
+func NormalizeCode(code string) (string, bool) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) < 3 || len(code) > 32 {
+		return "", false
+	}
+	for _, r := range code {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "", false
+		}
+	}
+	return code, true
+}

@@ -1,0 +1,346 @@
+// Package payout runs the money-out side: finance builds a batch from payable
+// balances, a second finance user approves it, approved items are queued and
+// workers settle each payout and donation exactly once.
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// BatchStatus is the lifecycle of a batch. Processing and completed are
+// derived from the items' progress when a batch is read.
+type BatchStatus string
+
+const (
+	BatchDraft      BatchStatus = "draft"
+	BatchApproved   BatchStatus = "approved"
+	BatchProcessing BatchStatus = "processing"
+	BatchCompleted  BatchStatus = "completed"
+)
+
+// ItemStatus is the lifecycle of one partner's payout in a batch.
+type ItemStatus string
+
+const (
+	ItemDraft  ItemStatus = "draft"
+	ItemQueued ItemStatus = "queued"
+	ItemPaid   ItemStatus = "paid"
+	ItemFailed ItemStatus = "failed"
+)
+
+// LegStatus tracks the payout and the donation of an item separately; a leg
+// with nothing to pay is "none".
+type LegStatus string
+
+const (
+	LegNone LegStatus = "none"
+	LegDue  LegStatus = "due"
+	LegPaid LegStatus = "paid"
+)
+
+// Leg names the two kinds of money an item sends.
+type Leg string
+
+const (
+	LegPayout   Leg = "payout"
+	LegDonation Leg = "donation"
+)
+
+// Batch is a set of payouts approved together.
+type Batch struct {
+	ID         string      `json:"id"`
+	Status     BatchStatus `json:"status"`
+	CreatedBy  string      `json:"created_by"`
+	ApprovedBy string      `json:"approved_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ApprovedAt *time.Time  `json:"approved_at,omitempty"`
+	Items      []Item      `json:"items"`
+}
+
+// Item is one partner's payout in one currency. Amount goes to the partner,
+// Donation to the partner's chosen charity; together they are what was payable.
+type Item struct {
+	ID             string         `json:"id"`
+	BatchID        string         `json:"-"`
+	PartnerID      string         `json:"partner_id"`
+	Currency       money.Currency `json:"currency"`
+	Amount         int64          `json:"amount"`
+	Donation       int64          `json:"donation"`
+	CharityID      string         `json:"charity_id,omitempty"`
+	Status         ItemStatus     `json:"status"`
+	PayoutStatus   LegStatus      `json:"-"`
+	DonationStatus LegStatus      `json:"-"`
+}
+
+// Message is what a worker receives for one leg of one item.
+type Message struct {
+	BatchID   string         `json:"batch_id"`
+	ItemID    string         `json:"item_id"`
+	PartnerID string         `json:"partner_id"`
+	Leg       Leg            `json:"leg"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+	CharityID string         `json:"charity_id,omitempty"`
+}
+
+// DeduplicationID is stable per item and leg, so a re-sent message is
+// dropped by the FIFO queue and a re-delivered one is a no-op for the worker.
+func (m Message) DeduplicationID() string { return m.ItemID + ":" + string(m.Leg) }
+
+// PayableBalance is a partner's payable amount in one currency.
+type PayableBalance struct {
+	PartnerID string
+	Payable   int64
+}
+
+var (
+	ErrNotFound       = errors.New("batch not found")
+	ErrNotDraft       = errors.New("batch is not a draft")
+	ErrSameApprover   = errors.New("a batch must be approved by someone other than its creator")
+	ErrNothingPayable = errors.New("no partner has a payable balance at or above the minimum")
+	ErrConflict       = errors.New("balance changed concurrently")
+	ErrAlreadySettled = errors.New("leg already settled")
+)
+
+// Store persists batches. ReserveItem moves the item's total from payable to
+// in_payout and writes the item atomically; ApproveBatch flips the batch and
+// writes its outbox row atomically; SettleLeg marks a queued leg paid and
+// moves the money from in_payout in one transaction.
+type Store interface {
+	PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]PayableBalance, error)
+	GetPartner(ctx context.Context, id string) (partner.Partner, error)
+	PutBatch(ctx context.Context, b Batch) error
+	ReserveItem(ctx context.Context, it Item, expectedPayable int64) error
+	GetBatch(ctx context.Context, id string) (Batch, error)
+	ApproveBatch(ctx context.Context, id, approver string, at time.Time) error
+	PendingDispatches(ctx context.Context) ([]string, error)
+	MarkQueued(ctx context.Context, it Item) error
+	ClearDispatch(ctx context.Context, batchID string) error
+	SettleLeg(ctx context.Context, m Message, reference string, at time.Time) error
+}
+
+// Queue sends one leg's message to the payouts or donations queue.
+type Queue interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Method executes a payout or donation and returns its reference. It must be
+// idempotent for the same message (providers get DeduplicationID as key).
+type Method interface {
+	Pay(ctx context.Context, m Message) (reference string, err error)
+}
+
+// Manual records the payout in the ledger for finance to execute by bank
+// transfer; the reference ties the ledger entry to the item.
+type Manual struct{}
+
+func (Manual) Pay(_ context.Context, m Message) (string, error) {
+	return "manual:" + m.DeduplicationID(), nil
+}
+
+// Service implements the batch lifecycle.
+type Service struct {
+	Store   Store
+	Queue   Queue
+	Method  Method
+	Program program.Program
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Create builds a draft batch of every active partner whose payable balance
+// reaches the program minimum in a currency, reserving those amounts.
+func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
+	now := s.Now().UTC()
+	b := Batch{ID: "pb_" + now.Format("20060102T150405") + "_" + shortID(), Status: BatchDraft, CreatedBy: createdBy, CreatedAt: now}
+	var items []reservation
+	for _, cur := range s.Program.Currencies() {
+		balances, err := s.Store.PayableBalances(ctx, cur, s.Program.MinimumPayout[cur])
+		if err != nil {
+			return Batch{}, fmt.Errorf("list payable balances: %w", err)
+		}
+		for _, bal := range balances {
+			p, err := s.Store.GetPartner(ctx, bal.PartnerID)
+			if err != nil {
+				return Batch{}, fmt.Errorf("read partner %s: %w", bal.PartnerID, err)
+			}
+			if p.Status != partner.StatusActive {
+				continue
+			}
+			items = append(items, reservation{item: newItem(b.ID, p, cur, bal.Payable), payable: bal.Payable})
+		}
+	}
+	if len(items) == 0 {
+		return Batch{}, ErrNothingPayable
+	}
+	if err := s.Store.PutBatch(ctx, b); err != nil {
+		return Batch{}, fmt.Errorf("write batch: %w", err)
+	}
+	for _, r := range items {
+		switch err := s.Store.ReserveItem(ctx, r.item, r.payable); {
+		case errors.Is(err, ErrConflict):
+			// The balance moved since it was listed (a refund or another
+			// batch); leave the partner for the next batch.
+			s.Log.InfoContext(ctx, "payout item skipped: balance changed", "batch_id", b.ID, "partner_id", r.item.PartnerID)
+		case err != nil:
+			return Batch{}, fmt.Errorf("reserve item %s: %w", r.item.ID, err)
+		default:
+			b.Items = append(b.Items, r.item)
+		}
+	}
+	return b, nil
+}
+
+type reservation struct {
+	item    Item
+	payable int64
+}
+
+func newItem(batchID string, p partner.Partner, cur money.Currency, total int64) Item {
+	it := Item{ID: batchID + "." + p.ID + "." + string(cur), BatchID: batchID, PartnerID: p.ID,
+		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone}
+	if c := p.Charity; c != nil && c.ShareBps > 0 {
+		it.Donation = money.MulDivFloor(total, c.ShareBps, money.BasisPointsPerUnit)
+		it.Amount = total - it.Donation
+		it.CharityID = c.CharityID
+	}
+	if it.Donation > 0 {
+		it.DonationStatus = LegDue
+	}
+	if it.Amount == 0 {
+		it.PayoutStatus = LegNone
+	}
+	return it
+}
+
+// Get returns a batch with its items and derived status.
+func (s *Service) Get(ctx context.Context, id string) (Batch, error) {
+	b, err := s.Store.GetBatch(ctx, id)
+	if err != nil {
+		return Batch{}, err
+	}
+	b.Status = derivedStatus(b)
+	return b, nil
+}
+
+func derivedStatus(b Batch) BatchStatus {
+	if b.Status != BatchApproved || len(b.Items) == 0 {
+		return b.Status
+	}
+	paid, started := 0, false
+	for _, it := range b.Items {
+		switch it.Status {
+		case ItemPaid:
+			paid++
+			started = true
+		case ItemQueued:
+			started = true
+		}
+	}
+	switch {
+	case paid == len(b.Items):
+		return BatchCompleted
+	case started:
+		return BatchProcessing
+	}
+	return BatchApproved
+}
+
+// Approve records the second pair of eyes and queues the items. The approval
+// and its outbox row commit together; queueing right away is an optimisation,
+// the dispatcher sweep guarantees it.
+func (s *Service) Approve(ctx context.Context, id, approver string) (Batch, error) {
+	b, err := s.Store.GetBatch(ctx, id)
+	if err != nil {
+		return Batch{}, err
+	}
+	if b.Status != BatchDraft {
+		return Batch{}, ErrNotDraft
+	}
+	if b.CreatedBy == approver {
+		return Batch{}, ErrSameApprover
+	}
+	if err := s.Store.ApproveBatch(ctx, id, approver, s.Now().UTC()); err != nil {
+		return Batch{}, err
+	}
+	if err := s.dispatch(ctx, id); err != nil {
+		s.Log.WarnContext(ctx, "dispatch after approval failed; the sweeper will retry", "batch_id", id, "error", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// DispatchPending sends the messages of every approved batch whose outbox
+// row is still open. Run on a schedule; safe to run concurrently and again.
+func (s *Service) DispatchPending(ctx context.Context) (int, error) {
+	ids, err := s.Store.PendingDispatches(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list outbox: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if err := s.dispatch(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("batch %s: %w", id, err))
+		}
+	}
+	return len(ids), errors.Join(errs...)
+}
+
+func (s *Service) dispatch(ctx context.Context, batchID string) error {
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	for _, it := range b.Items {
+		if it.Status != ItemDraft {
+			continue
+		}
+		for _, m := range messages(it) {
+			if err := s.Queue.Send(ctx, m); err != nil {
+				return fmt.Errorf("send %s: %w", m.DeduplicationID(), err)
+			}
+		}
+		if err := s.Store.MarkQueued(ctx, it); err != nil {
+			return fmt.Errorf("mark %s queued: %w", it.ID, err)
+		}
+	}
+	return s.Store.ClearDispatch(ctx, batchID)
+}
+
+func messages(it Item) []Message {
+	var out []Message
+	base := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Currency: it.Currency}
+	if it.PayoutStatus != LegNone {
+		m := base
+		m.Leg, m.Amount = LegPayout, it.Amount
+		out = append(out, m)
+	}
+	if it.DonationStatus != LegNone {
+		m := base
+		m.Leg, m.Amount, m.CharityID = LegDonation, it.Donation, it.CharityID
+		out = append(out, m)
+	}
+	return out
+}
+
+// Settle pays one leg. A leg that is already paid is acknowledged without
+// paying again, which makes SQS redelivery and worker crashes harmless.
+func (s *Service) Settle(ctx context.Context, m Message) error {
+	ref, err := s.Method.Pay(ctx, m)
+	if err != nil {
+		return fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
+	}
+	err = s.Store.SettleLeg(ctx, m, ref, s.Now().UTC())
+	if errors.Is(err, ErrAlreadySettled) {
+		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
+		return nil
+	}
+	return err
+}

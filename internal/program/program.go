@@ -1,0 +1,119 @@
+// Package program holds the rules of a partner program: which currencies it
+// pays in, how long commission is held, what each tier earns and where
+// referral links land.
+package program
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+)
+
+// Tier is a partner level; each earns its own commission rate.
+type Tier string
+
+const (
+	TierAuthorized Tier = "authorized"
+	TierSilver     Tier = "silver"
+	TierGold       Tier = "gold"
+)
+
+// Program is the configuration commission is computed with.
+type Program struct {
+	// LandingURL is where /r/{code} sends visitors; it is configuration, never
+	// taken from a request, so the redirect cannot be turned into an open one.
+	LandingURL string `json:"landing_url"`
+	// HoldDays is the return window before pending commission becomes payable.
+	HoldDays int `json:"hold_days"`
+	// TierRatesBps is the commission rate per tier in basis points of the
+	// order's net merchandise amount (tax and shipping excluded).
+	TierRatesBps map[Tier]int64 `json:"tier_rates_bps"`
+	// MinimumPayout is the smallest payable balance, per currency, that a
+	// payout batch picks up.
+	MinimumPayout map[money.Currency]int64 `json:"minimum_payout"`
+	// CookieDays is how long the referral cookie set by /r/{code} lives.
+	CookieDays int `json:"cookie_days"`
+}
+
+// Default is the program used when none is configured.
+func Default() Program {
+	return Program{
+		LandingURL:    "https://shop.example/",
+		HoldDays:      30,
+		TierRatesBps:  map[Tier]int64{TierAuthorized: 500, TierSilver: 800, TierGold: 1200},
+		MinimumPayout: map[money.Currency]int64{"EUR": 5000, "USD": 5000, "GBP": 5000},
+		CookieDays:    30,
+	}
+}
+
+// Parse reads a program from JSON and validates it.
+func Parse(data []byte) (Program, error) {
+	var p Program
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Program{}, fmt.Errorf("program: %w", err)
+	}
+	return p, p.Validate()
+}
+
+// Validate names the first field that makes the program unusable.
+func (p Program) Validate() error {
+	u, err := url.Parse(p.LandingURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("program: landing_url must be an absolute http(s) URL")
+	}
+	if p.HoldDays < 0 {
+		return fmt.Errorf("program: hold_days must not be negative")
+	}
+	if p.CookieDays <= 0 {
+		return fmt.Errorf("program: cookie_days must be positive")
+	}
+	for _, tier := range Tiers() {
+		rate, ok := p.TierRatesBps[tier]
+		if !ok || rate < 0 || rate > money.BasisPointsPerUnit {
+			return fmt.Errorf("program: tier_rates_bps.%s must be between 0 and 10000", tier)
+		}
+	}
+	if len(p.MinimumPayout) == 0 {
+		return fmt.Errorf("program: minimum_payout must name at least one currency")
+	}
+	for cur, min := range p.MinimumPayout {
+		if _, err := money.ParseCurrency(string(cur)); err != nil || money.Currency(cur) != cur {
+			return fmt.Errorf("program: minimum_payout.%s is not an ISO 4217 currency", cur)
+		}
+		if min <= 0 {
+			return fmt.Errorf("program: minimum_payout.%s must be positive", cur)
+		}
+	}
+	return nil
+}
+
+// Tiers lists the tiers from lowest to highest.
+func Tiers() []Tier { return []Tier{TierAuthorized, TierSilver, TierGold} }
+
+// ParseTier accepts a known tier name; empty means the entry tier.
+func ParseTier(s string) (Tier, error) {
+	if s == "" {
+		return TierAuthorized, nil
+	}
+	for _, t := range Tiers() {
+		if string(t) == s {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("tier must be one of authorized, silver, gold")
+}
+
+// Hold is the return window as a duration.
+func (p Program) Hold() time.Duration { return time.Duration(p.HoldDays) * 24 * time.Hour }
+
+// Currencies are the currencies the program pays out in.
+func (p Program) Currencies() []money.Currency {
+	out := make([]money.Currency, 0, len(p.MinimumPayout))
+	for c := range p.MinimumPayout {
+		out = append(out, c)
+	}
+	return out
+}

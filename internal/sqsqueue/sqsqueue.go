@@ -1,0 +1,125 @@
+// Package sqsqueue sends payout and donation messages to SQS FIFO queues and,
+// for local runs, polls them the way the Lambda event source mapping does.
+package sqsqueue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+
+	"github.com/partnerloop/partnerloop/internal/payout"
+)
+
+// Publisher routes each leg to its queue.
+type Publisher struct {
+	SQS          *sqs.Client
+	PayoutsURL   string
+	DonationsURL string
+}
+
+// Send enqueues one leg. The deduplication id makes a re-send within SQS's
+// five-minute window a no-op; the message group keeps one partner's legs in order.
+func (p *Publisher) Send(ctx context.Context, m payout.Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	url := p.PayoutsURL
+	if m.Leg == payout.LegDonation {
+		url = p.DonationsURL
+	}
+	_, err = p.SQS.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl:               aws.String(url),
+		MessageBody:            aws.String(string(body)),
+		MessageGroupId:         aws.String(m.PartnerID),
+		MessageDeduplicationId: aws.String(m.DeduplicationID()),
+	})
+	return err
+}
+
+// Settler is the part of the payout service a worker needs.
+type Settler interface {
+	Settle(ctx context.Context, m payout.Message) error
+}
+
+// HandleBatch settles every record and reports the ones that failed, so SQS
+// retries only those (ReportBatchItemFailures).
+func HandleBatch(ctx context.Context, s Settler, ev events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for _, r := range ev.Records {
+		var m payout.Message
+		err := json.Unmarshal([]byte(r.Body), &m)
+		if err == nil {
+			err = s.Settle(ctx, m)
+		}
+		if err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		}
+	}
+	return resp
+}
+
+// PollOnce receives up to ten messages, hands them to HandleBatch and deletes
+// the ones that succeeded, as the Lambda event source mapping does in AWS.
+func PollOnce(ctx context.Context, client *sqs.Client, queueURL string, s Settler, waitSeconds int32) (int, error) {
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL),
+		MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds})
+	if err != nil {
+		return 0, fmt.Errorf("receive: %w", err)
+	}
+	if len(out.Messages) == 0 {
+		return 0, nil
+	}
+	ev := events.SQSEvent{}
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+	}
+	failed := map[string]bool{}
+	for _, f := range HandleBatch(ctx, s, ev).BatchItemFailures {
+		failed[f.ItemIdentifier] = true
+	}
+	for _, r := range ev.Records {
+		if failed[r.MessageId] {
+			continue // becomes visible again after the visibility timeout
+		}
+		if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
+			return len(ev.Records), fmt.Errorf("delete: %w", err)
+		}
+	}
+	return len(ev.Records), nil
+}
+
+// CreateQueues creates each FIFO queue with its dead-letter queue from the
+// appspec definitions and returns the queue URLs by name; used locally and in
+// tests (the stack creates them in AWS).
+func CreateQueues(ctx context.Context, client *sqs.Client, queues []appspec.Queue, prefix string) (map[string]string, error) {
+	urls := map[string]string{}
+	for _, q := range queues {
+		dlq, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(prefix + q.DLQName()),
+			Attributes: map[string]string{"FifoQueue": "true"}})
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", q.DLQName(), err)
+		}
+		attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+		if err != nil {
+			return nil, fmt.Errorf("read %s arn: %w", q.DLQName(), err)
+		}
+		redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": attrs.Attributes["QueueArn"], "maxReceiveCount": q.MaxReceiveCount})
+		main, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(prefix + q.FIFOName()),
+			Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": fmt.Sprint(q.VisibilitySeconds), "RedrivePolicy": string(redrive)}})
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", q.FIFOName(), err)
+		}
+		urls[q.Name] = aws.ToString(main.QueueUrl)
+		urls[q.Name+"-dlq"] = aws.ToString(dlq.QueueUrl)
+	}
+	return urls, nil
+}

@@ -1,0 +1,186 @@
+package webhook
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/referral"
+)
+
+type shopifyMoneySet struct {
+	ShopMoney struct {
+		Amount       decimal `json:"amount"`
+		CurrencyCode string  `json:"currency_code"`
+	} `json:"shop_money"`
+}
+
+type shopifyOrder struct {
+	ID       flexString `json:"id"`
+	Currency string     `json:"currency"`
+	Email    string     `json:"email"`
+	Customer *struct {
+		ID    flexString `json:"id"`
+		Email string     `json:"email"`
+	} `json:"customer"`
+	LineItems []struct {
+		SKU           string     `json:"sku"`
+		ProductType   string     `json:"product_type"`
+		Quantity      int64      `json:"quantity"`
+		Price         decimal    `json:"price"`
+		TotalDiscount decimal    `json:"total_discount"`
+		GiftCard      bool       `json:"gift_card"`
+		ProductID     flexString `json:"product_id"`
+	} `json:"line_items"`
+	TotalTax              decimal         `json:"total_tax"`
+	TotalShippingPriceSet shopifyMoneySet `json:"total_shipping_price_set"`
+	DiscountCodes         []struct {
+		Code string `json:"code"`
+	} `json:"discount_codes"`
+	LandingSite    string `json:"landing_site"`
+	NoteAttributes []struct {
+		Name  string     `json:"name"`
+		Value flexString `json:"value"`
+	} `json:"note_attributes"`
+}
+
+type shopifyRefund struct {
+	ID              flexString `json:"id"`
+	OrderID         flexString `json:"order_id"`
+	RefundLineItems []struct {
+		Subtotal    decimal         `json:"subtotal"`
+		SubtotalSet shopifyMoneySet `json:"subtotal_set"`
+	} `json:"refund_line_items"`
+}
+
+// ParseShopify reads orders/paid, refunds/create and orders/cancelled as
+// Shopify sends them. Other topics return ok=false so the sender gets a 2xx
+// and stops retrying. Amounts arrive as decimal strings in shop currency.
+func ParseShopify(topic, webhookID string, body []byte, h referral.EmailHasher) (evt ledger.Event, ok bool, err error) {
+	evt = ledger.Event{Source: SourceShopify, ID: webhookID}
+	switch topic {
+	case "orders/paid":
+		var o shopifyOrder
+		if err := decode(body, &o); err != nil {
+			return evt, true, err
+		}
+		if evt, err = shopifyPaid(evt, o, h); err != nil {
+			return evt, true, fmt.Errorf("%w: %w", ErrPayload, err)
+		}
+	case "refunds/create":
+		var r shopifyRefund
+		if err := decode(body, &r); err != nil {
+			return evt, true, err
+		}
+		if evt, err = shopifyRefunded(evt, r); err != nil {
+			return evt, true, fmt.Errorf("%w: %w", ErrPayload, err)
+		}
+	case "orders/cancelled":
+		var o shopifyOrder
+		if err := decode(body, &o); err != nil {
+			return evt, true, err
+		}
+		evt.Kind, evt.OrderID = ledger.OrderCancelled, string(o.ID)
+	default:
+		return evt, false, nil
+	}
+	return evt, true, evt.Validate()
+}
+
+func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledger.Event, error) {
+	cur, err := money.ParseCurrency(o.Currency)
+	if err != nil {
+		return evt, err
+	}
+	order := &ledger.Order{ReferralCode: shopifyRef(o)}
+	if len(o.DiscountCodes) > 0 {
+		order.Coupon = o.DiscountCodes[0].Code
+	}
+	email := o.Email
+	if o.Customer != nil {
+		order.Customer.ID = string(o.Customer.ID)
+		if email == "" {
+			email = o.Customer.Email
+		}
+	}
+	order.Customer.EmailHash = h.Hash(email)
+	if order.Tax, err = minor(o.TotalTax, cur, "total_tax"); err != nil {
+		return evt, err
+	}
+	if order.Shipping, err = minor(o.TotalShippingPriceSet.ShopMoney.Amount, cur, "total_shipping_price_set"); err != nil {
+		return evt, err
+	}
+	for i, li := range o.LineItems {
+		if li.GiftCard {
+			continue // selling a gift card is not revenue yet; commission comes when it is spent
+		}
+		price, err := minor(li.Price, cur, fmt.Sprintf("line_items[%d].price", i))
+		if err != nil {
+			return evt, err
+		}
+		discount, err := minor(li.TotalDiscount, cur, fmt.Sprintf("line_items[%d].total_discount", i))
+		if err != nil {
+			return evt, err
+		}
+		sku := li.SKU
+		if sku == "" {
+			sku = "product:" + string(li.ProductID)
+		}
+		order.Lines = append(order.Lines, ledger.Line{SKU: sku, Category: li.ProductType, Quantity: li.Quantity, Amount: price*li.Quantity - discount})
+	}
+	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, string(o.ID), cur, order
+	return evt, nil
+}
+
+// shopifyRef finds a referral code in the landing page's ref parameter or a
+// cart note attribute (what a storefront script records from the cookie).
+func shopifyRef(o shopifyOrder) string {
+	if o.LandingSite != "" {
+		if u, err := url.Parse(o.LandingSite); err == nil {
+			if ref := u.Query().Get("ref"); ref != "" {
+				return ref
+			}
+		}
+	}
+	for _, a := range o.NoteAttributes {
+		switch strings.ToLower(a.Name) {
+		case "ref", "referral_code", "partnerloop_ref":
+			return string(a.Value)
+		}
+	}
+	return ""
+}
+
+func shopifyRefunded(evt ledger.Event, r shopifyRefund) (ledger.Event, error) {
+	var total int64
+	var cur money.Currency
+	for i, li := range r.RefundLineItems {
+		code := li.SubtotalSet.ShopMoney.CurrencyCode
+		c, err := money.ParseCurrency(code)
+		if err != nil {
+			return evt, fmt.Errorf("refund_line_items[%d].subtotal_set: %w", i, err)
+		}
+		if cur != "" && c != cur {
+			return evt, fmt.Errorf("refund mixes currencies %s and %s", cur, c)
+		}
+		cur = c
+		amount := li.SubtotalSet.ShopMoney.Amount
+		if amount == "" {
+			amount = li.Subtotal
+		}
+		v, err := minor(amount, c, fmt.Sprintf("refund_line_items[%d].subtotal", i))
+		if err != nil {
+			return evt, err
+		}
+		total += v
+	}
+	if cur == "" {
+		// A refund of shipping or an adjustment only: no merchandise was returned.
+		return evt, fmt.Errorf("refund has no refund_line_items with a currency")
+	}
+	evt.Kind, evt.OrderID, evt.Currency = ledger.OrderRefunded, string(r.OrderID), cur
+	evt.Refund = &ledger.Refund{ID: string(r.ID), Amount: total, Basis: ledger.RefundNet}
+	return evt, nil
+}
