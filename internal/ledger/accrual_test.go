@@ -1,0 +1,154 @@
+package ledger
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func testProgram(holdDays int) program.Program {
+	p := program.Default()
+	p.HoldDays = holdDays
+	return p
+}
+
+func paid(orderID string, lines ...int64) Event {
+	o := &Order{Tax: 2200, Shipping: 500}
+	for _, a := range lines {
+		o.Lines = append(o.Lines, Line{SKU: "SKU", Quantity: 1, Amount: a})
+	}
+	return Event{Source: "generic", ID: "evt_paid_" + orderID, Kind: OrderPaid, OrderID: orderID, Currency: "EUR", Order: o}
+}
+
+func refund(orderID, id string, amount int64) Event {
+	return Event{Source: "generic", ID: "evt_" + id, Kind: OrderRefunded, OrderID: orderID, Currency: "EUR",
+		Refund: &Refund{ID: id, Amount: amount, Basis: RefundNet}}
+}
+
+func cancel(orderID string) Event {
+	return Event{Source: "generic", ID: "evt_cancel_" + orderID, Kind: OrderCancelled, OrderID: orderID}
+}
+
+var silver = &Attribution{PartnerID: "pt_1", Tier: program.TierSilver, Via: "referral_code"}
+
+func TestApply(t *testing.T) {
+	type step struct {
+		evt  Event
+		attr *Attribution
+	}
+	for _, tc := range []struct {
+		name     string
+		hold     int
+		steps    []step
+		want     Balance
+		status   AccrualStatus
+		reversed int64
+	}{
+		{"paid order accrues tier rate of net, pending during hold", 30,
+			[]step{{paid("o", 10000, 10000), silver}}, Balance{Accrued: 1600, Pending: 1600}, AccrualPending, 0},
+		{"zero hold makes commission payable at once", 0,
+			[]step{{paid("o", 10000), silver}}, Balance{Accrued: 800, Payable: 800}, AccrualPayable, 0},
+		{"unattributed order accrues nothing", 30,
+			[]step{{paid("o", 10000), nil}}, Balance{}, AccrualNone, 0},
+		{"duplicate paid event is a no-op", 30,
+			[]step{{paid("o", 10000), silver}, {paid("o", 10000), silver}}, Balance{Accrued: 800, Pending: 800}, AccrualPending, 0},
+		{"partial refund reverses proportionally, rounding down", 30,
+			[]step{{paid("o", 9999), silver}, {refund("o", "rf1", 3333), nil}},
+			Balance{Accrued: 800, Pending: 800 - 266, Reversed: 266}, AccrualPending, 266},
+		{"two partial refunds equal to the order reverse everything", 30,
+			[]step{{paid("o", 9999), silver}, {refund("o", "rf1", 3333), nil}, {refund("o", "rf2", 6666), nil}},
+			Balance{Accrued: 800, Reversed: 800}, AccrualReversed, 800},
+		{"the same refund twice reverses once", 30,
+			[]step{{paid("o", 10000), silver}, {refund("o", "rf1", 5000), nil}, {refund("o", "rf1", 5000), nil}},
+			Balance{Accrued: 800, Pending: 400, Reversed: 400}, AccrualPending, 400},
+		{"refund before its order is applied when the order arrives", 30,
+			[]step{{refund("o", "rf1", 5000), nil}, {paid("o", 10000), silver}},
+			Balance{Accrued: 800, Pending: 400, Reversed: 400}, AccrualPending, 400},
+		{"cancellation reverses the rest", 30,
+			[]step{{paid("o", 10000), silver}, {refund("o", "rf1", 2500), nil}, {cancel("o"), nil}},
+			Balance{Accrued: 800, Reversed: 800}, AccrualReversed, 800},
+		{"refund of payable commission comes off payable", 0,
+			[]step{{paid("o", 10000), silver}, {refund("o", "rf1", 10000), nil}},
+			Balance{Accrued: 800, Reversed: 800}, AccrualReversed, 800},
+		{"over-refund never reverses more than the commission", 30,
+			[]step{{paid("o", 10000), silver}, {refund("o", "rf1", 999999), nil}},
+			Balance{Accrued: 800, Reversed: 800}, AccrualReversed, 800},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec OrderRecord
+			var total Balance
+			for _, s := range tc.steps {
+				c := Apply(rec, s.evt, s.attr, testProgram(tc.hold), t0)
+				total = add(total, c.Delta)
+				rec = c.Next
+			}
+			if total != tc.want {
+				t.Errorf("balance = %+v, want %+v", total, tc.want)
+			}
+			if rec.Status != tc.status || rec.Reversed != tc.reversed {
+				t.Errorf("status %q reversed %d, want %q %d", rec.Status, rec.Reversed, tc.status, tc.reversed)
+			}
+		})
+	}
+}
+
+func TestStripeCumulativeGrossRefunds(t *testing.T) {
+	// Gross 12700 (net 10000 + tax 2200 + shipping 500); Stripe reports the running total.
+	rec := Apply(OrderRecord{}, paid("pi", 10000), silver, testProgram(30), t0).Next
+	gross := func(total int64) Event {
+		e := refund("pi", fmt.Sprintf("ch_1@%d", total), total)
+		e.Refund.Basis, e.Refund.Cumulative = RefundGross, true
+		return e
+	}
+	c1 := Apply(rec, gross(6350), nil, testProgram(30), t0)
+	if c1.Delta.Reversed != 400 {
+		t.Fatalf("half the gross refunded reversed %d, want 400", c1.Delta.Reversed)
+	}
+	// An older running total arriving late changes nothing.
+	c2 := Apply(c1.Next, gross(3000), nil, testProgram(30), t0)
+	if c2.Delta.Reversed != 0 {
+		t.Fatalf("stale running total reversed %d", c2.Delta.Reversed)
+	}
+	c3 := Apply(c2.Next, gross(12700), nil, testProgram(30), t0)
+	if c3.Delta.Reversed != 400 || c3.Next.Status != AccrualReversed {
+		t.Fatalf("full refund reversed %d more, status %s", c3.Delta.Reversed, c3.Next.Status)
+	}
+}
+
+func TestMature(t *testing.T) {
+	rec := Apply(OrderRecord{}, paid("o", 10000), silver, testProgram(30), t0).Next
+	if _, ok := Mature(rec, t0.Add(29*24*time.Hour)); ok {
+		t.Fatal("matured inside the return window")
+	}
+	rec = Apply(rec, refund("o", "rf", 2500), nil, testProgram(30), t0).Next
+	c, ok := Mature(rec, t0.Add(30*24*time.Hour))
+	if !ok || c.Next.Status != AccrualPayable || c.Delta != (Balance{Pending: -600, Payable: 600}) {
+		t.Fatalf("mature = %+v %v", c, ok)
+	}
+	if _, ok := Mature(c.Next, t0.Add(31*24*time.Hour)); ok {
+		t.Fatal("matured twice")
+	}
+}
+
+func TestValidateRejectsBadEvents(t *testing.T) {
+	neg := paid("o", -1)
+	unknownCur := paid("o", 100)
+	unknownCur.Currency = "XYZ"
+	negRefund := refund("o", "rf", -5)
+	noLines := paid("o")
+	for name, e := range map[string]Event{"negative line": neg, "unknown currency": unknownCur,
+		"negative refund": negRefund, "no lines": noLines, "no id": {Source: "generic", Kind: OrderCancelled, OrderID: "o"}} {
+		if err := e.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func add(a, b Balance) Balance {
+	return Balance{Accrued: a.Accrued + b.Accrued, Pending: a.Pending + b.Pending, Payable: a.Payable + b.Payable,
+		InPayout: a.InPayout + b.InPayout, Paid: a.Paid + b.Paid, Reversed: a.Reversed + b.Reversed, Donated: a.Donated + b.Donated}
+}

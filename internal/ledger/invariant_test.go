@@ -1,0 +1,86 @@
+package ledger
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// TestLedgerInvariantUnderReorderingAndDuplicates applies random histories of
+// payments, refunds, cancellations and maturity runs, with duplicates and in
+// shuffled order, and checks the books after every step and at the end.
+func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		hold := rapid.IntRange(0, 2).Draw(t, "hold")
+		orders := rapid.IntRange(1, 4).Draw(t, "orders")
+		var events []Event
+		for o := range orders {
+			id := fmt.Sprintf("o%d", o)
+			lines := rapid.SliceOfN(rapid.Int64Range(0, 50_000), 1, 3).Draw(t, "lines")
+			events = append(events, paid(id, lines...))
+			for r := range rapid.IntRange(0, 3).Draw(t, "refunds") {
+				events = append(events, refund(id, fmt.Sprintf("%s-rf%d", id, r), rapid.Int64Range(0, 60_000).Draw(t, "amount")))
+			}
+			if rapid.Bool().Draw(t, "cancel") {
+				events = append(events, cancel(id))
+			}
+		}
+		// Duplicate some deliveries, then shuffle everything.
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, len(events)-1), 0, 4).Draw(t, "dups") {
+			events = append(events, events[i])
+		}
+		perm := rapid.Permutation(events).Draw(t, "order")
+
+		totals := replay(t, perm, hold)
+		inOrder := replay(t, events, hold)
+		if totals.Accrued != inOrder.Accrued || totals.Reversed != inOrder.Reversed {
+			t.Fatalf("delivery order changed the books: %+v vs %+v", totals, inOrder)
+		}
+	})
+}
+
+func replay(t *rapid.T, events []Event, hold int) Balance {
+	recs := map[string]OrderRecord{}
+	var b Balance
+	now := t0
+	for i, e := range events {
+		var attr *Attribution
+		if e.Kind == OrderPaid {
+			attr = silver
+		}
+		c := Apply(recs[e.OrderID], e, attr, testProgram(hold), now)
+		recs[e.OrderID], b = c.Next, add(b, c.Delta)
+		if i%2 == 1 { // a maturity run between some deliveries
+			now = now.Add(24 * time.Hour)
+			for id, rec := range recs {
+				if m, ok := Mature(rec, now); ok {
+					recs[id], b = m.Next, add(b, m.Delta)
+				}
+			}
+		}
+		checkInvariant(t, b)
+	}
+	var want Balance
+	for _, rec := range recs {
+		want.Accrued += rec.Commission
+		want.Reversed += rec.Reversed
+		if rec.Reversed > rec.Commission || rec.Commission > rec.Net {
+			t.Fatalf("order %s: reversed %d commission %d net %d", rec.OrderID, rec.Reversed, rec.Commission, rec.Net)
+		}
+	}
+	if want.Accrued != b.Accrued || want.Reversed != b.Reversed {
+		t.Fatalf("balance %+v does not match the orders' accruals %+v", b, want)
+	}
+	return b
+}
+
+func checkInvariant(t *rapid.T, b Balance) {
+	if b.Accrued-b.Reversed != b.Pending+b.Payable+b.InPayout+b.Paid+b.Donated {
+		t.Fatalf("accrued − reversed ≠ pending + payable + in_payout + paid + donated: %+v", b)
+	}
+	if b.Pending < 0 || b.Reversed < 0 || b.Accrued < 0 {
+		t.Fatalf("negative counter: %+v", b)
+	}
+}

@@ -1,0 +1,198 @@
+package webhook
+
+import (
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/referral"
+)
+
+var hasher = referral.EmailHasher{Key: []byte("k")}
+
+func sample(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "webhooks", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestVerifyTimestamped(t *testing.T) {
+	secret, body := []byte("s3cret"), []byte(`{"id":"evt_1"}`)
+	now := time.Unix(1_800_000_000, 0)
+	good := SignTimestamped(body, secret, now)
+	other := SignTimestamped(body, []byte("old-secret"), now)
+	_, otherSig, _ := strings.Cut(other, ",")
+	for _, tc := range []struct {
+		name   string
+		header string
+		body   []byte
+		at     time.Time
+		want   error
+	}{
+		{"valid", good, body, now, nil},
+		{"valid within tolerance", good, body, now.Add(4 * time.Minute), nil},
+		{"rolled secret: any v1 may match", good + "," + otherSig, body, now, nil},
+		{"tampered body", good, []byte(`{"id":"evt_2"}`), now, ErrSignature},
+		{"stale", good, body, now.Add(6 * time.Minute), ErrStale},
+		{"from the future", good, body, now.Add(-6 * time.Minute), ErrStale},
+		{"wrong secret", other, body, now, ErrSignature},
+		{"missing", "", body, now, ErrSignature},
+		{"no timestamp", strings.Split(good, ",")[1], body, now, ErrSignature},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := VerifyTimestamped(tc.header, tc.body, secret, tc.at); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestVerifyShopify(t *testing.T) {
+	secret, body := []byte("shpss"), sample(t, "shopify-orders-paid.json")
+	sig := base64.StdEncoding.EncodeToString(SignShopifyRaw(body, secret))
+	if err := VerifyShopify(sig, body, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyShopify(sig, append(body, ' '), secret); !errors.Is(err, ErrSignature) {
+		t.Fatalf("tampered body: %v", err)
+	}
+	if err := VerifyShopify("not base64!", body, secret); !errors.Is(err, ErrSignature) {
+		t.Fatalf("garbage header: %v", err)
+	}
+}
+
+func TestParseGeneric(t *testing.T) {
+	evt, err := ParseGeneric(sample(t, "generic-order-paid.json"), hasher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evt.Kind != ledger.OrderPaid || evt.OrderID != "ord_1" || evt.Currency != "EUR" || evt.Order.Net() != 10000 ||
+		evt.Order.Gross() != 12700 || evt.Order.ReferralCode != "DEMO1234" || evt.Order.Customer.EmailHash != hasher.Hash("A@B.example ") {
+		t.Fatalf("unexpected event %+v %+v", evt, evt.Order)
+	}
+	rf, err := ParseGeneric(sample(t, "generic-order-refunded.json"), hasher)
+	if err != nil || rf.Refund.Amount != 5000 || rf.Refund.ID != "rf_1" || rf.Refund.Basis != ledger.RefundNet {
+		t.Fatalf("refund: %+v %v", rf.Refund, err)
+	}
+	if c, err := ParseGeneric(sample(t, "generic-order-cancelled.json"), hasher); err != nil || c.Kind != ledger.OrderCancelled {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+}
+
+func TestParseGenericRejects(t *testing.T) {
+	for name, tc := range map[string]struct {
+		body string
+		want error
+	}{
+		"malformed json":    {`{"id":`, ledger.ErrInvalidEvent},
+		"unknown currency":  {`{"id":"e","type":"order.paid","order":{"id":"o","currency":"XXX","lines":[{"amount":1}]}}`, money.ErrUnknownCurrency},
+		"negative amount":   {`{"id":"e","type":"order.paid","order":{"id":"o","currency":"EUR","lines":[{"amount":-1}]}}`, ledger.ErrInvalidEvent},
+		"fractional amount": {`{"id":"e","type":"order.paid","order":{"id":"o","currency":"EUR","lines":[{"amount":1.5}]}}`, ledger.ErrInvalidEvent},
+		"negative refund":   {`{"id":"e","type":"order.refunded","order":{"id":"o","currency":"EUR","refund":{"id":"r","amount":-5}}}`, ledger.ErrInvalidEvent},
+		"unknown type":      {`{"id":"e","type":"order.exploded","order":{"id":"o"}}`, ledger.ErrInvalidEvent},
+		"missing id":        {`{"type":"order.cancelled","order":{"id":"o"}}`, ledger.ErrInvalidEvent},
+	} {
+		if _, err := ParseGeneric([]byte(tc.body), hasher); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", name, err, tc.want)
+		}
+	}
+}
+
+func TestParseShopify(t *testing.T) {
+	evt, ok, err := ParseShopify("orders/paid", "wh-1", sample(t, "shopify-orders-paid.json"), hasher)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	o := evt.Order
+	// 149.95 − 10.00 discount + 2 × 30.00; the gift card line carries no commission.
+	if evt.OrderID != "820982911946154508" || evt.ID != "wh-1" || o.Net() != 19995 || o.Tax != 2000 || o.Shipping != 1000 || len(o.Lines) != 2 {
+		t.Fatalf("order %+v net %d", o, o.Net())
+	}
+	if o.ReferralCode != "DEMO1234" || o.Coupon != "SPRING10" || o.Customer.ID != "115310627314723954" || o.Customer.EmailHash != hasher.Hash("jon@example.com") {
+		t.Fatalf("attribution evidence %+v", o)
+	}
+	rf, _, err := ParseShopify("refunds/create", "wh-2", sample(t, "shopify-refunds-create.json"), hasher)
+	if err != nil || rf.OrderID != "820982911946154508" || rf.Refund.Amount != 3000 || rf.Currency != "EUR" || rf.Refund.ID != "509562969" {
+		t.Fatalf("refund %+v %+v %v", rf, rf.Refund, err)
+	}
+	c, _, err := ParseShopify("orders/cancelled", "wh-3", sample(t, "shopify-orders-cancelled.json"), hasher)
+	if err != nil || c.Kind != ledger.OrderCancelled || c.OrderID != "820982911946154508" {
+		t.Fatalf("cancel %+v %v", c, err)
+	}
+	if _, ok, err := ParseShopify("products/update", "wh-4", []byte(`{}`), hasher); ok || err != nil {
+		t.Fatalf("other topics are acknowledged and ignored: %v %v", ok, err)
+	}
+}
+
+func TestShopifyRefFromNoteAttributes(t *testing.T) {
+	body := `{"id":1,"currency":"USD","note_attributes":[{"name":"referral_code","value":"NOTE42"}],"line_items":[{"sku":"A","quantity":1,"price":"10.00"}]}`
+	evt, _, err := ParseShopify("orders/paid", "wh", []byte(body), hasher)
+	if err != nil || evt.Order.ReferralCode != "NOTE42" {
+		t.Fatalf("%+v %v", evt.Order, err)
+	}
+	bad := strings.Replace(body, `"10.00"`, `"10.001"`, 1)
+	if _, _, err := ParseShopify("orders/paid", "wh", []byte(bad), hasher); !errors.Is(err, ledger.ErrInvalidEvent) {
+		t.Fatalf("sub-cent price accepted: %v", err)
+	}
+}
+
+func TestParseStripe(t *testing.T) {
+	evt, ok, err := ParseStripe(sample(t, "stripe-checkout-session-completed.json"), hasher)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if evt.OrderID != "pi_3Qx000000000001" || evt.Currency != "EUR" || evt.Order.Net() != 10000 || evt.Order.ReferralCode != "DEMO1234" {
+		t.Fatalf("%+v %+v", evt, evt.Order)
+	}
+	rf, ok, err := ParseStripe(sample(t, "stripe-charge-refunded.json"), hasher)
+	if err != nil || !ok || rf.OrderID != evt.OrderID || rf.Refund.Amount != 6350 || !rf.Refund.Cumulative || rf.Refund.Basis != ledger.RefundGross {
+		t.Fatalf("%+v %+v %v", rf, rf.Refund, err)
+	}
+	unpaid := strings.Replace(string(sample(t, "stripe-checkout-session-completed.json")), `"payment_status": "paid"`, `"payment_status": "unpaid"`, 1)
+	if _, ok, err := ParseStripe([]byte(unpaid), hasher); ok || err != nil {
+		t.Fatalf("unpaid session must be ignored: %v %v", ok, err)
+	}
+	meta := strings.Replace(strings.Replace(string(sample(t, "stripe-checkout-session-completed.json")),
+		`"client_reference_id": "DEMO1234"`, `"client_reference_id": null`, 1), `"metadata": {}`, `"metadata": {"referral_code": "META77"}`, 1)
+	if m, _, err := ParseStripe([]byte(meta), hasher); err != nil || m.Order.ReferralCode != "META77" {
+		t.Fatalf("metadata.referral_code: %+v %v", m.Order, err)
+	}
+}
+
+func BenchmarkVerifyAndParseGeneric(b *testing.B) {
+	body, secret := sample(b, "generic-order-paid.json"), []byte("s3cret")
+	now := time.Now()
+	header := SignTimestamped(body, secret, now)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := VerifyTimestamped(header, body, secret, now); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ParseGeneric(body, hasher); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyAndParseShopify(b *testing.B) {
+	body, secret := sample(b, "shopify-orders-paid.json"), []byte("s3cret")
+	sig := base64.StdEncoding.EncodeToString(SignShopifyRaw(body, secret))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := VerifyShopify(sig, body, secret); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ParseShopify("orders/paid", "wh", body, hasher); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
