@@ -1,0 +1,406 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
+	"github.com/partnerloop/partnerloop/internal/httpapi"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+	"github.com/partnerloop/partnerloop/internal/webhook"
+)
+
+func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
+
+var secrets = app.Secrets{Generic: "gen-secret", Shopify: "shop-secret", Stripe: "whsec_test", EmailHashKey: "hash-key"}
+
+type harness struct {
+	t      *testing.T
+	env    devtest.Env
+	app    *app.App
+	srv    *httptest.Server
+	tokens map[string]string
+}
+
+func newHarness(t *testing.T) *harness {
+	env := devtest.New(t)
+	prog := program.Default()
+	prog.HoldDays = 0
+	prog.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000}
+	jwt := auth.HS256{Secret: []byte("test-jwt")}
+	a := app.New(env.DB, env.SQS, app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
+		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}, httpapi.BearerHS256(jwt),
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	srv := httptest.NewServer(a.Server.Handler(appspec.AllRoutes()))
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, env: env, app: a, srv: srv, tokens: map[string]string{}}
+	for name, c := range map[string]struct {
+		groups  []string
+		partner string
+	}{"alice": {[]string{"finance"}, ""}, "bob": {[]string{"finance", "admin"}, ""}} {
+		tok, err := jwt.Issue(name, c.groups, c.partner, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tokens[name] = tok
+	}
+	return h
+}
+
+func (h *harness) partnerToken(partnerID string) string {
+	tok, err := auth.HS256{Secret: []byte("test-jwt")}.Issue("user-"+partnerID, nil, partnerID, time.Hour)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (r response) errorCode() string {
+	e, _ := r.Body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func (h *harness) do(method, path, token string, body []byte, headers map[string]string) response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+func (h *harness) createPartner(body string) map[string]any {
+	h.t.Helper()
+	res := h.do("POST", "/v1/partners", h.tokens["alice"], []byte(body), nil)
+	if res.Status != http.StatusCreated {
+		h.t.Fatalf("create partner: %d %s", res.Status, res.Raw)
+	}
+	return res.Body
+}
+
+func (h *harness) postGeneric(path string, body []byte) response {
+	return h.do("POST", path, "", body, map[string]string{
+		"Partnerloop-Signature": webhook.SignTimestamped(body, []byte(secrets.Generic), time.Now())})
+}
+
+func genericOrder(eventID, orderID, code, currency string, amount int64) []byte {
+	return fmt.Appendf(nil, `{"id":%q,"type":"order.paid","order":{"id":%q,"currency":%q,"referral_code":%q,"coupon":null,
+		"customer":{"id":"c1","email":"a@b.example"},"lines":[{"sku":"SKU-1","category":"tools","quantity":2,"amount":%d}],
+		"tax":2200,"shipping":500}}`, eventID, orderID, currency, code, amount)
+}
+
+func (h *harness) balances(partnerID string) map[string]any {
+	h.t.Helper()
+	res := h.do("GET", "/v1/partners/"+partnerID, h.tokens["alice"], nil, nil)
+	if res.Status != 200 {
+		h.t.Fatalf("get partner: %d %s", res.Status, res.Raw)
+	}
+	b, _ := res.Body["balances"].(map[string]any)
+	return b
+}
+
+func balance(b map[string]any, cur, field string) int64 {
+	c, _ := b[cur].(map[string]any)
+	v, _ := c[field].(float64) // test-side JSON decoding only; amounts are small integers
+	return int64(v)
+}
+
+func (h *harness) itemCount() int32 {
+	h.t.Helper()
+	out, err := h.env.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(h.env.Table), Select: "COUNT"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out.Count
+}
+
+func TestSignedWebhooksFromEverySourceAccrue(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"Acme Tools","email":"sales@acme.example","tier":"gold"}`)
+	id, code := p["id"].(string), p["referral_code"].(string)
+	if p["tier"] != "gold" || p["referral_link"] != "https://go.partnerloop.example/r/"+code {
+		t.Fatalf("partner %v", p)
+	}
+
+	if res := h.postGeneric("/webhooks/orders", genericOrder("evt_1", "ord_1", code, "EUR", 10000)); res.Status != 200 || res.Body["commission"] != 1200.0 {
+		t.Fatalf("generic: %d %s", res.Status, res.Raw)
+	}
+
+	shop, _ := os.ReadFile("../../events/webhooks/shopify-orders-paid.json")
+	shop = bytes.ReplaceAll(shop, []byte("DEMO1234"), []byte(code))
+	shopHeaders := func(body []byte, topic, id string) map[string]string {
+		mac := webhook.SignShopifyRaw(body, []byte(secrets.Shopify))
+		return map[string]string{"X-Shopify-Hmac-Sha256": base64.StdEncoding.EncodeToString(mac), "X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": id}
+	}
+	if res := h.do("POST", "/webhooks/shopify", "", shop, shopHeaders(shop, "orders/paid", "wh-1")); res.Status != 200 || res.Body["commission"] != 2399.0 {
+		t.Fatalf("shopify: %d %s", res.Status, res.Raw) // 12% of 199.95
+	}
+	refund, _ := os.ReadFile("../../events/webhooks/shopify-refunds-create.json")
+	if res := h.do("POST", "/webhooks/shopify", "", refund, shopHeaders(refund, "refunds/create", "wh-2")); res.Status != 200 || res.Body["reversed"] != 359.0 {
+		t.Fatalf("shopify refund: %d %s", res.Status, res.Raw) // 30.00 of 199.95 → floor(2399×3000/19995)
+	}
+
+	stripe, _ := os.ReadFile("../../events/webhooks/stripe-checkout-session-completed.json")
+	stripe = bytes.ReplaceAll(stripe, []byte("DEMO1234"), []byte(code))
+	stripeSig := webhook.SignTimestamped(stripe, []byte(secrets.Stripe), time.Now())
+	if res := h.do("POST", "/webhooks/stripe", "", stripe, map[string]string{"Stripe-Signature": stripeSig}); res.Status != 200 || res.Body["commission"] != 1200.0 {
+		t.Fatalf("stripe: %d %s", res.Status, res.Raw)
+	}
+	// Stripe retries the same event: acknowledged, not counted again.
+	if res := h.do("POST", "/webhooks/stripe", "", stripe, map[string]string{"Stripe-Signature": stripeSig}); res.Status != 200 || res.Body["status"] != "duplicate" {
+		t.Fatalf("stripe retry: %d %s", res.Status, res.Raw)
+	}
+
+	b := h.balances(id)
+	if balance(b, "EUR", "payable") != 1200+2399-359+1200 || balance(b, "EUR", "reversed") != 359 {
+		t.Fatalf("balances %v", b)
+	}
+	st := h.do("GET", "/v1/partners/"+id+"/statement", h.partnerToken(id), nil, nil)
+	lines, _ := st.Body["lines"].([]any)
+	if st.Status != 200 || len(lines) != 3 {
+		t.Fatalf("statement: %d %s", st.Status, st.Raw)
+	}
+}
+
+func TestBadDeliveriesGetAClearErrorAndWriteNothing(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"Acme","email":"a@acme.example"}`)
+	code := p["referral_code"].(string)
+	good := genericOrder("evt_x", "ord_x", code, "EUR", 10000)
+	oversized := append(genericOrder("evt_big", "ord_big", code, "EUR", 1)[:0:0], []byte(`{"id":"evt_big","pad":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}`)...)
+	before := h.itemCount()
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		sig    string
+		status int
+		code   string
+	}{
+		{"bad signature", good, webhook.SignTimestamped(good, []byte("wrong"), time.Now()), 401, "invalid_signature"},
+		{"missing signature", good, "", 401, "invalid_signature"},
+		{"stale timestamp", good, webhook.SignTimestamped(good, []byte(secrets.Generic), time.Now().Add(-10*time.Minute)), 401, "stale_timestamp"},
+		{"malformed json", []byte(`{"id":"evt_m","type":"order.paid","order":`), "", 400, "invalid_event"},
+		{"unknown currency", genericOrder("evt_c", "ord_c", code, "ABC", 10000), "", 400, "unknown_currency"},
+		{"negative amount", genericOrder("evt_n", "ord_n", code, "EUR", -10000), "", 400, "invalid_event"},
+		{"oversized body", oversized, "", 413, "payload_too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig := tc.sig
+			if sig == "" && tc.name != "missing signature" {
+				sig = webhook.SignTimestamped(tc.body, []byte(secrets.Generic), time.Now())
+			}
+			res := h.do("POST", "/webhooks/orders", "", tc.body, map[string]string{"Partnerloop-Signature": sig})
+			if res.Status != tc.status || res.errorCode() != tc.code {
+				t.Fatalf("got %d %s, want %d %s", res.Status, res.Raw, tc.status, tc.code)
+			}
+			if res.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("error body is not JSON: %q", res.Header.Get("Content-Type"))
+			}
+		})
+	}
+	if after := h.itemCount(); after != before {
+		t.Fatalf("rejected deliveries wrote %d items", after-before)
+	}
+}
+
+func TestAPIsAreAuthenticatedAndScoped(t *testing.T) {
+	h := newHarness(t)
+	a := h.createPartner(`{"name":"A","email":"a@a.example","charity":{"charity_id":"ch_redcross","share_bps":1000}}`)
+	b := h.createPartner(`{"name":"B","email":"b@b.example","tier":"silver"}`)
+	aTok := h.partnerToken(a["id"].(string))
+	for _, tc := range []struct {
+		method, path, token string
+		body                string
+		status              int
+	}{
+		{"GET", "/healthz", "", "", 200},
+		{"GET", "/v1/partners/" + a["id"].(string), "", "", 401},
+		{"GET", "/v1/partners/" + a["id"].(string), "not-a-jwt", "", 401},
+		{"GET", "/v1/partners/" + a["id"].(string), aTok, "", 200},
+		{"GET", "/v1/partners/" + b["id"].(string), aTok, "", 404},
+		{"GET", "/v1/partners/" + b["id"].(string) + "/statement", aTok, "", 404},
+		{"POST", "/v1/partners", aTok, `{"name":"X","email":"x@x.example"}`, 403},
+		{"POST", "/v1/payout-batches", aTok, "", 403},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"not-an-email"}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","tier":"platinum"}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","charity":{"charity_id":"c","share_bps":20000}}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","emial":"x@x.example"}`, 400},
+		{"GET", "/v1/partners/pt_missing", h.tokens["bob"], "", 404},
+		{"GET", "/v1/payout-batches/pb_missing", h.tokens["bob"], "", 404},
+	} {
+		res := h.do(tc.method, tc.path, tc.token, []byte(tc.body), nil)
+		if res.Status != tc.status {
+			t.Errorf("%s %s: got %d %s, want %d", tc.method, tc.path, res.Status, res.Raw, tc.status)
+		}
+	}
+}
+
+func TestReferralLinkRedirectsAndCountsTheClick(t *testing.T) {
+	h := newHarness(t)
+	code := h.createPartner(`{"name":"A","email":"a@a.example"}`)["referral_code"].(string)
+	res := h.do("GET", "/r/"+strings.ToLower(code), "", nil, nil)
+	if res.Status != http.StatusFound || res.Header.Get("Location") != "https://shop.example/?ref="+code ||
+		!strings.Contains(res.Header.Get("Set-Cookie"), "pl_ref="+code) {
+		t.Fatalf("redirect: %d %v", res.Status, res.Header)
+	}
+	for _, bad := range []string{"/r/NOSUCHCODE", "/r/https:%2F%2Fevil.example"} {
+		if res := h.do("GET", bad, "", nil, nil); res.Status != 404 || res.Header.Get("Location") != "" {
+			t.Fatalf("%s: %d %v", bad, res.Status, res.Header)
+		}
+	}
+}
+
+func TestReportedSignUpAttributesALaterOrderWithoutCode(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"silver"}`)
+	lead := fmt.Appendf(nil, `{"id":"lead_1","referral_code":%q,"customer":{"id":"c9","email":"Kim@B.example"}}`, p["referral_code"])
+	if res := h.postGeneric("/webhooks/referrals", lead); res.Status != 200 || res.Body["partner_id"] != p["id"] {
+		t.Fatalf("lead: %d %s", res.Status, res.Raw)
+	}
+	order := []byte(`{"id":"evt_9","type":"order.paid","order":{"id":"ord_9","currency":"EUR","customer":{"email":"kim@b.example"},"lines":[{"sku":"S","quantity":1,"amount":5000}]}}`)
+	if res := h.postGeneric("/webhooks/orders", order); res.Status != 200 || res.Body["partner_id"] != p["id"] || res.Body["commission"] != 400.0 {
+		t.Fatalf("order: %d %s", res.Status, res.Raw)
+	}
+}
+
+func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for i, body := range []string{
+		`{"name":"A","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":2500}}`,
+		`{"name":"B","email":"b@b.example"}`,
+		`{"name":"C","email":"c@c.example"}`,
+	} {
+		p := h.createPartner(body)
+		ids = append(ids, p["id"].(string))
+		amount := []int64{10000, 20000, 1000}[i] // C earns 5% of 10.00: below the 10.00 minimum
+		if res := h.postGeneric("/webhooks/orders", genericOrder(fmt.Sprint("evt_", i), fmt.Sprint("ord_", i), p["referral_code"].(string), "EUR", amount)); res.Status != 200 {
+			t.Fatalf("order %d: %d %s", i, res.Status, res.Raw)
+		}
+	}
+	usd := h.postGeneric("/webhooks/orders", genericOrder("evt_usd", "ord_usd", h.createPartnerCode(ids[1]), "USD", 40000))
+	if usd.Status != 200 {
+		t.Fatalf("usd order: %s", usd.Raw)
+	}
+
+	created := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	if created.Status != 201 || created.Body["status"] != "draft" || created.Body["created_by"] != "alice" {
+		t.Fatalf("create batch: %d %s", created.Status, created.Raw)
+	}
+	batchID := created.Body["id"].(string)
+	if items := created.Body["items"].([]any); len(items) != 3 {
+		t.Fatalf("items %v (A EUR, B EUR, B USD expected)", items)
+	}
+	if res := h.do("POST", "/v1/payout-batches", h.tokens["bob"], nil, nil); res.Status != 409 || res.errorCode() != "nothing_payable" {
+		t.Fatalf("second batch while the first holds everything: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("POST", "/v1/payout-batches/"+batchID+"/approve", h.tokens["alice"], nil, nil); res.Status != 403 || res.errorCode() != "four_eyes" {
+		t.Fatalf("self-approval: %d %s", res.Status, res.Raw)
+	}
+	approved := h.do("POST", "/v1/payout-batches/"+batchID+"/approve", h.tokens["bob"], nil, nil)
+	if approved.Status != 200 || approved.Body["approved_by"] != "bob" {
+		t.Fatalf("approve: %d %s", approved.Status, approved.Raw)
+	}
+	if res := h.do("POST", "/v1/payout-batches/"+batchID+"/approve", h.tokens["bob"], nil, nil); res.Status != 409 {
+		t.Fatalf("approving twice: %d %s", res.Status, res.Raw)
+	}
+
+	final := h.drainUntilCompleted(batchID)
+	for _, it := range final.Body["items"].([]any) {
+		if it.(map[string]any)["status"] != "paid" {
+			t.Fatalf("item not paid: %v", it)
+		}
+	}
+	// A's 12.00: 25% (3.00) to charity, 9.00 to A.
+	a := h.balances(ids[0])
+	if balance(a, "EUR", "paid") != 900 || balance(a, "EUR", "donated") != 300 || balance(a, "EUR", "in_payout") != 0 || balance(a, "EUR", "payable") != 0 {
+		t.Fatalf("A balances %v", a)
+	}
+	bBal := h.balances(ids[1])
+	if balance(bBal, "EUR", "paid") != 1000 || balance(bBal, "USD", "paid") != 2000 {
+		t.Fatalf("B balances %v", bBal)
+	}
+	if c := h.balances(ids[2]); balance(c, "EUR", "payable") != 50 || balance(c, "EUR", "paid") != 0 {
+		t.Fatalf("C balances %v", c)
+	}
+
+	// SQS redelivers a message after a worker crashed: a no-op.
+	redelivered := payout.Message{BatchID: batchID, ItemID: batchID + "." + ids[0] + ".EUR", PartnerID: ids[0], Leg: payout.LegPayout, Currency: "EUR", Amount: 900}
+	if err := h.app.Payouts.Settle(context.Background(), redelivered); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.balances(ids[0]); balance(a, "EUR", "paid") != 900 || balance(a, "EUR", "in_payout") != 0 {
+		t.Fatalf("redelivery paid again: %v", a)
+	}
+	// The dispatcher sweep finds nothing left to send.
+	if n, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || n != 0 {
+		t.Fatalf("outbox after completion: %d %v", n, err)
+	}
+}
+
+// createPartnerCode returns the referral code of an existing partner.
+func (h *harness) createPartnerCode(id string) string {
+	res := h.do("GET", "/v1/partners/"+id, h.tokens["alice"], nil, nil)
+	return res.Body["referral_code"].(string)
+}
+
+func (h *harness) drainUntilCompleted(batchID string) response {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, url := range []string{h.env.PayoutsURL(), h.env.DonationsURL()} {
+			if _, err := sqsqueue.PollOnce(context.Background(), h.env.SQS, url, h.app.Payouts, 0); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+		res := h.do("GET", "/v1/payout-batches/"+batchID, h.tokens["alice"], nil, nil)
+		if res.Body["status"] == "completed" {
+			return res
+		}
+	}
+	h.t.Fatal("batch did not complete")
+	return response{}
+}

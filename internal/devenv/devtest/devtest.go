@@ -1,0 +1,59 @@
+// Package devtest gives integration tests their own table and queues on the
+// local emulators.
+package devtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/partnerloop/partnerloop/internal/devenv"
+)
+
+var emulators *devenv.Emulators
+
+// Main runs a package's tests with the emulators: those named by the
+// environment (`make test`), or ones it starts and stops itself.
+func Main(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := devenv.Start(ctx, io.Discard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration tests need the emulators:", err)
+		return 1
+	}
+	defer e.Stop()
+	emulators = e
+	return m.Run()
+}
+
+// Env is one test's isolated resources and clients.
+type Env struct {
+	devenv.Resources
+	DB  *dynamodb.Client
+	SQS *sqs.Client
+}
+
+// New provisions a fresh table and queue pair for the test.
+func New(t testing.TB) Env {
+	t.Helper()
+	if emulators == nil {
+		t.Fatal("devtest.Main must run the package's tests (add a TestMain)")
+	}
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	res, err := emulators.Provision(context.Background(), "t"+hex.EncodeToString(b)+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, q := emulators.Clients()
+	return Env{Resources: res, DB: db, SQS: q}
+}

@@ -1,0 +1,229 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
+	"github.com/partnerloop/partnerloop/internal/dynamo"
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/referral"
+)
+
+func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
+
+type fixture struct {
+	store    *dynamo.Store
+	partners *partner.Service
+	refs     *referral.Service
+	ledger   *ledger.Service
+	clock    *clock
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newFixture(t *testing.T, holdDays int) fixture {
+	env := devtest.New(t)
+	store := dynamo.New(env.DB, env.Table)
+	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	prog := program.Default()
+	prog.HoldDays = holdDays
+	refs := &referral.Service{Store: store, Now: c.Now}
+	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs,
+		ledger: &ledger.Service{Store: store, Attributor: refs, Program: prog, Now: c.Now}, clock: c}
+}
+
+func (f fixture) partner(t *testing.T, tier string) partner.Partner {
+	t.Helper()
+	p, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "Acme Tools", Email: "sales@acme.example", Tier: tier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (f fixture) balance(t *testing.T, partnerID string) ledger.Balance {
+	t.Helper()
+	b, err := f.ledger.Balances(context.Background(), partnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b["EUR"]
+}
+
+func paidEvent(id, orderID, code string, amount int64) ledger.Event {
+	return ledger.Event{Source: "generic", ID: id, Kind: ledger.OrderPaid, OrderID: orderID, Currency: "EUR",
+		Order: &ledger.Order{ReferralCode: code, Lines: []ledger.Line{{SKU: "SKU-1", Quantity: 1, Amount: amount}}, Tax: 100}}
+}
+
+func refundEvent(id, orderID, refundID string, amount int64) ledger.Event {
+	return ledger.Event{Source: "generic", ID: id, Kind: ledger.OrderRefunded, OrderID: orderID, Currency: "EUR",
+		Refund: &ledger.Refund{ID: refundID, Amount: amount, Basis: ledger.RefundNet}}
+}
+
+func recordConcurrently(t *testing.T, l *ledger.Service, evts ...ledger.Event) []ledger.Outcome {
+	t.Helper()
+	out := make([]ledger.Outcome, len(evts))
+	errs := make([]error, len(evts))
+	var wg sync.WaitGroup
+	for i, e := range evts {
+		wg.Go(func() { out[i], errs[i] = l.Record(context.Background(), e) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestSameDeliveryThreeTimesConcurrentlyAccruesOnce(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "gold")
+	evt := paidEvent("evt_1", "ord_1", p.ReferralCode, 10000)
+	outs := recordConcurrently(t, f.ledger, evt, evt, evt)
+	applied := 0
+	for _, o := range outs {
+		if o.Status == "applied" {
+			applied++
+		}
+	}
+	if applied != 1 {
+		t.Fatalf("%d deliveries applied, want 1: %+v", applied, outs)
+	}
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 1200, Pending: 1200}) {
+		t.Fatalf("balance %+v", got)
+	}
+	lines, err := f.ledger.Statement(context.Background(), p.ID)
+	if err != nil || len(lines) != 1 || lines[0].Commission != 1200 || lines[0].Via != "referral_code" {
+		t.Fatalf("statement %+v %v", lines, err)
+	}
+}
+
+func TestSameOrderUnderDifferentDeliveryIDsAccruesOnce(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "")
+	recordConcurrently(t, f.ledger,
+		paidEvent("evt_a", "ord_1", p.ReferralCode, 10000), paidEvent("evt_b", "ord_1", p.ReferralCode, 10000),
+		paidEvent("evt_c", "ord_1", p.ReferralCode, 10000))
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 500, Pending: 500}) {
+		t.Fatalf("balance %+v", got)
+	}
+}
+
+func TestConcurrentRefundsAndOutOfOrderDeliveryKeepTheBooks(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "silver")
+	// A refund arrives before its order; then the order and two more refunds race.
+	if out, err := f.ledger.Record(context.Background(), refundEvent("evt_r1", "ord_9", "rf_1", 2500)); err != nil || out.Status != "applied" {
+		t.Fatalf("early refund: %+v %v", out, err)
+	}
+	recordConcurrently(t, f.ledger,
+		paidEvent("evt_p", "ord_9", p.ReferralCode, 10000),
+		refundEvent("evt_r2", "ord_9", "rf_2", 2500), refundEvent("evt_r2", "ord_9", "rf_2", 2500),
+		refundEvent("evt_r3", "ord_9", "rf_3", 1000))
+	// 8% of 100.00 = 8.00; 60.00 of 100.00 refunded reverses 4.80.
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 800, Pending: 320, Reversed: 480}) {
+		t.Fatalf("balance %+v", got)
+	}
+	cancel := ledger.Event{Source: "generic", ID: "evt_c", Kind: ledger.OrderCancelled, OrderID: "ord_9"}
+	if _, err := f.ledger.Record(context.Background(), cancel); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 800, Reversed: 800}) {
+		t.Fatalf("after cancel %+v", got)
+	}
+}
+
+func TestUnattributedAndUnknownCodeOrdersAccrueNothing(t *testing.T) {
+	f := newFixture(t, 30)
+	out, err := f.ledger.Record(context.Background(), paidEvent("evt_u", "ord_u", "NOSUCHCODE", 10000))
+	if err != nil || out.PartnerID != "" || out.Commission != 0 {
+		t.Fatalf("%+v %v", out, err)
+	}
+}
+
+func TestCurrencyMismatchIsRejected(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "")
+	if _, err := f.ledger.Record(context.Background(), paidEvent("e1", "o1", p.ReferralCode, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	rf := refundEvent("e2", "o1", "r1", 500)
+	rf.Currency = "USD"
+	if _, err := f.ledger.Record(context.Background(), rf); !errors.Is(err, ledger.ErrInvalidEvent) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSignUpAttributesLaterOrdersAcrossDevices(t *testing.T) {
+	f := newFixture(t, 30)
+	p, other := f.partner(t, "gold"), f.partner(t, "")
+	h := referral.EmailHasher{Key: []byte("k")}
+	if _, err := f.refs.RecordLead(context.Background(), p.ReferralCode, "cust-1", h.Hash("kim@b.example")); err != nil {
+		t.Fatal(err)
+	}
+	// A later sign-up for another partner does not steal the customer.
+	lead, err := f.refs.RecordLead(context.Background(), other.ReferralCode, "cust-1", h.Hash("kim@b.example"))
+	if err != nil || lead.PartnerID != p.ID {
+		t.Fatalf("lead %+v %v", lead, err)
+	}
+	evt := paidEvent("e1", "o1", "", 10000)
+	evt.Order.Customer = ledger.Customer{EmailHash: h.Hash("KIM@b.example")}
+	out, err := f.ledger.Record(context.Background(), evt)
+	if err != nil || out.PartnerID != p.ID || out.Commission != 1200 {
+		t.Fatalf("%+v %v", out, err)
+	}
+}
+
+func TestMaturityMovesPendingToPayableOnce(t *testing.T) {
+	f := newFixture(t, 14)
+	p := f.partner(t, "")
+	for i := range 3 {
+		if _, err := f.ledger.Record(context.Background(), paidEvent(fmt.Sprint("e", i), fmt.Sprint("o", i), p.ReferralCode, 10000)); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(24 * time.Hour)
+	}
+	f.clock.Advance(12 * 24 * time.Hour) // the first two orders are past 14 days
+	var wg sync.WaitGroup
+	for range 2 { // two overlapping runs must not double-move
+		wg.Go(func() {
+			if _, err := f.ledger.MatureDue(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 1500, Pending: 500, Payable: 1000}) {
+		t.Fatalf("balance %+v", got)
+	}
+}
+
+func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "")
+	err := f.store.CreatePartner(context.Background(), partner.Partner{ID: "pt_other", ReferralCode: p.ReferralCode, Status: partner.StatusActive})
+	if !errors.Is(err, partner.ErrCodeTaken) {
+		t.Fatalf("duplicate code: %v", err)
+	}
+	got, err := f.refs.Click(context.Background(), " "+p.ReferralCode)
+	if err != nil || got.ID != p.ID {
+		t.Fatalf("click %+v %v", got, err)
+	}
+	if _, err := f.refs.Click(context.Background(), "../../evil"); !errors.Is(err, partner.ErrNotFound) {
+		t.Fatalf("malformed code: %v", err)
+	}
+}
