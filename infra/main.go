@@ -1,0 +1,43 @@
+// Command infra is the CDK app that deploys Partnerloop: `cdk deploy` from the
+// repository root runs it (see cdk.json).
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	props := StackProps{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{
+			Account: jsii.String(os.Getenv("CDK_DEFAULT_ACCOUNT")),
+			Region:  jsii.String(os.Getenv("CDK_DEFAULT_REGION")),
+		}},
+		AssetDir:      contextString(app, "assetDir", filepath.Join("..", "build")),
+		JWTIssuer:     contextString(app, "jwtIssuer", ""),
+		JWTAudience:   []string{contextString(app, "jwtAudience", "partnerloop")},
+		Program:       contextString(app, "program", ""),
+		PublicBaseURL: contextString(app, "publicBaseUrl", ""),
+	}
+	if props.JWTIssuer == "" {
+		panic("set the JWT issuer: cdk deploy -c jwtIssuer=https://your-idp.example/")
+	}
+	if props.Program != "" && !json.Valid([]byte(props.Program)) {
+		panic("context value program must be JSON")
+	}
+	NewPartnerloopStack(app, "Partnerloop", props)
+	app.Synth(nil)
+}
+
+func contextString(app awscdk.App, key, fallback string) string {
+	if v, ok := app.Node().TryGetContext(jsii.String(key)).(string); ok && v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
+)
+
+// samTemplate is the part of template.yaml the drift test compares.
+type samTemplate struct {
+	Globals struct {
+		Function struct {
+			Runtime       string   `yaml:"Runtime"`
+			Architectures []string `yaml:"Architectures"`
+			Handler       string   `yaml:"Handler"`
+		} `yaml:"Function"`
+	} `yaml:"Globals"`
+	Resources map[string]struct {
+		Type       string         `yaml:"Type"`
+		Properties map[string]any `yaml:"Properties"`
+	} `yaml:"Resources"`
+}
+
+func loadSAM(t *testing.T) samTemplate {
+	t.Helper()
+	raw, err := os.ReadFile("../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl samTemplate
+	if err := yaml.Unmarshal(raw, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+// samFacts flattens template.yaml into comparable strings.
+func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []string) {
+	tmpl := loadSAM(t)
+	g := tmpl.Globals.Function
+	if g.Runtime != "provided.al2023" || !slices.Equal(g.Architectures, []string{"arm64"}) || g.Handler != "bootstrap" {
+		t.Errorf("SAM globals: %+v", g)
+	}
+	for id, r := range tmpl.Resources {
+		switch r.Type {
+		case "AWS::Serverless::Function":
+			name := strings.TrimSuffix(id, "Function")
+			functions = append(functions, fmt.Sprintf("%s %v", name, r.Properties["CodeUri"]))
+			events, _ := r.Properties["Events"].(map[string]any)
+			for _, e := range events {
+				ev := e.(map[string]any)
+				props := ev["Properties"].(map[string]any)
+				switch ev["Type"] {
+				case "HttpApi":
+					auth := "JWT"
+					if a, ok := props["Auth"].(map[string]any); ok && a["Authorizer"] == "NONE" {
+						auth = "NONE"
+					}
+					routes = append(routes, fmt.Sprintf("%s %s %s %s", name, props["Method"], props["Path"], auth))
+				case "Schedule":
+					schedules = append(schedules, fmt.Sprintf("%s %s", name, props["Schedule"]))
+				case "SQS":
+					q := props["Queue"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+					consumers = append(consumers, fmt.Sprintf("%s %v %v", name, q, props["FunctionResponseTypes"]))
+				}
+			}
+		case "AWS::SQS::Queue":
+			desc := fmt.Sprint(r.Properties["QueueName"], " fifo=", r.Properties["FifoQueue"])
+			if rp, ok := r.Properties["RedrivePolicy"].(map[string]any); ok {
+				desc += fmt.Sprint(" maxReceiveCount=", rp["maxReceiveCount"], " visibility=", r.Properties["VisibilityTimeout"])
+			}
+			queues = append(queues, desc)
+		}
+	}
+	return
+}
+
+// specFacts is the same flattening of appspec, which the CDK stack is built from.
+func specFacts() (functions, routes, schedules, consumers, queues []string) {
+	for _, f := range appspec.Functions {
+		functions = append(functions, fmt.Sprintf("%s build/%s/", f.Name, f.Dir))
+		for _, r := range f.Routes {
+			routes = append(routes, fmt.Sprintf("%s %s %s %s", f.Name, r.Method, r.Path, map[bool]string{true: "JWT", false: "NONE"}[r.Auth]))
+		}
+		if f.Schedule != "" {
+			schedules = append(schedules, fmt.Sprintf("%s %s", f.Name, f.Schedule))
+		}
+		if f.Access.ConsumeFrom != "" {
+			consumers = append(consumers, fmt.Sprintf("%s %s [ReportBatchItemFailures]", f.Name, queueID(f.Access.ConsumeFrom)))
+		}
+	}
+	for _, q := range appspec.Queues {
+		queues = append(queues,
+			fmt.Sprintf("%s fifo=true maxReceiveCount=%d visibility=%d", q.FIFOName(), q.MaxReceiveCount, q.VisibilitySeconds),
+			q.DLQName()+" fifo=true")
+	}
+	return
+}
+
+func TestSAMTemplateMatchesTheStack(t *testing.T) {
+	gotF, gotR, gotS, gotC, gotQ := samFacts(t)
+	wantF, wantR, wantS, wantC, wantQ := specFacts()
+	for _, c := range []struct {
+		what      string
+		got, want []string
+	}{{"functions", gotF, wantF}, {"routes", gotR, wantR}, {"schedules", gotS, wantS}, {"queue consumers", gotC, wantC}, {"queues", gotQ, wantQ}} {
+		slices.Sort(c.got)
+		slices.Sort(c.want)
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("template.yaml %s differ from the stack:\n got  %q\n want %q", c.what, c.got, c.want)
+		}
+	}
+}
+
+func TestSAMTableMatchesTheStack(t *testing.T) {
+	tmpl := loadSAM(t)
+	table := tmpl.Resources["Table"].Properties
+	var indexes []string
+	for _, ix := range table["GlobalSecondaryIndexes"].([]any) {
+		m := ix.(map[string]any)
+		ks := m["KeySchema"].([]any)
+		indexes = append(indexes, fmt.Sprintf("%s %v %v", m["IndexName"], ks[0].(map[string]any)["AttributeName"], ks[1].(map[string]any)["AttributeName"]))
+	}
+	var want []string
+	for _, ix := range appspec.MainTable.Indexes {
+		want = append(want, fmt.Sprintf("%s %s %s", ix.Name, ix.PartitionKey, ix.SortKey))
+	}
+	if !slices.Equal(indexes, want) {
+		t.Errorf("indexes %v, want %v", indexes, want)
+	}
+	ks := table["KeySchema"].([]any)
+	if ks[0].(map[string]any)["AttributeName"] != appspec.MainTable.PartitionKey || ks[1].(map[string]any)["AttributeName"] != appspec.MainTable.SortKey {
+		t.Errorf("key schema %v", ks)
+	}
+	if table["BillingMode"] != "PAY_PER_REQUEST" || table["TimeToLiveSpecification"].(map[string]any)["AttributeName"] != appspec.MainTable.TTLAttribute {
+		t.Errorf("table %v", table)
+	}
+}
+
+// TestSAMRoutesMatchSynthesizedRoutes compares the two templates directly.
+func TestSAMRoutesMatchSynthesizedRoutes(t *testing.T) {
+	_, doc := synthesized(t)
+	var cdk []string
+	for _, r := range resources(doc, "AWS::ApiGatewayV2::Route") {
+		cdk = append(cdk, r["RouteKey"].(string))
+	}
+	_, samRoutes, _, _, _ := samFacts(t)
+	var sam []string
+	for _, r := range samRoutes {
+		f := strings.Fields(r)
+		sam = append(sam, f[1]+" "+f[2])
+	}
+	slices.Sort(cdk)
+	slices.Sort(sam)
+	if !slices.Equal(cdk, sam) {
+		t.Errorf("CDK routes %v\nSAM routes %v", cdk, sam)
+	}
+}
