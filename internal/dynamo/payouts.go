@@ -249,6 +249,16 @@ func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference strin
 	if err != nil && !alreadySettled {
 		return fmt.Errorf("settle %s: %w", m.DeduplicationID(), err)
 	}
+	if alreadySettled {
+		var it payoutItem
+		found, err := s.get(ctx, itemKey(m.BatchID, m.ItemID), &it)
+		if err != nil {
+			return err
+		}
+		if !found || it.PartnerID != m.PartnerID {
+			return fmt.Errorf("%w: %s", payout.ErrUnknownItem, m.DeduplicationID())
+		}
+	}
 	// Completing the item runs on redelivery too, so a crash between the two
 	// writes cannot leave a fully settled item short of "paid".
 	settled := expression.Name(legAttr(payout.LegPayout)).In(expression.Value(payout.LegPaid), expression.Value(payout.LegNone)).

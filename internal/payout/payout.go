@@ -108,6 +108,9 @@ var (
 	ErrNothingPayable = errors.New("no partner has a payable balance at or above the minimum")
 	ErrConflict       = errors.New("balance changed concurrently")
 	ErrAlreadySettled = errors.New("leg already settled")
+	// ErrUnknownItem is a message for an item that does not exist; it fails
+	// so that it ends in the dead-letter queue for finance to look at.
+	ErrUnknownItem = errors.New("payout message for an unknown item")
 )
 
 // Store persists batches. ReserveItem moves the item's total from payable to

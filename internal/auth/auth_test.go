@@ -1,0 +1,56 @@
+package auth
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func TestHS256(t *testing.T) {
+	v := HS256{Secret: []byte("secret")}
+	good, err := v.Issue("alice", []string{"finance"}, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(good)
+	if err != nil || p.Subject != "alice" || !p.IsFinance() {
+		t.Fatalf("%+v %v", p, err)
+	}
+	expired, _ := v.Issue("alice", nil, "", -time.Hour)
+	other, _ := HS256{Secret: []byte("other")}.Issue("alice", []string{"finance"}, "", time.Minute)
+	unsigned, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "alice", "groups": []string{"finance"},
+		"exp": time.Now().Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	noExp, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice"}).SignedString([]byte("secret"))
+	for name, tok := range map[string]string{"expired": expired, "wrong secret": other, "alg none": unsigned, "no exp": noExp, "garbage": "x.y.z"} {
+		if _, err := v.Verify(tok); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestScopes(t *testing.T) {
+	partner := Principal{Subject: "u", PartnerID: "pt_1"}
+	if !partner.CanSeePartner("pt_1") || partner.CanSeePartner("pt_2") || partner.IsFinance() {
+		t.Fatal("partner scope")
+	}
+	if (Principal{Subject: "u"}).CanSeePartner("") {
+		t.Fatal("a principal without partner_id must not match an empty id")
+	}
+	if !(Principal{Groups: []string{"admin"}}).CanSeePartner("pt_2") {
+		t.Fatal("admin sees all partners")
+	}
+}
+
+func TestFromGatewayClaims(t *testing.T) {
+	for raw, want := range map[string]int{`[finance admin]`: 2, `["finance"]`: 1, `[]`: 0, ``: 0} {
+		p, err := FromGatewayClaims(map[string]string{"sub": "s", "groups": raw})
+		if err != nil || len(p.Groups) != want {
+			t.Errorf("groups %q → %v %v", raw, p.Groups, err)
+		}
+	}
+	if _, err := FromGatewayClaims(map[string]string{}); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatal("claims without sub accepted")
+	}
+}
