@@ -35,14 +35,14 @@ func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 var secrets = app.Secrets{Generic: "gen-secret", Shopify: "shop-secret", Stripe: "whsec_test", EmailHashKey: "hash-key"}
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	env    devtest.Env
 	app    *app.App
 	srv    *httptest.Server
 	tokens map[string]string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	env := devtest.New(t)
 	prog := program.Default()
 	prog.HoldDays = 0
