@@ -5,7 +5,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -15,15 +14,16 @@ func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	props := StackProps{
-		StackProps: awscdk.StackProps{Env: &awscdk.Environment{
-			Account: jsii.String(os.Getenv("CDK_DEFAULT_ACCOUNT")),
-			Region:  jsii.String(os.Getenv("CDK_DEFAULT_REGION")),
-		}},
-		AssetDir:      contextString(app, "assetDir", filepath.Join("..", "build")),
+		AssetDir:      contextString(app, "assetDir", "build"),
 		JWTIssuer:     contextString(app, "jwtIssuer", ""),
 		JWTAudience:   []string{contextString(app, "jwtAudience", "partnerloop")},
 		Program:       contextString(app, "program", ""),
 		PublicBaseURL: contextString(app, "publicBaseUrl", ""),
+	}
+	// Bind to the CLI's account and region when it knows them; otherwise
+	// synthesize an environment-agnostic template.
+	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" && region != "" {
+		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	}
 	if props.JWTIssuer == "" {
 		panic("set the JWT issuer: cdk deploy -c jwtIssuer=https://your-idp.example/")

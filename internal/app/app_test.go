@@ -246,6 +246,18 @@ func TestBadDeliveriesGetAClearErrorAndWriteNothing(t *testing.T) {
 	}
 }
 
+func TestWebhookWithoutConfiguredSecretIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.app.Server.Secrets.Shopify = nil
+	body := []byte(`{"id":1}`)
+	empty := base64.StdEncoding.EncodeToString(webhook.SignShopifyRaw(body, nil))
+	res := h.do("POST", "/webhooks/shopify", "", body, map[string]string{"X-Shopify-Hmac-Sha256": empty,
+		"X-Shopify-Topic": "orders/paid", "X-Shopify-Webhook-Id": "wh"})
+	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "not_configured" {
+		t.Fatalf("signed with an empty key: %d %s", res.Status, res.Raw)
+	}
+}
+
 func TestAPIsAreAuthenticatedAndScoped(t *testing.T) {
 	h := newHarness(t)
 	a := h.createPartner(`{"name":"A","email":"a@a.example","charity":{"charity_id":"ch_redcross","share_bps":1000}}`)

@@ -12,7 +12,13 @@ import (
 
 // verified reads the body and checks it with verify; on failure it has
 // already answered and nothing was stored.
-func (s *Server) verified(w http.ResponseWriter, r *http.Request, verify func(body []byte) error) ([]byte, bool) {
+func (s *Server) verified(w http.ResponseWriter, r *http.Request, secret []byte, verify func(body []byte) error) ([]byte, bool) {
+	if len(secret) == 0 {
+		// An empty key would let anyone sign; refuse until the secret is set.
+		s.Log.ErrorContext(r.Context(), "webhook secret not configured", "path", r.URL.Path)
+		writeError(w, http.StatusServiceUnavailable, "not_configured", "this webhook endpoint has no secret configured")
+		return nil, false
+	}
 	body, ok := readBody(w, r)
 	if !ok {
 		return nil, false
@@ -28,12 +34,14 @@ func (s *Server) verified(w http.ResponseWriter, r *http.Request, verify func(bo
 	return body, true
 }
 
-func (s *Server) timestamped(header string, secret []byte) func([]byte) error {
-	return func(body []byte) error { return webhook.VerifyTimestamped(header, body, secret, s.Now()) }
+func (s *Server) timestamped(w http.ResponseWriter, r *http.Request, header string, secret []byte) ([]byte, bool) {
+	return s.verified(w, r, secret, func(body []byte) error {
+		return webhook.VerifyTimestamped(r.Header.Get(header), body, secret, s.Now())
+	})
 }
 
 func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Partnerloop-Signature"), s.Secrets.Generic))
+	body, ok := s.timestamped(w, r, "Partnerloop-Signature", s.Secrets.Generic)
 	if !ok {
 		return
 	}
@@ -42,7 +50,7 @@ func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.verified(w, r, func(b []byte) error {
+	body, ok := s.verified(w, r, s.Secrets.Shopify, func(b []byte) error {
 		return webhook.VerifyShopify(r.Header.Get("X-Shopify-Hmac-Sha256"), b, s.Secrets.Shopify)
 	})
 	if !ok {
@@ -58,7 +66,7 @@ func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Stripe-Signature"), s.Secrets.Stripe))
+	body, ok := s.timestamped(w, r, "Stripe-Signature", s.Secrets.Stripe)
 	if !ok {
 		return
 	}
@@ -94,7 +102,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, evt ledger.Event
 }
 
 func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.verified(w, r, s.timestamped(r.Header.Get("Partnerloop-Signature"), s.Secrets.Generic))
+	body, ok := s.timestamped(w, r, "Partnerloop-Signature", s.Secrets.Generic)
 	if !ok {
 		return
 	}
