@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -162,4 +163,24 @@ func MustFromLambdaEnv() *App {
 		os.Exit(1)
 	}
 	return a
+}
+
+// StartScheduled runs job on every EventBridge schedule tick and logs how
+// many things it handled.
+func StartScheduled(what string, job func(context.Context, *App) (int, error)) {
+	a := MustFromLambdaEnv()
+	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
+		n, err := job(ctx, a)
+		a.Log.InfoContext(ctx, what, "count", n, "error", err)
+		return err
+	})
+}
+
+// StartQueueWorker settles payout or donation messages from the function's
+// SQS queue, reporting partial batch failures so only failed ones are retried.
+func StartQueueWorker() {
+	a := MustFromLambdaEnv()
+	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		return sqsqueue.HandleBatch(ctx, a.Payouts, ev), nil
+	})
 }
