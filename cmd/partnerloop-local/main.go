@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -65,6 +66,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// Take the port first, so a second copy fails before starting anything.
+	addr := env("PARTNERLOOP_ADDR")
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	root, err := devenv.RepoRoot()
 	if err != nil {
 		return err
@@ -86,7 +93,6 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	addr := env("PARTNERLOOP_ADDR")
 	base := "http://" + addr
 	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
 	db, q := emu.Clients()
@@ -102,7 +108,7 @@ func run() error {
 	}
 	srv := &http.Server{Addr: addr, Handler: a.Server.Handler(appspec.AllRoutes()), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(listener) }()
 	go poll(ctx, a, res.PayoutsURL(), log)
 	go poll(ctx, a, res.DonationsURL(), log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
