@@ -47,8 +47,11 @@ type Config struct {
 	PayoutsURL    string
 	DonationsURL  string
 	PublicBaseURL string
-	Program       program.Program
-	Secrets       Secrets
+	// Program is in force until one is saved through PUT /v1/program.
+	Program program.Program
+	// ProgramCacheFor is how long a process keeps the program it read.
+	ProgramCacheFor time.Duration
+	Secrets         Secrets
 }
 
 // App holds the services of one process.
@@ -69,12 +72,13 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	now := time.Now
 	store := dynamo.New(db, cfg.Table)
 	refs := &referral.Service{Store: store, Now: now}
-	led := &ledger.Service{Store: store, Attributor: refs, Program: cfg.Program, Now: now}
+	programs := &program.Registry{Store: store, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
+	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
 	pay := &payout.Service{Store: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
-		Method: payout.Manual{}, Program: cfg.Program, Now: now, Log: log}
+		Method: payout.Manual{}, Programs: programs, Now: now, Log: log}
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay,
-		Program: cfg.Program, Hasher: referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)},
+		Programs: programs, Hasher: referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)},
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
 	}
@@ -115,7 +119,8 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		}
 	}
 	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
-		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog}
+		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
+		ProgramCacheFor: 30 * time.Second}
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 		if err != nil {

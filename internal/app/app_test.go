@@ -416,3 +416,46 @@ func (h *harness) drainUntilCompleted(batchID string) response {
 	h.t.Fatal("batch did not complete")
 	return response{}
 }
+
+func TestProgramIsVersionedAndAccrualsRecordTheirVersion(t *testing.T) {
+	h := newHarness(t)
+	cur := h.do("GET", "/v1/program", h.tokens["alice"], nil, nil)
+	if cur.Status != 200 || cur.Body["version"] != 0.0 {
+		t.Fatalf("initial program: %d %s", cur.Status, cur.Raw)
+	}
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"silver"}`)
+	if res := h.do("PUT", "/v1/program", h.partnerToken(p["id"].(string)), []byte(`{}`), nil); res.Status != 403 {
+		t.Fatalf("partner edited the program: %d", res.Status)
+	}
+	before := h.itemCount()
+	for body, field := range map[string]string{
+		`{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},"commission":{"overrides":[{"id":"x"}]}}`: "commission.overrides[0]",
+		`{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},"comission":{}}`:                         "comission",
+	} {
+		res := h.do("PUT", "/v1/program", h.tokens["alice"], []byte(body), nil)
+		if res.Status != 422 || !strings.Contains(string(res.Raw), field) {
+			t.Errorf("invalid program: %d %s, want 422 naming %s", res.Status, res.Raw, field)
+		}
+	}
+	if h.itemCount() != before {
+		t.Fatal("a rejected program was stored")
+	}
+	next := `{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,
+		"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},
+		"commission":{"overrides":[{"id":"tools-promo","category":"tools","rate_bps":1500}],"exclude_categories":["gift_cards"]}}`
+	saved := h.do("PUT", "/v1/program", h.tokens["bob"], []byte(next), nil)
+	if saved.Status != 200 || saved.Body["version"] != 1.0 || saved.Body["updated_by"] != "bob" {
+		t.Fatalf("save: %d %s", saved.Status, saved.Raw)
+	}
+	order := []byte(`{"id":"evt_p","type":"order.paid","order":{"id":"ord_p","currency":"EUR","referral_code":"` + p["referral_code"].(string) + `",
+		"lines":[{"sku":"DRILL","category":"tools","quantity":1,"amount":10000},{"sku":"GC","category":"gift_cards","quantity":1,"amount":5000},
+		{"sku":"GLOVES","category":"apparel","quantity":1,"amount":2000}]}}`)
+	if res := h.postGeneric("/webhooks/orders", order); res.Status != 200 || res.Body["commission"] != 1660.0 {
+		t.Fatalf("order under v1: %d %s", res.Status, res.Raw) // 15% of 100.00 + 0 + 8% of 20.00
+	}
+	st := h.do("GET", "/v1/partners/"+p["id"].(string)+"/statement", h.tokens["alice"], nil, nil)
+	line := st.Body["lines"].([]any)[0].(map[string]any)
+	if line["program_version"] != 1.0 || len(line["commission_lines"].([]any)) != 3 {
+		t.Fatalf("statement line %v", line)
+	}
+}

@@ -95,6 +95,8 @@ var (
 				{"POST", "/v1/payout-batches", true},
 				{"GET", "/v1/payout-batches/{id}", true},
 				{"POST", "/v1/payout-batches/{id}/approve", true},
+				{"GET", "/v1/program", true},
+				{"PUT", "/v1/program", true},
 			},
 			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -29,29 +30,31 @@ func balanceKey(partnerID string, cur money.Currency) key {
 
 type orderItem struct {
 	key
-	Source     string         `json:"source"`
-	OrderID    string         `json:"order_id"`
-	Currency   money.Currency `json:"currency,omitempty"`
-	Paid       bool           `json:"paid"`
-	Cancelled  bool           `json:"cancelled"`
-	Net        int64          `json:"net"`
-	Gross      int64          `json:"gross"`
-	Refunds    []refundItem   `json:"refunds,omitempty"`
-	PartnerID  string         `json:"partner_id,omitempty"`
-	Via        string         `json:"via,omitempty"`
-	Tier       string         `json:"tier,omitempty"`
-	RateBps    int64          `json:"rate_bps"`
-	Commission int64          `json:"commission"`
-	Reversed   int64          `json:"reversed"`
-	Status     string         `json:"accrual_status,omitempty"`
-	PaidAt     *time.Time     `json:"paid_at,omitempty"`
-	PayableAt  *time.Time     `json:"payable_at,omitempty"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-	Version    int64          `json:"version"`
-	GSI1PK     string         `json:"gsi1pk,omitempty"`
-	GSI1SK     string         `json:"gsi1sk,omitempty"`
-	GSI2PK     string         `json:"gsi2pk,omitempty"`
-	GSI2SK     string         `json:"gsi2sk,omitempty"`
+	Source     string                  `json:"source"`
+	OrderID    string                  `json:"order_id"`
+	Currency   money.Currency          `json:"currency,omitempty"`
+	Paid       bool                    `json:"paid"`
+	Cancelled  bool                    `json:"cancelled"`
+	Net        int64                   `json:"net"`
+	Gross      int64                   `json:"gross"`
+	Refunds    []refundItem            `json:"refunds,omitempty"`
+	PartnerID  string                  `json:"partner_id,omitempty"`
+	Via        string                  `json:"via,omitempty"`
+	Tier       string                  `json:"tier,omitempty"`
+	RateBps    int64                   `json:"rate_bps"`
+	ProgramVer int64                   `json:"program_version"`
+	Lines      []commission.LineResult `json:"commission_lines,omitempty"`
+	Commission int64                   `json:"commission"`
+	Reversed   int64                   `json:"reversed"`
+	Status     string                  `json:"accrual_status,omitempty"`
+	PaidAt     *time.Time              `json:"paid_at,omitempty"`
+	PayableAt  *time.Time              `json:"payable_at,omitempty"`
+	UpdatedAt  time.Time               `json:"updated_at"`
+	Version    int64                   `json:"version"`
+	GSI1PK     string                  `json:"gsi1pk,omitempty"`
+	GSI1SK     string                  `json:"gsi1sk,omitempty"`
+	GSI2PK     string                  `json:"gsi2pk,omitempty"`
+	GSI2SK     string                  `json:"gsi2sk,omitempty"`
 }
 
 type refundItem struct {
@@ -74,7 +77,7 @@ func timePtr(t time.Time) *time.Time {
 func toOrderItem(r ledger.OrderRecord) orderItem {
 	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, PartnerID: r.PartnerID, Via: r.Via,
-		Tier: string(r.Tier), RateBps: r.RateBps, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status),
+		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status),
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative})
@@ -91,7 +94,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, PartnerID: it.PartnerID, Via: it.Via,
-		RateBps: it.RateBps, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status),
+		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status),
 		UpdatedAt: it.UpdatedAt, Version: it.Version}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {

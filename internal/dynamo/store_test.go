@@ -43,7 +43,7 @@ func newFixture(t *testing.T, holdDays int) fixture {
 	prog.HoldDays = holdDays
 	refs := &referral.Service{Store: store, Now: c.Now}
 	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs,
-		ledger: &ledger.Service{Store: store, Attributor: refs, Program: prog, Now: c.Now}, clock: c}
+		ledger: &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
 }
 
 func (f fixture) partner(t *testing.T, tier string) partner.Partner {
@@ -225,5 +225,34 @@ func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
 	}
 	if _, err := f.refs.Click(context.Background(), "../../evil"); !errors.Is(err, partner.ErrNotFound) {
 		t.Fatalf("malformed code: %v", err)
+	}
+}
+
+func TestProgramVersionsAreAppendOnlyAndRaceSafe(t *testing.T) {
+	f := newFixture(t, 30)
+	reg := &program.Registry{Store: f.store, Default: program.Default(), Now: f.clock.Now}
+	v0, err := reg.Current(context.Background())
+	if err != nil || v0.Version != 0 || v0.Program.LandingURL != program.Default().LandingURL {
+		t.Fatalf("default: %+v %v", v0, err)
+	}
+	p := program.Default()
+	p.HoldDays = 14
+	v1, err := reg.Update(context.Background(), p, "alice")
+	if err != nil || v1.Version != 1 {
+		t.Fatalf("first save: %+v %v", v1, err)
+	}
+	// Two editors save on top of version 1 at once: one wins, one is told to reload.
+	p.HoldDays = 7
+	err = f.store.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "bob", Program: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.store.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "carol", Program: p})
+	if !errors.Is(err, program.ErrVersionConflict) {
+		t.Fatalf("second save of v2: %v", err)
+	}
+	cur, found, err := f.store.CurrentProgram(context.Background())
+	if err != nil || !found || cur.Version != 2 || cur.UpdatedBy != "bob" || cur.Program.HoldDays != 7 {
+		t.Fatalf("current %+v %v %v", cur, found, err)
 	}
 }

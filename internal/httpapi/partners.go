@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -97,21 +98,23 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 type statementLine struct {
-	OrderRef   string               `json:"order_ref"`
-	Source     string               `json:"source"`
-	OrderID    string               `json:"order_id"`
-	Currency   money.Currency       `json:"currency"`
-	OrderNet   int64                `json:"order_net"`
-	RateBps    int64                `json:"rate_bps"`
-	Commission int64                `json:"commission"`
-	Reversed   int64                `json:"reversed"`
-	Amount     int64                `json:"amount"`
-	Status     ledger.AccrualStatus `json:"status"`
-	Via        string               `json:"attributed_via"`
-	Tier       string               `json:"tier"`
-	AccruedAt  time.Time            `json:"accrued_at"`
-	PayableAt  time.Time            `json:"payable_at"`
-	UpdatedAt  time.Time            `json:"updated_at"`
+	OrderRef   string                  `json:"order_ref"`
+	Source     string                  `json:"source"`
+	OrderID    string                  `json:"order_id"`
+	Currency   money.Currency          `json:"currency"`
+	OrderNet   int64                   `json:"order_net"`
+	RateBps    int64                   `json:"rate_bps"`
+	Commission int64                   `json:"commission"`
+	Reversed   int64                   `json:"reversed"`
+	Amount     int64                   `json:"amount"`
+	Status     ledger.AccrualStatus    `json:"status"`
+	Via        string                  `json:"attributed_via"`
+	Tier       string                  `json:"tier"`
+	ProgramVer int64                   `json:"program_version"`
+	Lines      []commission.LineResult `json:"commission_lines"`
+	AccruedAt  time.Time               `json:"accrued_at"`
+	PayableAt  time.Time               `json:"payable_at"`
+	UpdatedAt  time.Time               `json:"updated_at"`
 }
 
 func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -128,7 +131,7 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	for _, rec := range recs {
 		lines = append(lines, statementLine{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
 			Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
-			Amount: rec.Commission - rec.Reversed, Status: rec.Status, Via: rec.Via, Tier: string(rec.Tier),
+			Amount: rec.Commission - rec.Reversed, Status: rec.Status, Via: rec.Via, Tier: string(rec.Tier), ProgramVer: rec.ProgramVersion, Lines: rec.Lines,
 			AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "balances": balances, "lines": lines})
@@ -144,9 +147,14 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	prog, err := s.Programs.Current(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	// The target is the configured landing URL; only the partner's own,
 	// validated code is added, so the redirect cannot be pointed elsewhere.
-	target, err := url.Parse(s.Program.LandingURL)
+	target, err := url.Parse(prog.Program.LandingURL)
 	if err != nil {
 		s.internalError(w, r, fmt.Errorf("landing url: %w", err))
 		return
@@ -154,7 +162,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	q := target.Query()
 	q.Set("ref", p.ReferralCode)
 	target.RawQuery = q.Encode()
-	http.SetCookie(w, &http.Cookie{Name: "pl_ref", Value: p.ReferralCode, Path: "/", MaxAge: s.Program.CookieDays * 86400,
+	http.SetCookie(w, &http.Cookie{Name: "pl_ref", Value: p.ReferralCode, Path: "/", MaxAge: prog.Program.CookieDays * 86400,
 		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target.String(), http.StatusFound)

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -29,6 +30,12 @@ type WebhookSecrets struct {
 	Generic, Shopify, Stripe []byte
 }
 
+// ProgramRegistry serves and saves program versions.
+type ProgramRegistry interface {
+	program.Provider
+	Update(ctx context.Context, p program.Program, by string) (program.Versioned, error)
+}
+
 // Authenticator turns a request into a principal or auth.ErrUnauthenticated.
 type Authenticator func(r *http.Request) (auth.Principal, error)
 
@@ -39,7 +46,7 @@ type Server struct {
 	Referrals     *referral.Service
 	Ledger        *ledger.Service
 	Payouts       *payout.Service
-	Program       program.Program
+	Programs      ProgramRegistry
 	Secrets       WebhookSecrets
 	Hasher        referral.EmailHasher
 	Authenticate  Authenticator
@@ -59,6 +66,8 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/payout-batches/{id}":          s.finance(s.getBatch),
 		"POST /v1/payout-batches/{id}/approve": s.finance(s.approveBatch),
 		"GET /r/{code}":                        s.redirect,
+		"GET /v1/program":                      s.finance(s.getProgram),
+		"PUT /v1/program":                      s.finance(s.putProgram),
 		"POST /webhooks/orders":                s.genericOrder,
 		"POST /webhooks/referrals":             s.referralLead,
 		"POST /webhooks/shopify":               s.shopify,

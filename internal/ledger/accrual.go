@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
@@ -38,16 +39,18 @@ type OrderRecord struct {
 	Gross     int64
 	Refunds   []Refund
 
-	PartnerID  string
-	Via        string
-	Tier       program.Tier
-	RateBps    int64
-	Commission int64
-	Reversed   int64
-	Status     AccrualStatus
-	PaidAt     time.Time
-	PayableAt  time.Time
-	UpdatedAt  time.Time
+	PartnerID      string
+	Via            string
+	Tier           program.Tier
+	RateBps        int64
+	ProgramVersion int64
+	Lines          []commission.LineResult
+	Commission     int64
+	Reversed       int64
+	Status         AccrualStatus
+	PaidAt         time.Time
+	PayableAt      time.Time
+	UpdatedAt      time.Time
 
 	// Version guards read-modify-write: a commit only succeeds if the stored
 	// record still has the version it was read at (0 = not stored yet).
@@ -81,7 +84,7 @@ type Change struct {
 // Apply computes the effect of evt on rec. It is pure: attribution (found by
 // the caller for a paid order) and the clock come in as arguments, so the same
 // inputs always give the same books, whatever order events arrive in.
-func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Program, now time.Time) Change {
+func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned, now time.Time) Change {
 	next := rec
 	next.Refunds = slices.Clone(rec.Refunds)
 	next.Source, next.OrderID = evt.Source, evt.OrderID
@@ -99,9 +102,11 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Program, 
 		next.Net, next.Gross = evt.Order.Net(), evt.Order.Gross()
 		if attr != nil && next.Net > 0 {
 			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
-			next.RateBps = prog.TierRatesBps[attr.Tier]
-			next.Commission = money.ApplyBasisPoints(next.Net, next.RateBps)
-			next.PayableAt = now.Add(prog.Hold())
+			next.RateBps = prog.Program.TierRatesBps[attr.Tier]
+			next.ProgramVersion = prog.Version
+			res := prog.Program.Commission.Evaluate(commissionInput(evt, attr.Tier, next.RateBps))
+			next.Lines, next.Commission = res.Lines, res.Total
+			next.PayableAt = now.Add(prog.Program.Hold())
 			next.Status = AccrualPending
 			if !next.PayableAt.After(now) {
 				next.Status = AccrualPayable
@@ -148,6 +153,14 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Program, 
 		}
 	}
 	return Change{Next: next, Delta: delta}
+}
+
+func commissionInput(evt Event, tier program.Tier, rateBps int64) commission.Input {
+	in := commission.Input{Currency: evt.Currency, Tier: string(tier), TierRateBps: rateBps}
+	for _, l := range evt.Order.Lines {
+		in.Lines = append(in.Lines, commission.Line{SKU: l.SKU, Category: l.Category, Quantity: l.Quantity, Net: l.Amount})
+	}
+	return in
 }
 
 // dueReversal is how much commission should be reversed in total given every

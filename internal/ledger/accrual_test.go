@@ -10,10 +10,10 @@ import (
 
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-func testProgram(holdDays int) program.Program {
+func testProgram(holdDays int) program.Versioned {
 	p := program.Default()
 	p.HoldDays = holdDays
-	return p
+	return program.Versioned{Version: 1, Program: p}
 }
 
 func paid(orderID string, lines ...int64) Event {

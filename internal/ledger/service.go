@@ -38,7 +38,7 @@ type Attributor interface {
 type Service struct {
 	Store      Store
 	Attributor Attributor
-	Program    program.Program
+	Programs   program.Provider
 	Now        func() time.Time
 }
 
@@ -61,6 +61,10 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 	if err := evt.Validate(); err != nil {
 		return Outcome{}, err
 	}
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		rec, err := s.Store.GetOrder(ctx, evt.Source, evt.OrderID)
 		if err != nil {
@@ -75,7 +79,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
 		}
-		change := Apply(rec, evt, attr, s.Program, s.Now().UTC())
+		change := Apply(rec, evt, attr, prog, s.Now().UTC())
 		err = s.Store.CommitOrder(ctx, evt, rec.Version, change)
 		switch {
 		case errors.Is(err, ErrConflict):

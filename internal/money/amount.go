@@ -46,22 +46,38 @@ func ParseDecimal(s string, c Currency) (int64, error) {
 	return v, nil
 }
 
+// Rounding says how a fractional minor unit is resolved.
+type Rounding string
+
+const (
+	// HalfUp rounds halves away from zero (0.5 → 1, −0.5 → −1).
+	HalfUp Rounding = "half_up"
+	// HalfEven rounds halves to the even neighbour (banker's rounding).
+	HalfEven Rounding = "half_even"
+)
+
 // MulDiv returns a*num/den rounded half away from zero, computed without
 // overflow. It panics on a zero denominator, which is a programming error.
-func MulDiv(a, num, den int64) int64 {
+func MulDiv(a, num, den int64) int64 { return MulDivRound(a, num, den, HalfUp) }
+
+// MulDivRound returns a*num/den rounded as mode says, without overflow.
+func MulDivRound(a, num, den int64, mode Rounding) int64 {
 	if den == 0 {
 		panic("money: MulDiv by zero")
 	}
 	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(num))
 	d := big.NewInt(den)
 	q, r := new(big.Int).QuoRem(p, d, new(big.Int))
-	// Round half away from zero: compare 2|r| with |den|.
-	r.Abs(r).Lsh(r, 1)
-	if r.Cmp(new(big.Int).Abs(d)) >= 0 {
-		if p.Sign()*d.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
+	if r.Sign() != 0 {
+		twice := new(big.Int).Abs(r)
+		twice.Lsh(twice, 1)
+		cmp := twice.Cmp(new(big.Int).Abs(d))
+		if cmp > 0 || cmp == 0 && (mode != HalfEven || q.Bit(0) == 1) {
+			if p.Sign()*d.Sign() < 0 {
+				q.Sub(q, big.NewInt(1))
+			} else {
+				q.Add(q, big.NewInt(1))
+			}
 		}
 	}
 	if !q.IsInt64() {
@@ -82,6 +98,14 @@ func MulDivFloor(a, num, den int64) int64 {
 		return math.MaxInt64
 	}
 	return q.Int64()
+}
+
+// MulDivFloorRem returns floor(a*num/den) and the remainder a*num − q*den
+// for non-negative inputs, without overflow in the product.
+func MulDivFloorRem(a, num, den int64) (q, rem int64) {
+	p := new(big.Int).Mul(big.NewInt(a), big.NewInt(num))
+	qq, rr := p.QuoRem(p, big.NewInt(den), new(big.Int))
+	return qq.Int64(), rr.Int64()
 }
 
 // ApplyBasisPoints returns amount*bps/10000 rounded half away from zero.

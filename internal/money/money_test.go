@@ -74,6 +74,19 @@ func TestMulDivRoundsHalfAwayFromZero(t *testing.T) {
 	}
 }
 
+func TestMulDivRoundHalfEven(t *testing.T) {
+	for _, tc := range []struct{ a, want int64 }{
+		{250, 2}, {350, 4}, {251, 3}, {-250, -2}, {-350, -4}, {249, 2},
+	} {
+		if got := MulDivRound(tc.a, 1, 100, HalfEven); got != tc.want {
+			t.Errorf("half-even %d/100 = %d, want %d", tc.a, got, tc.want)
+		}
+	}
+	if got := MulDivRound(250, 1, 100, HalfUp); got != 3 {
+		t.Errorf("half-up 2.5 = %d", got)
+	}
+}
+
 func TestMulDivFloorNeverExceedsShare(t *testing.T) {
 	if got := MulDivFloor(999, 1, 2); got != 499 {
 		t.Fatalf("got %d", got)

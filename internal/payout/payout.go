@@ -151,22 +151,26 @@ func (Manual) Pay(_ context.Context, m Message) (string, error) {
 
 // Service implements the batch lifecycle.
 type Service struct {
-	Store   Store
-	Queue   Queue
-	Method  Method
-	Program program.Program
-	Now     func() time.Time
-	Log     *slog.Logger
+	Store    Store
+	Queue    Queue
+	Method   Method
+	Programs program.Provider
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Create builds a draft batch of every active partner whose payable balance
 // reaches the program minimum in a currency, reserving those amounts.
 func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return Batch{}, err
+	}
 	now := s.Now().UTC()
 	b := Batch{ID: "pb_" + now.Format("20060102T150405") + "_" + shortID(), Status: BatchDraft, CreatedBy: createdBy, CreatedAt: now}
 	var items []reservation
-	for _, cur := range s.Program.Currencies() {
-		balances, err := s.Store.PayableBalances(ctx, cur, s.Program.MinimumPayout[cur])
+	for _, cur := range prog.Program.Currencies() {
+		balances, err := s.Store.PayableBalances(ctx, cur, prog.Program.MinimumPayout[cur])
 		if err != nil {
 			return Batch{}, fmt.Errorf("list payable balances: %w", err)
 		}

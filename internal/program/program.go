@@ -4,11 +4,14 @@
 package program
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -36,6 +39,8 @@ type Program struct {
 	MinimumPayout map[money.Currency]int64 `json:"minimum_payout"`
 	// CookieDays is how long the referral cookie set by /r/{code} lives.
 	CookieDays int `json:"cookie_days"`
+	// Commission refines the tier rates per product, category and order.
+	Commission commission.Rules `json:"commission"`
 }
 
 // Default is the program used when none is configured.
@@ -49,45 +54,57 @@ func Default() Program {
 	}
 }
 
+// ErrInvalid wraps every reason a program definition is rejected.
+var ErrInvalid = errors.New("invalid program")
+
 // Parse reads a program from JSON and validates it.
 func Parse(data []byte) (Program, error) {
 	var p Program
-	if err := json.Unmarshal(data, &p); err != nil {
-		return Program{}, fmt.Errorf("program: %w", err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a misspelt rule must not be silently ignored
+	if err := dec.Decode(&p); err != nil {
+		return Program{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return p, p.Validate()
 }
 
 // Validate names the first field that makes the program unusable.
 func (p Program) Validate() error {
+	if err := p.check(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return nil
+}
+
+func (p Program) check() error {
 	u, err := url.Parse(p.LandingURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("program: landing_url must be an absolute http(s) URL")
+		return fmt.Errorf("landing_url must be an absolute http(s) URL")
 	}
 	if p.HoldDays < 0 {
-		return fmt.Errorf("program: hold_days must not be negative")
+		return fmt.Errorf("hold_days must not be negative")
 	}
 	if p.CookieDays <= 0 {
-		return fmt.Errorf("program: cookie_days must be positive")
+		return fmt.Errorf("cookie_days must be positive")
 	}
 	for _, tier := range Tiers() {
 		rate, ok := p.TierRatesBps[tier]
 		if !ok || rate < 0 || rate > money.BasisPointsPerUnit {
-			return fmt.Errorf("program: tier_rates_bps.%s must be between 0 and 10000", tier)
+			return fmt.Errorf("tier_rates_bps.%s must be between 0 and 10000", tier)
 		}
 	}
 	if len(p.MinimumPayout) == 0 {
-		return fmt.Errorf("program: minimum_payout must name at least one currency")
+		return fmt.Errorf("minimum_payout must name at least one currency")
 	}
 	for cur, min := range p.MinimumPayout {
 		if _, err := money.ParseCurrency(string(cur)); err != nil || money.Currency(cur) != cur {
-			return fmt.Errorf("program: minimum_payout.%s is not an ISO 4217 currency", cur)
+			return fmt.Errorf("minimum_payout.%s is not an ISO 4217 currency", cur)
 		}
 		if min <= 0 {
-			return fmt.Errorf("program: minimum_payout.%s must be positive", cur)
+			return fmt.Errorf("minimum_payout.%s must be positive", cur)
 		}
 	}
-	return nil
+	return p.Commission.Validate()
 }
 
 // Tiers lists the tiers from lowest to highest.
