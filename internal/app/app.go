@@ -71,14 +71,15 @@ func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)
 func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authenticator, log *slog.Logger) *App {
 	now := time.Now
 	store := dynamo.New(db, cfg.Table)
-	refs := &referral.Service{Store: store, Now: now}
+	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
+	refs := &referral.Service{Store: store, Hasher: hasher, Now: now}
 	programs := &program.Registry{Store: store, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
 	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
 	pay := &payout.Service{Store: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Method: payout.Manual{}, Programs: programs, Now: now, Log: log}
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay,
-		Programs: programs, Hasher: referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)},
+		Programs: programs, Hasher: hasher,
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
 	}

@@ -430,7 +430,7 @@ func TestProgramIsVersionedAndAccrualsRecordTheirVersion(t *testing.T) {
 	before := h.itemCount()
 	for body, field := range map[string]string{
 		`{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},"commission":{"overrides":[{"id":"x"}]}}`: "commission.overrides[0]",
-		`{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},"comission":{}}`:                         "comission",
+		`{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000},"comission":{}}`:                          "comission",
 	} {
 		res := h.do("PUT", "/v1/program", h.tokens["alice"], []byte(body), nil)
 		if res.Status != 422 || !strings.Contains(string(res.Raw), field) {
@@ -457,5 +457,44 @@ func TestProgramIsVersionedAndAccrualsRecordTheirVersion(t *testing.T) {
 	line := st.Body["lines"].([]any)[0].(map[string]any)
 	if line["program_version"] != 1.0 || len(line["commission_lines"].([]any)) != 3 {
 		t.Fatalf("statement line %v", line)
+	}
+}
+
+func TestFinanceSeesAndReleasesHeldAccruals(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"A","email":"a@a.example"}`)
+	id := p["id"].(string)
+	if res := h.do("PATCH", "/v1/partners/"+id, h.tokens["alice"], []byte(`{"status":"suspended"}`), nil); res.Status != 200 || res.Body["status"] != "suspended" {
+		t.Fatalf("suspend: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("PATCH", "/v1/partners/"+id, h.partnerToken(id), []byte(`{"status":"active"}`), nil); res.Status != 403 {
+		t.Fatalf("a partner lifted its own suspension: %d", res.Status)
+	}
+	if res := h.do("PATCH", "/v1/partners/"+id, h.tokens["alice"], []byte(`{"tier":"diamond"}`), nil); res.Status != 422 {
+		t.Fatalf("unknown tier: %d %s", res.Status, res.Raw)
+	}
+	if res := h.postGeneric("/webhooks/orders", genericOrder("evt_h", "ord_h", p["referral_code"].(string), "EUR", 10000)); res.Status != 200 || res.Body["accrual_status"] != "held" {
+		t.Fatalf("order of a suspended partner: %d %s", res.Status, res.Raw)
+	}
+	held := h.do("GET", "/v1/accruals/held", h.tokens["bob"], nil, nil)
+	list := held.Body["accruals"].([]any)
+	if held.Status != 200 || len(list) != 1 || list[0].(map[string]any)["hold_reason"] != "partner_suspended" {
+		t.Fatalf("held list: %d %s", held.Status, held.Raw)
+	}
+	if res := h.do("GET", "/v1/accruals/held", h.partnerToken(id), nil, nil); res.Status != 403 {
+		t.Fatalf("partner read the held list: %d", res.Status)
+	}
+	if balance(h.balances(id), "EUR", "payable") != 0 {
+		t.Fatal("held commission is payable")
+	}
+	rel := h.do("POST", "/v1/accruals/generic/ord_h/release", h.tokens["bob"], nil, nil)
+	if rel.Status != 200 || rel.Body["status"] != "payable" {
+		t.Fatalf("release: %d %s", rel.Status, rel.Raw)
+	}
+	if balance(h.balances(id), "EUR", "payable") != 500 {
+		t.Fatalf("released commission: %v", h.balances(id))
+	}
+	if res := h.do("POST", "/v1/accruals/generic/ord_h/release", h.tokens["bob"], nil, nil); res.Status != 409 {
+		t.Fatalf("second release: %d %s", res.Status, res.Raw)
 	}
 }

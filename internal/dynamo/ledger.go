@@ -47,6 +47,7 @@ type orderItem struct {
 	Commission int64                   `json:"commission"`
 	Reversed   int64                   `json:"reversed"`
 	Status     string                  `json:"accrual_status,omitempty"`
+	HoldReason string                  `json:"hold_reason,omitempty"`
 	PaidAt     *time.Time              `json:"paid_at,omitempty"`
 	PayableAt  *time.Time              `json:"payable_at,omitempty"`
 	UpdatedAt  time.Time               `json:"updated_at"`
@@ -77,7 +78,7 @@ func timePtr(t time.Time) *time.Time {
 func toOrderItem(r ledger.OrderRecord) orderItem {
 	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, PartnerID: r.PartnerID, Via: r.Via,
-		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status),
+		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative})
@@ -85,8 +86,11 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 	if r.PartnerID != "" {
 		it.GSI1PK, it.GSI1SK = "ACCRUALS#"+r.PartnerID, sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
 	}
-	if r.Status == ledger.AccrualPending {
+	switch r.Status {
+	case ledger.AccrualPending:
 		it.GSI2PK, it.GSI2SK = "DUE", sortableTime(r.PayableAt)+"#"+r.Source+"#"+r.OrderID
+	case ledger.AccrualHeld:
+		it.GSI2PK, it.GSI2SK = "HELD", sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
 	}
 	return it
 }
@@ -94,7 +98,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, PartnerID: it.PartnerID, Via: it.Via,
-		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status),
+		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
 		UpdatedAt: it.UpdatedAt, Version: it.Version}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
@@ -177,6 +181,9 @@ func (s *Store) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion i
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(change.Next.PartnerID, change.Next.Currency, change.Delta, nil))
 	}
+	if change.Fingerprint != "" {
+		items = append(items, s.claimFingerprint(change))
+	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelledAt(err); ok {
 		if failed[0] {
@@ -228,13 +235,15 @@ func (s *Store) DuePending(ctx context.Context, now time.Time, limit int32) ([]l
 	return out, nil
 }
 
-// CommitMaturity moves a matured accrual's amount from pending to payable.
-func (s *Store) CommitMaturity(ctx context.Context, prevVersion int64, change ledger.Change) error {
+// CommitTransition writes an accrual's new state (matured, released) and
+// moves its amount between balance buckets.
+func (s *Store) CommitTransition(ctx context.Context, prevVersion int64, change ledger.Change) error {
 	n := change.Next
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.putOrder(n, prevVersion),
-		s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil),
-	}})
+	items := []types.TransactWriteItem{s.putOrder(n, prevVersion)}
+	if !change.Delta.IsZero() {
+		items = append(items, s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil))
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return ledger.ErrConflict
 	}
@@ -282,13 +291,57 @@ func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Curre
 
 // Statement lists the partner's accruals, newest first.
 func (s *Store) Statement(ctx context.Context, partnerID string) ([]ledger.OrderRecord, error) {
-	kc := expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID))
+	return s.ordersByIndex(ctx, "gsi1", expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#"+partnerID)), false)
+}
+
+// fingerprintRetention covers the day a fingerprint is about and a margin.
+const fingerprintRetention = 3 * 24 * time.Hour
+
+func fingerprintKey(fp string) key { return key{"FP#" + fp, "FP"} }
+
+type fingerprintItem struct {
+	key
+	Source    string `json:"source"`
+	OrderID   string `json:"order_id"`
+	ExpiresAt int64  `json:"expires_at"`
+}
+
+// claimFingerprint takes the fingerprint for this order unless another
+// order holds it; losing the race cancels the transaction, and the retry
+// sees the owner.
+func (s *Store) claimFingerprint(c ledger.Change) types.TransactWriteItem {
+	n := c.Next
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table,
+		Item:                     mustMarshal(fingerprintItem{fingerprintKey(c.Fingerprint), n.Source, n.OrderID, n.UpdatedAt.Add(fingerprintRetention).Unix()}),
+		ConditionExpression:      aws.String("attribute_not_exists(pk) OR (#src = :src AND order_id = :oid)"),
+		ExpressionAttributeNames: map[string]string{"#src": "source"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":src": &types.AttributeValueMemberS{Value: n.Source}, ":oid": &types.AttributeValueMemberS{Value: n.OrderID}},
+	}}
+}
+
+// FingerprintOwner tells which order claimed a fingerprint, if any.
+func (s *Store) FingerprintOwner(ctx context.Context, fp string) (string, string, error) {
+	var it fingerprintItem
+	found, err := s.get(ctx, fingerprintKey(fp), &it)
+	if err != nil || !found {
+		return "", "", err
+	}
+	return it.Source, it.OrderID, nil
+}
+
+// HeldAccruals lists accruals held for finance, oldest first.
+func (s *Store) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
+	return s.ordersByIndex(ctx, "gsi2", expression.Key("gsi2pk").Equal(expression.Value("HELD")), true)
+}
+
+func (s *Store) ordersByIndex(ctx context.Context, index string, kc expression.KeyConditionBuilder, forward bool) ([]ledger.OrderRecord, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return nil, err
 	}
 	var out []ledger.OrderRecord
-	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), ScanIndexForward: aws.Bool(false),
+	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String(index), ScanIndexForward: aws.Bool(forward),
 		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
 		func(item map[string]types.AttributeValue) error {
 			var it orderItem

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
 
@@ -129,4 +130,34 @@ func (s *Store) LeadFor(ctx context.Context, emailHash, customerID string) (refe
 		}
 	}
 	return referral.Lead{}, referral.ErrNoLead
+}
+
+// UpdatePartner sets the given tier and/or status of an existing partner.
+func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier, status partner.Status) (partner.Partner, error) {
+	var upd expression.UpdateBuilder
+	if tier != "" {
+		upd = upd.Set(expression.Name("tier"), expression.Value(tier))
+	}
+	if status != "" {
+		upd = upd.Set(expression.Name("status"), expression.Value(status))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(id).av(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(), ReturnValues: types.ReturnValueAllNew,
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return partner.Partner{}, partner.ErrNotFound
+	}
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	var it partnerItem
+	if err := unmarshal(out.Attributes, &it); err != nil {
+		return partner.Partner{}, err
+	}
+	return it.Partner, nil
 }

@@ -41,7 +41,7 @@ func newFixture(t *testing.T, holdDays int) fixture {
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	prog := program.Default()
 	prog.HoldDays = holdDays
-	refs := &referral.Service{Store: store, Now: c.Now}
+	refs := &referral.Service{Store: store, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
 	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs,
 		ledger: &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
 }
@@ -256,3 +256,90 @@ func TestProgramVersionsAreAppendOnlyAndRaceSafe(t *testing.T) {
 		t.Fatalf("current %+v %v %v", cur, found, err)
 	}
 }
+
+func TestSuspectOrdersAreHeldUntilReleased(t *testing.T) {
+	f := newFixture(t, 0)
+	h := referral.EmailHasher{Key: []byte("k")}
+	ctx := context.Background()
+	self, suspended, honest := f.partner(t, ""), f.partner(t, ""), f.partner(t, "")
+	if _, err := f.partners.Update(ctx, suspended.ID, partner.Change{Status: ptr("suspended")}); err != nil {
+		t.Fatal(err)
+	}
+
+	selfOrder := paidEvent("e1", "o1", self.ReferralCode, 10000)
+	selfOrder.Order.Customer.EmailHash = h.Hash(self.Email) // the partner buys through its own link
+	cases := []struct {
+		evt    ledger.Event
+		reason string
+	}{
+		{selfOrder, ledger.HoldSelfReferral},
+		{paidEvent("e2", "o2", suspended.ReferralCode, 10000), ledger.HoldPartnerSuspended},
+	}
+	// One purchase reported by two sources: the second report is held.
+	first := paidEvent("e3", "o3", honest.ReferralCode, 10000)
+	first.Order.Customer.EmailHash = h.Hash("kim@b.example")
+	second := first
+	second.Source, second.ID, second.OrderID = "stripe", "evt_s", "pi_3"
+	cases = append(cases, struct {
+		evt    ledger.Event
+		reason string
+	}{second, ledger.HoldDuplicateAcross})
+	if out, err := f.ledger.Record(ctx, first); err != nil || out.Accrual != ledger.AccrualPayable {
+		t.Fatalf("first report: %+v %v", out, err)
+	}
+	for _, c := range cases {
+		out, err := f.ledger.Record(ctx, c.evt)
+		if err != nil || out.Accrual != ledger.AccrualHeld {
+			t.Fatalf("%s: %+v %v", c.reason, out, err)
+		}
+	}
+	held, err := f.ledger.Held(ctx)
+	if err != nil || len(held) != 3 {
+		t.Fatalf("held %+v %v", held, err)
+	}
+	reasons := map[string]string{}
+	for _, h := range held {
+		reasons[h.OrderID] = h.HoldReason
+	}
+	if reasons["o1"] != ledger.HoldSelfReferral || reasons["o2"] != ledger.HoldPartnerSuspended || reasons["pi_3"] != ledger.HoldDuplicateAcross {
+		t.Fatalf("reasons %v", reasons)
+	}
+	if b := f.balance(t, self.ID); !(b == ledger.Balance{}) {
+		t.Fatalf("held accrual reached the balance: %+v", b)
+	}
+	if _, err := f.ledger.Record(ctx, refundEvent("e4", "o1", "rf", 5000)); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := f.ledger.Release(ctx, "generic", "o1")
+	if err != nil || rel.Status != ledger.AccrualPayable {
+		t.Fatalf("release %+v %v", rel, err)
+	}
+	if b := f.balance(t, self.ID); b != (ledger.Balance{Accrued: 500, Payable: 250, Reversed: 250}) {
+		t.Fatalf("after release %+v", b)
+	}
+	if _, err := f.ledger.Release(ctx, "generic", "o1"); !errors.Is(err, ledger.ErrNotHeld) {
+		t.Fatalf("second release: %v", err)
+	}
+	if held, _ := f.ledger.Held(ctx); len(held) != 2 {
+		t.Fatalf("still held: %d", len(held))
+	}
+}
+
+func TestTwoSourcesRacingForOnePurchaseAccrueOnce(t *testing.T) {
+	f := newFixture(t, 0)
+	p := f.partner(t, "")
+	h := referral.EmailHasher{Key: []byte("k")}
+	a := paidEvent("e1", "o1", p.ReferralCode, 10000)
+	a.Order.Customer.EmailHash = h.Hash("lee@b.example")
+	b := a
+	b.Source, b.ID, b.OrderID = "shopify", "wh-1", "9001"
+	recordConcurrently(t, f.ledger, a, b)
+	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 500, Payable: 500}) {
+		t.Fatalf("balance %+v", got)
+	}
+	if held, err := f.ledger.Held(context.Background()); err != nil || len(held) != 1 {
+		t.Fatalf("held %v %v", held, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -108,6 +108,7 @@ type statementLine struct {
 	Reversed   int64                   `json:"reversed"`
 	Amount     int64                   `json:"amount"`
 	Status     ledger.AccrualStatus    `json:"status"`
+	HoldReason string                  `json:"hold_reason,omitempty"`
 	Via        string                  `json:"attributed_via"`
 	Tier       string                  `json:"tier"`
 	ProgramVer int64                   `json:"program_version"`
@@ -129,12 +130,65 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	}
 	lines := make([]statementLine, 0, len(recs))
 	for _, rec := range recs {
-		lines = append(lines, statementLine{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
-			Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
-			Amount: rec.Commission - rec.Reversed, Status: rec.Status, Via: rec.Via, Tier: string(rec.Tier), ProgramVer: rec.ProgramVersion, Lines: rec.Lines,
-			AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt})
+		lines = append(lines, newStatementLine(rec))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "balances": balances, "lines": lines})
+}
+
+func newStatementLine(rec ledger.OrderRecord) statementLine {
+	return statementLine{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
+		Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
+		Amount: rec.Commission - rec.Reversed, Status: rec.Status, HoldReason: rec.HoldReason, Via: rec.Via, Tier: string(rec.Tier),
+		ProgramVer: rec.ProgramVersion, Lines: rec.Lines, AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt}
+}
+
+func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	var c partner.Change
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	p, err := s.Partners.Update(r.Context(), r.PathValue("id"), c)
+	switch {
+	case errors.Is(err, partner.ErrInvalid):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
+	case errors.Is(err, partner.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "partner not found")
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, s.view(p))
+	}
+}
+
+type heldLine struct {
+	PartnerID string `json:"partner_id"`
+	statementLine
+}
+
+func (s *Server) heldAccruals(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	recs, err := s.Ledger.Held(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	out := make([]heldLine, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accruals": out})
+}
+
+func (s *Server) releaseAccrual(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	rec, err := s.Ledger.Release(r.Context(), r.PathValue("source"), r.PathValue("order_id"))
+	switch {
+	case errors.Is(err, ledger.ErrNotHeld):
+		writeError(w, http.StatusConflict, "not_held", "no held accrual for this order")
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		s.Log.InfoContext(r.Context(), "accrual released", "by", p.Subject, "source", rec.Source, "order_id", rec.OrderID, "partner_id", rec.PartnerID)
+		writeJSON(w, http.StatusOK, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
+	}
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {

@@ -58,20 +58,23 @@ type Server struct {
 // Handler serves the given routes (one function's, or all of them locally).
 func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	handlers := map[string]http.HandlerFunc{
-		"GET /healthz":                         s.healthz,
-		"POST /v1/partners":                    s.finance(s.createPartner),
-		"GET /v1/partners/{id}":                s.authed(s.getPartner),
-		"GET /v1/partners/{id}/statement":      s.authed(s.statement),
-		"POST /v1/payout-batches":              s.finance(s.createBatch),
-		"GET /v1/payout-batches/{id}":          s.finance(s.getBatch),
-		"POST /v1/payout-batches/{id}/approve": s.finance(s.approveBatch),
-		"GET /r/{code}":                        s.redirect,
-		"GET /v1/program":                      s.finance(s.getProgram),
-		"PUT /v1/program":                      s.finance(s.putProgram),
-		"POST /webhooks/orders":                s.genericOrder,
-		"POST /webhooks/referrals":             s.referralLead,
-		"POST /webhooks/shopify":               s.shopify,
-		"POST /webhooks/stripe":                s.stripe,
+		"GET /healthz":                                  s.healthz,
+		"POST /v1/partners":                             s.finance(s.createPartner),
+		"GET /v1/partners/{id}":                         s.authed(s.getPartner),
+		"GET /v1/partners/{id}/statement":               s.authed(s.statement),
+		"PATCH /v1/partners/{id}":                       s.finance(s.updatePartner),
+		"GET /v1/accruals/held":                         s.finance(s.heldAccruals),
+		"POST /v1/accruals/{source}/{order_id}/release": s.finance(s.releaseAccrual),
+		"POST /v1/payout-batches":                       s.finance(s.createBatch),
+		"GET /v1/payout-batches/{id}":                   s.finance(s.getBatch),
+		"POST /v1/payout-batches/{id}/approve":          s.finance(s.approveBatch),
+		"GET /r/{code}":                                 s.redirect,
+		"GET /v1/program":                               s.finance(s.getProgram),
+		"PUT /v1/program":                               s.finance(s.putProgram),
+		"POST /webhooks/orders":                         s.genericOrder,
+		"POST /webhooks/referrals":                      s.referralLead,
+		"POST /webhooks/shopify":                        s.shopify,
+		"POST /webhooks/stripe":                         s.stripe,
 	}
 	mux := http.NewServeMux()
 	for _, r := range routes {

@@ -17,6 +17,15 @@ const (
 	AccrualPending  AccrualStatus = "pending"  // inside the return window
 	AccrualPayable  AccrualStatus = "payable"  // may be paid out
 	AccrualReversed AccrualStatus = "reversed" // fully refunded or cancelled
+	AccrualHeld     AccrualStatus = "held"     // suspected abuse: waits for finance
+)
+
+// Reasons an accrual is held.
+const (
+	HoldSelfReferral     = "self_referral"
+	HoldPartnerSuspended = "partner_suspended"
+	HoldDuplicateAcross  = "duplicate_across_sources"
+	HoldClickFlood       = "click_flood"
 )
 
 // Attribution names the partner an order earns commission for and the
@@ -25,6 +34,7 @@ type Attribution struct {
 	PartnerID string
 	Tier      program.Tier
 	Via       string // referral_code, coupon or referral (a recorded sign-up)
+	Hold      string // non-empty: accrue as held, for this reason
 }
 
 // OrderRecord is everything known about one order of one source. It exists
@@ -48,6 +58,7 @@ type OrderRecord struct {
 	Commission     int64
 	Reversed       int64
 	Status         AccrualStatus
+	HoldReason     string
 	PaidAt         time.Time
 	PayableAt      time.Time
 	UpdatedAt      time.Time
@@ -79,6 +90,9 @@ type Change struct {
 	Next  OrderRecord
 	Delta Balance
 	Noop  bool
+	// Fingerprint, when set, is claimed for this order in the same write;
+	// see Service.Record.
+	Fingerprint string
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by
@@ -111,6 +125,9 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			if !next.PayableAt.After(now) {
 				next.Status = AccrualPayable
 			}
+			if attr.Hold != "" {
+				next.Status, next.HoldReason = AccrualHeld, attr.Hold
+			}
 		}
 	case OrderRefunded:
 		if slices.ContainsFunc(rec.Refunds, func(r Refund) bool { return r.ID == evt.Refund.ID }) {
@@ -127,32 +144,67 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 
 	var delta Balance
 	if next.PartnerID != "" && next.Paid {
-		if !rec.Paid {
-			delta.Accrued = next.Commission
-			if next.Status == AccrualPayable {
-				delta.Payable = next.Commission
-			} else {
-				delta.Pending = next.Commission
-			}
-		}
 		reverse := next.dueReversal() - rec.Reversed
-		if reverse > 0 {
-			next.Reversed += reverse
-			delta.Reversed += reverse
-			// Commission still in the return window comes off pending; anything
-			// already payable (or paid out) comes off payable, which may go
-			// negative and is netted by the next batch.
-			if next.Status == AccrualPending {
-				delta.Pending -= reverse
-			} else {
-				delta.Payable -= reverse
+		next.Reversed += max(reverse, 0)
+		// A held accrual is kept out of the balances until finance releases it.
+		if next.Status != AccrualHeld {
+			if !rec.Paid {
+				delta = delta.add(accrue(next.Status, next.Commission))
 			}
-			if next.Reversed == next.Commission {
-				next.Status = AccrualReversed
+			if reverse > 0 {
+				delta = delta.add(reversal(next.Status, reverse))
+				if next.Reversed == next.Commission {
+					next.Status = AccrualReversed
+				}
 			}
 		}
 	}
 	return Change{Next: next, Delta: delta}
+}
+
+// accrue books commission into the bucket of its status.
+func accrue(status AccrualStatus, amount int64) Balance {
+	if status == AccrualPayable {
+		return Balance{Accrued: amount, Payable: amount}
+	}
+	return Balance{Accrued: amount, Pending: amount}
+}
+
+// reversal takes commission back: still in the return window it comes off
+// pending; payable (or already paid out) it comes off payable, which may go
+// negative and is netted by the next batch.
+func reversal(status AccrualStatus, amount int64) Balance {
+	if status == AccrualPending {
+		return Balance{Reversed: amount, Pending: -amount}
+	}
+	return Balance{Reversed: amount, Payable: -amount}
+}
+
+func (b Balance) add(o Balance) Balance {
+	return Balance{Accrued: b.Accrued + o.Accrued, Pending: b.Pending + o.Pending, Payable: b.Payable + o.Payable,
+		InPayout: b.InPayout + o.InPayout, Paid: b.Paid + o.Paid, Reversed: b.Reversed + o.Reversed, Donated: b.Donated + o.Donated}
+}
+
+// Release books a held accrual as if it had never been held: its commission
+// accrues, less whatever refunds already reversed.
+func Release(rec OrderRecord, now time.Time) (Change, bool) {
+	if rec.Status != AccrualHeld {
+		return Change{Next: rec, Noop: true}, false
+	}
+	next := rec
+	next.HoldReason, next.UpdatedAt = "", now
+	next.Status = AccrualPending
+	if !next.PayableAt.After(now) {
+		next.Status = AccrualPayable
+	}
+	delta := accrue(next.Status, rec.Commission)
+	if rec.Reversed > 0 {
+		delta = delta.add(reversal(next.Status, rec.Reversed))
+		if rec.Reversed == rec.Commission {
+			next.Status = AccrualReversed
+		}
+	}
+	return Change{Next: next, Delta: delta}, true
 }
 
 func commissionInput(evt Event, tier program.Tier, rateBps int64) commission.Input {

@@ -83,7 +83,7 @@ func TestApply(t *testing.T) {
 			var total Balance
 			for _, s := range tc.steps {
 				c := Apply(rec, s.evt, s.attr, testProgram(tc.hold), t0)
-				total = add(total, c.Delta)
+				total = total.add(c.Delta)
 				rec = c.Next
 			}
 			if total != tc.want {
@@ -148,7 +148,21 @@ func TestValidateRejectsBadEvents(t *testing.T) {
 	}
 }
 
-func add(a, b Balance) Balance {
-	return Balance{Accrued: a.Accrued + b.Accrued, Pending: a.Pending + b.Pending, Payable: a.Payable + b.Payable,
-		InPayout: a.InPayout + b.InPayout, Paid: a.Paid + b.Paid, Reversed: a.Reversed + b.Reversed, Donated: a.Donated + b.Donated}
+func TestHeldAccrualStaysOutOfBalancesUntilReleased(t *testing.T) {
+	held := &Attribution{PartnerID: "pt_1", Tier: program.TierSilver, Via: "referral_code", Hold: HoldSelfReferral}
+	c := Apply(OrderRecord{}, paid("o", 10000), held, testProgram(0), t0)
+	if !c.Delta.IsZero() || c.Next.Status != AccrualHeld || c.Next.HoldReason != HoldSelfReferral || c.Next.Commission != 800 {
+		t.Fatalf("held accrual: %+v", c)
+	}
+	c = Apply(c.Next, refund("o", "rf", 2500), nil, testProgram(0), t0)
+	if !c.Delta.IsZero() || c.Next.Reversed != 200 || c.Next.Status != AccrualHeld {
+		t.Fatalf("refund of held accrual: %+v", c)
+	}
+	r, ok := Release(c.Next, t0.Add(time.Hour))
+	if !ok || r.Next.Status != AccrualPayable || r.Next.HoldReason != "" || r.Delta != (Balance{Accrued: 800, Payable: 600, Reversed: 200}) {
+		t.Fatalf("release: %+v %v", r, ok)
+	}
+	if _, ok := Release(r.Next, t0); ok {
+		t.Fatal("released twice")
+	}
 }

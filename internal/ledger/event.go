@@ -4,8 +4,11 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
 )
@@ -151,6 +154,16 @@ func (o Order) Net() int64 {
 		n += l.Amount
 	}
 	return n
+}
+
+// fingerprint identifies a purchase across sources: the customer's e-mail
+// hash, the currency, the amount paid and the day. Empty without an e-mail.
+func (e Event) fingerprint(day time.Time) string {
+	if e.Order == nil || e.Order.Customer.EmailHash == "" {
+		return ""
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%d|%s", e.Order.Customer.EmailHash, e.Currency, e.Order.Gross(), day.Format(time.DateOnly)))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Gross is what the customer paid.

@@ -20,11 +20,18 @@ var (
 // Store persists order records and balances. CommitOrder must be atomic: the
 // event marker, the order record (guarded by its version) and the balance
 // delta are written together or not at all.
+//
+// A fingerprint claimed by CommitOrder belongs to the first order that
+// claims it; FingerprintOwner tells which order that is.
 type Store interface {
 	GetOrder(ctx context.Context, source, orderID string) (OrderRecord, error)
 	CommitOrder(ctx context.Context, evt Event, prevVersion int64, change Change) error
+	FingerprintOwner(ctx context.Context, fingerprint string) (source, orderID string, err error)
 	DuePending(ctx context.Context, now time.Time, limit int32) ([]OrderRecord, error)
-	CommitMaturity(ctx context.Context, prevVersion int64, change Change) error
+	// CommitTransition writes a state change of an existing accrual
+	// (maturity, release) with its balance delta.
+	CommitTransition(ctx context.Context, prevVersion int64, change Change) error
+	HeldAccruals(ctx context.Context) ([]OrderRecord, error)
 	Balances(ctx context.Context, partnerID string) (map[money.Currency]Balance, error)
 	Statement(ctx context.Context, partnerID string) ([]OrderRecord, error)
 }
@@ -74,12 +81,17 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 			return Outcome{}, invalid("currency %s does not match the order's %s", evt.Currency, rec.Currency)
 		}
 		var attr *Attribution
+		var fp string
 		if evt.Kind == OrderPaid && !rec.Paid {
 			if attr, err = s.Attributor.Attribute(ctx, *evt.Order); err != nil {
 				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
+			if attr, fp, err = s.checkCrossSource(ctx, evt, attr); err != nil {
+				return Outcome{}, err
+			}
 		}
 		change := Apply(rec, evt, attr, prog, s.Now().UTC())
+		change.Fingerprint = fp
 		err = s.Store.CommitOrder(ctx, evt, rec.Version, change)
 		switch {
 		case errors.Is(err, ErrConflict):
@@ -96,6 +108,29 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		return outcome(status, change.Next), nil
 	}
 	return Outcome{}, fmt.Errorf("commit order %s: %w after %d attempts", evt.OrderID, ErrConflict, maxCommitAttempts)
+}
+
+// checkCrossSource holds an attributed order that another source already
+// reported: the same customer, currency and amount on the same day (a shop
+// posting the generic webhook for an order Stripe also reports, say).
+func (s *Service) checkCrossSource(ctx context.Context, evt Event, attr *Attribution) (*Attribution, string, error) {
+	fp := evt.fingerprint(s.Now().UTC())
+	if attr == nil || fp == "" {
+		return attr, "", nil
+	}
+	src, id, err := s.Store.FingerprintOwner(ctx, fp)
+	if err != nil {
+		return nil, "", fmt.Errorf("read order fingerprint: %w", err)
+	}
+	if src != "" && src != evt.Source && attr.Hold == "" {
+		held := *attr
+		held.Hold = HoldDuplicateAcross
+		return &held, "", nil
+	}
+	if src == evt.Source && id != evt.OrderID {
+		return attr, "", nil // the same source may sell the same thing twice a day
+	}
+	return attr, fp, nil
 }
 
 func outcome(status string, rec OrderRecord) Outcome {
@@ -119,7 +154,7 @@ func (s *Service) MatureDue(ctx context.Context) (int, error) {
 			if !ok {
 				continue
 			}
-			switch err := s.Store.CommitMaturity(ctx, rec.Version, change); {
+			switch err := s.Store.CommitTransition(ctx, rec.Version, change); {
 			case errors.Is(err, ErrConflict):
 				// Changed meanwhile (refund, another run); the next page re-reads it.
 			case err != nil:
@@ -143,4 +178,35 @@ func (s *Service) Balances(ctx context.Context, partnerID string) (map[money.Cur
 // Statement returns the partner's accrual lines, newest first.
 func (s *Service) Statement(ctx context.Context, partnerID string) ([]OrderRecord, error) {
 	return s.Store.Statement(ctx, partnerID)
+}
+
+// Held lists accruals waiting for finance, oldest first.
+func (s *Service) Held(ctx context.Context) ([]OrderRecord, error) {
+	return s.Store.HeldAccruals(ctx)
+}
+
+// ErrNotHeld means the accrual does not exist or is not held.
+var ErrNotHeld = errors.New("accrual is not held")
+
+// Release books a held accrual into the partner's balance.
+func (s *Service) Release(ctx context.Context, source, orderID string) (OrderRecord, error) {
+	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
+		rec, err := s.Store.GetOrder(ctx, source, orderID)
+		if err != nil {
+			return OrderRecord{}, err
+		}
+		change, ok := Release(rec, s.Now().UTC())
+		if !ok {
+			return OrderRecord{}, ErrNotHeld
+		}
+		switch err := s.Store.CommitTransition(ctx, rec.Version, change); {
+		case errors.Is(err, ErrConflict):
+			continue
+		case err != nil:
+			return OrderRecord{}, err
+		}
+		change.Next.Version = rec.Version + 1
+		return change.Next, nil
+	}
+	return OrderRecord{}, fmt.Errorf("release %s/%s: %w", source, orderID, ErrConflict)
 }

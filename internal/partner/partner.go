@@ -53,6 +53,7 @@ var (
 // write the partner atomically, failing with ErrCodeTaken if the code exists.
 type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
+	UpdatePartner(ctx context.Context, id string, tier program.Tier, status Status) (Partner, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
 	PartnerByCode(ctx context.Context, code string) (Partner, error)
 }
@@ -150,4 +151,34 @@ func NormalizeCode(code string) (string, bool) {
 		}
 	}
 	return code, true
+}
+
+// Change is the input to Update; nil fields stay as they are.
+type Change struct {
+	Tier   *string `json:"tier"`
+	Status *string `json:"status"`
+}
+
+// Update changes a partner's tier or status. A tier change applies to orders
+// that arrive after it; suspending holds the partner's new accruals.
+func (s *Service) Update(ctx context.Context, id string, c Change) (Partner, error) {
+	var tier program.Tier
+	var status Status
+	if c.Tier != nil {
+		t, err := program.ParseTier(*c.Tier)
+		if err != nil || *c.Tier == "" {
+			return Partner{}, fmt.Errorf("%w: tier must be one of authorized, silver, gold", ErrInvalid)
+		}
+		tier = t
+	}
+	if c.Status != nil {
+		status = Status(*c.Status)
+		if status != StatusActive && status != StatusSuspended {
+			return Partner{}, fmt.Errorf("%w: status must be active or suspended", ErrInvalid)
+		}
+	}
+	if tier == "" && status == "" {
+		return Partner{}, fmt.Errorf("%w: nothing to change (tier, status)", ErrInvalid)
+	}
+	return s.Store.UpdatePartner(ctx, id, tier, status)
 }

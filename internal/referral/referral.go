@@ -54,8 +54,9 @@ func (h EmailHasher) Hash(email string) string {
 
 // Service records clicks and leads and attributes orders.
 type Service struct {
-	Store Store
-	Now   func() time.Time
+	Store  Store
+	Hasher EmailHasher
+	Now    func() time.Time
 }
 
 // Click resolves a referral code for the redirect and counts the click.
@@ -93,20 +94,19 @@ func (s *Service) RecordLead(ctx context.Context, rawCode, customerID, emailHash
 
 // Attribute credits an order to one partner: an explicit referral code wins,
 // then a coupon that is a partner's code, then an earlier sign-up of the
-// customer. Unknown codes fall through to the next kind of evidence.
+// customer. Unknown codes fall through to the next kind of evidence. An order
+// of a suspended partner, or one the partner bought for itself, is still
+// attributed but held for finance with the reason.
 func (s *Service) Attribute(ctx context.Context, o ledger.Order) (*ledger.Attribution, error) {
 	for _, c := range []struct{ code, via string }{{o.ReferralCode, "referral_code"}, {o.Coupon, "coupon"}} {
-		if c.code == "" {
-			continue
-		}
-		p, err := s.activePartner(ctx, c.code)
+		p, err := s.partnerByCode(ctx, c.code)
 		if errors.Is(err, partner.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Via: c.via}, nil
+		return s.attribution(p, c.via, o), nil
 	}
 	if o.Customer.EmailHash == "" && o.Customer.ID == "" {
 		return nil, nil
@@ -118,22 +118,39 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order) (*ledger.Attrib
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.activePartner(ctx, lead.ReferralCode)
+	p, err := s.partnerByCode(ctx, lead.ReferralCode)
 	if errors.Is(err, partner.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Via: "referral"}, nil
+	return s.attribution(p, "referral", o), nil
 }
 
-func (s *Service) activePartner(ctx context.Context, rawCode string) (partner.Partner, error) {
+func (s *Service) attribution(p partner.Partner, via string, o ledger.Order) *ledger.Attribution {
+	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Via: via}
+	switch {
+	case p.Status != partner.StatusActive:
+		a.Hold = ledger.HoldPartnerSuspended
+	case o.Customer.EmailHash != "" && o.Customer.EmailHash == s.Hasher.Hash(p.Email):
+		a.Hold = ledger.HoldSelfReferral
+	}
+	return a
+}
+
+func (s *Service) partnerByCode(ctx context.Context, rawCode string) (partner.Partner, error) {
 	code, ok := partner.NormalizeCode(rawCode)
 	if !ok {
 		return partner.Partner{}, partner.ErrNotFound
 	}
-	p, err := s.Store.PartnerByCode(ctx, code)
+	return s.Store.PartnerByCode(ctx, code)
+}
+
+// activePartner resolves a code for clicks and sign-ups, which only active
+// partners may collect.
+func (s *Service) activePartner(ctx context.Context, rawCode string) (partner.Partner, error) {
+	p, err := s.partnerByCode(ctx, rawCode)
 	if err != nil {
 		return partner.Partner{}, err
 	}
