@@ -498,3 +498,38 @@ func TestFinanceSeesAndReleasesHeldAccruals(t *testing.T) {
 		t.Fatalf("second release: %d %s", res.Status, res.Raw)
 	}
 }
+
+func TestRefundAfterPayoutIsNettedByTheNextBatch(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"gold"}`)
+	id, code := p["id"].(string), p["referral_code"].(string)
+	h.postGeneric("/webhooks/orders", genericOrder("evt_1", "ord_1", code, "EUR", 10000)) // 12.00
+	pay := func() response {
+		created := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+		if created.Status != 201 {
+			return created
+		}
+		h.do("POST", "/v1/payout-batches/"+created.Body["id"].(string)+"/approve", h.tokens["bob"], nil, nil)
+		return h.drainUntilCompleted(created.Body["id"].(string))
+	}
+	pay()
+	refund := []byte(`{"id":"evt_r","type":"order.refunded","order":{"id":"ord_1","currency":"EUR","refund":{"id":"rf_1","amount":10000}}}`)
+	if res := h.postGeneric("/webhooks/orders", refund); res.Status != 200 || res.Body["reversed"] != 1200.0 {
+		t.Fatalf("refund: %d %s", res.Status, res.Raw)
+	}
+	if b := h.balances(id); balance(b, "EUR", "payable") != -1200 || balance(b, "EUR", "paid") != 1200 {
+		t.Fatalf("clawback: %v", b)
+	}
+	if res := pay(); res.Status != 409 {
+		t.Fatalf("a negative balance was paid out: %d %s", res.Status, res.Raw)
+	}
+	h.postGeneric("/webhooks/orders", genericOrder("evt_2", "ord_2", code, "EUR", 30000)) // 36.00 − 12.00 owed
+	final := pay()
+	items := final.Body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["amount"] != 2400.0 {
+		t.Fatalf("netted batch: %s", final.Raw)
+	}
+	if b := h.balances(id); balance(b, "EUR", "payable") != 0 || balance(b, "EUR", "paid") != 3600 || balance(b, "EUR", "reversed") != 1200 {
+		t.Fatalf("after netting: %v", b)
+	}
+}
