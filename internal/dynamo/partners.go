@@ -18,13 +18,13 @@ import (
 
 func partnerKey(id string) key { return key{"PARTNER#" + id, "PROFILE"} }
 func codeKey(code string) key  { return key{"CODE#" + code, "CODE"} }
-func leadKeys(l referral.Lead) []key {
+func touchKeys(emailHash, customerID, ref string) []key {
 	var ks []key
-	if l.EmailHash != "" {
-		ks = append(ks, key{"LEAD#EMAIL#" + l.EmailHash, "LEAD"})
+	if emailHash != "" {
+		ks = append(ks, key{"TOUCH#EMAIL#" + emailHash, ref})
 	}
-	if l.CustomerID != "" {
-		ks = append(ks, key{"LEAD#CUSTOMER#" + l.CustomerID, "LEAD"})
+	if customerID != "" {
+		ks = append(ks, key{"TOUCH#CUSTOMER#" + customerID, ref})
 	}
 	return ks
 }
@@ -40,12 +40,14 @@ type codeItem struct {
 	PartnerID string `json:"partner_id"`
 }
 
-type leadItem struct {
+type touchItem struct {
 	key
-	referral.Lead
-	CustomerID string `json:"customer_id,omitempty"`
-	EmailHash  string `json:"email_hash,omitempty"`
+	referral.Touch
+	ExpiresAt int64 `json:"expires_at"`
 }
+
+// touchRetention outlives the longest attribution window a program may set.
+const touchRetention = 366 * 24 * time.Hour
 
 const notExists = "attribute_not_exists(pk)"
 
@@ -101,35 +103,48 @@ func (s *Store) AddClick(ctx context.Context, partnerID string, at time.Time) er
 	return err
 }
 
-// PutLead records the lead under each customer key it has, keeping an
-// earlier lead where one exists, and returns the lead that holds.
-func (s *Store) PutLead(ctx context.Context, l referral.Lead) (referral.Lead, error) {
-	for _, k := range leadKeys(l) {
-		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table,
-			Item: mustMarshal(leadItem{key: k, Lead: l, CustomerID: l.CustomerID, EmailHash: l.EmailHash}), ConditionExpression: aws.String(notExists)})
+// PutTouch stores the touch under each customer key it has; a touch with
+// the same ref keeps its first time.
+func (s *Store) PutTouch(ctx context.Context, t referral.Touch) error {
+	for _, k := range touchKeys(t.EmailHash, t.CustomerID, t.Ref) {
+		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
+			Item: mustMarshal(touchItem{key: k, Touch: t, ExpiresAt: t.At.Add(touchRetention).Unix()})})
 		var ccf *types.ConditionalCheckFailedException
 		if err != nil && !errors.As(err, &ccf) {
-			return referral.Lead{}, err
+			return err
 		}
 	}
-	return s.LeadFor(ctx, l.EmailHash, l.CustomerID)
+	return nil
 }
 
-// LeadFor finds the lead for a customer, by e-mail hash first (it crosses
-// devices and shops), then by customer id.
-func (s *Store) LeadFor(ctx context.Context, emailHash, customerID string) (referral.Lead, error) {
-	for _, k := range leadKeys(referral.Lead{EmailHash: emailHash, CustomerID: customerID}) {
-		var it leadItem
-		found, err := s.get(ctx, k, &it)
+// Touches lists every touch of a customer by e-mail hash or customer id.
+func (s *Store) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
+	seen := map[string]bool{}
+	var out []referral.Touch
+	for _, k := range touchKeys(emailHash, customerID, "") {
+		kc := expression.Key("pk").Equal(expression.Value(k.PK))
+		expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 		if err != nil {
-			return referral.Lead{}, fmt.Errorf("read lead: %w", err)
+			return nil, err
 		}
-		if found {
-			it.Lead.CustomerID, it.Lead.EmailHash = it.CustomerID, it.EmailHash
-			return it.Lead, nil
+		err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+			func(item map[string]types.AttributeValue) error {
+				var it touchItem
+				if err := unmarshal(item, &it); err != nil {
+					return err
+				}
+				if !seen[it.Ref] {
+					seen[it.Ref] = true
+					out = append(out, it.Touch)
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("read touches: %w", err)
 		}
 	}
-	return referral.Lead{}, referral.ErrNoLead
+	return out, nil
 }
 
 // UpdatePartner sets the given tier and/or status of an existing partner.

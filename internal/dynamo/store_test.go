@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,11 +37,15 @@ func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func newFixture(t *testing.T, holdDays int) fixture {
+	return newFixtureWith(t, func(p *program.Program) { p.HoldDays = holdDays })
+}
+
+func newFixtureWith(t *testing.T, configure func(*program.Program)) fixture {
 	env := devtest.New(t)
 	store := dynamo.New(env.DB, env.Table)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	prog := program.Default()
-	prog.HoldDays = holdDays
+	configure(&prog)
 	refs := &referral.Service{Store: store, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
 	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs,
 		ledger: &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
@@ -168,21 +173,83 @@ func TestCurrencyMismatchIsRejected(t *testing.T) {
 	}
 }
 
-func TestSignUpAttributesLaterOrdersAcrossDevices(t *testing.T) {
-	f := newFixture(t, 30)
-	p, other := f.partner(t, "gold"), f.partner(t, "")
+func TestAttributionModelsAndWindow(t *testing.T) {
 	h := referral.EmailHasher{Key: []byte("k")}
-	if _, err := f.refs.RecordLead(context.Background(), p.ReferralCode, "cust-1", h.Hash("kim@b.example")); err != nil {
+	kim := ledger.Customer{EmailHash: h.Hash("kim@b.example")}
+	day := 24 * time.Hour
+	type setup struct {
+		f          fixture
+		a, b, c, d partner.Partner
+	}
+	// a and b sign kim up a day apart; the order then carries c's code and d's coupon, or neither.
+	prepare := func(t *testing.T, model string) setup {
+		f := newFixtureWith(t, func(p *program.Program) { p.Attribution.Model = model })
+		s := setup{f: f, a: f.partner(t, ""), b: f.partner(t, ""), c: f.partner(t, ""), d: f.partner(t, "")}
+		for i, p := range []partner.Partner{s.a, s.b} {
+			if _, err := f.refs.RecordSignUp(context.Background(), fmt.Sprint("lead", i), p.ReferralCode, "", kim.EmailHash); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(day)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name, model  string
+		code, coupon bool
+		want         func(setup) string
+		via          string
+	}{
+		{"last click: the latest sign-up", program.LastClick, false, false, func(s setup) string { return s.b.ID }, "sign_up"},
+		{"first click: the earliest sign-up", program.FirstClick, false, false, func(s setup) string { return s.a.ID }, "sign_up"},
+		{"last click: the order's own code", program.LastClick, true, true, func(s setup) string { return s.c.ID }, "referral_code"},
+		{"coupon wins", program.CouponWins, true, true, func(s setup) string { return s.d.ID }, "coupon"},
+		{"first click beats the order's code", program.FirstClick, true, true, func(s setup) string { return s.a.ID }, "sign_up"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := prepare(t, tc.model)
+			evt := paidEvent("e", "o", "", 10000)
+			evt.Order.Customer = kim
+			if tc.code {
+				evt.Order.ReferralCode = s.c.ReferralCode
+			}
+			if tc.coupon {
+				evt.Order.Coupon = strings.ToLower(s.d.ReferralCode)
+			}
+			out, err := s.f.ledger.Record(context.Background(), evt)
+			if err != nil || out.PartnerID != tc.want(s) {
+				t.Fatalf("credited %q (%v), want %q", out.PartnerID, err, tc.want(s))
+			}
+			lines, _ := s.f.ledger.Statement(context.Background(), out.PartnerID)
+			if len(lines) != 1 || lines[0].Via != tc.via {
+				t.Fatalf("statement says %+v, want via %s", lines, tc.via)
+			}
+		})
+	}
+	t.Run("outside the window nobody is credited", func(t *testing.T) {
+		s := prepare(t, program.LastClick)
+		s.f.clock.Advance(30 * day)
+		evt := paidEvent("e", "o", "", 10000)
+		evt.Order.Customer = kim
+		if out, err := s.f.ledger.Record(context.Background(), evt); err != nil || out.PartnerID != "" {
+			t.Fatalf("%+v %v", out, err)
+		}
+	})
+}
+
+func TestAReferredCustomerStaysWithThePartnerAcrossDevices(t *testing.T) {
+	f := newFixture(t, 30)
+	p := f.partner(t, "gold")
+	h := referral.EmailHasher{Key: []byte("k")}
+	first := paidEvent("e1", "o1", p.ReferralCode, 10000)
+	first.Order.Customer = ledger.Customer{ID: "cust-1", EmailHash: h.Hash("kim@b.example")}
+	if _, err := f.ledger.Record(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
-	// A later sign-up for another partner does not steal the customer.
-	lead, err := f.refs.RecordLead(context.Background(), other.ReferralCode, "cust-1", h.Hash("kim@b.example"))
-	if err != nil || lead.PartnerID != p.ID {
-		t.Fatalf("lead %+v %v", lead, err)
-	}
-	evt := paidEvent("e1", "o1", "", 10000)
-	evt.Order.Customer = ledger.Customer{EmailHash: h.Hash("KIM@b.example")}
-	out, err := f.ledger.Record(context.Background(), evt)
+	f.clock.Advance(10 * 24 * time.Hour)
+	// Another device, no cookie, no code: the e-mail finds the earlier referral.
+	later := paidEvent("e2", "o2", "", 10000)
+	later.Order.Customer = ledger.Customer{EmailHash: h.Hash("KIM@b.example")}
+	out, err := f.ledger.Record(context.Background(), later)
 	if err != nil || out.PartnerID != p.ID || out.Commission != 1200 {
 		t.Fatalf("%+v %v", out, err)
 	}

@@ -111,14 +111,13 @@ func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
 		return
 	}
-	lead, err := s.Referrals.RecordLead(r.Context(), in.ReferralCode, in.CustomerID, in.EmailHash)
+	touch, err := s.Referrals.RecordSignUp(r.Context(), in.ID, in.ReferralCode, in.CustomerID, in.EmailHash)
 	switch {
 	case errors.Is(err, referral.ErrInvalidLead):
 		writeError(w, http.StatusUnprocessableEntity, "invalid_referral", err.Error())
 	case err != nil:
 		s.internalError(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": lead.PartnerID,
-			"referral_code": lead.ReferralCode, "referred_at": lead.At})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": touch.PartnerID, "referred_at": touch.At})
 	}
 }

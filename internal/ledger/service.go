@@ -36,9 +36,10 @@ type Store interface {
 	Statement(ctx context.Context, partnerID string) ([]OrderRecord, error)
 }
 
-// Attributor finds the partner a paid order is credited to, or nil.
+// Attributor finds the partner a paid order is credited to, or nil. ref
+// identifies the order (source and id) for the evidence it leaves behind.
 type Attributor interface {
-	Attribute(ctx context.Context, o Order) (*Attribution, error)
+	Attribute(ctx context.Context, o Order, rules program.Attribution, ref string) (*Attribution, error)
 }
 
 // Service records order events and matures accruals.
@@ -83,7 +84,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		var attr *Attribution
 		var fp string
 		if evt.Kind == OrderPaid && !rec.Paid {
-			if attr, err = s.Attributor.Attribute(ctx, *evt.Order); err != nil {
+			if attr, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program.Attribution, evt.Source+":"+evt.OrderID); err != nil {
 				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
 			if attr, fp, err = s.checkCrossSource(ctx, evt, attr); err != nil {

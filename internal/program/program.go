@@ -41,6 +41,31 @@ type Program struct {
 	CookieDays int `json:"cookie_days"`
 	// Commission refines the tier rates per product, category and order.
 	Commission commission.Rules `json:"commission"`
+	// Attribution decides between competing evidence for an order.
+	Attribution Attribution `json:"attribution"`
+}
+
+// Attribution models: which partner an order goes to when several referred it.
+const (
+	LastClick  = "last_click"  // the most recent evidence wins (default)
+	FirstClick = "first_click" // the earliest evidence in the window wins
+	CouponWins = "coupon_wins" // a partner's coupon beats everything, else last click
+)
+
+// Attribution configures how orders are credited.
+type Attribution struct {
+	Model string `json:"model,omitempty"`
+	// WindowDays is how long a referral (sign-up, earlier referred order)
+	// keeps crediting the customer's orders to the partner; default 30.
+	WindowDays int `json:"window_days,omitempty"`
+}
+
+// Window is the attribution window, with its default.
+func (a Attribution) Window() time.Duration {
+	if a.WindowDays == 0 {
+		return 30 * 24 * time.Hour
+	}
+	return time.Duration(a.WindowDays) * 24 * time.Hour
 }
 
 // Default is the program used when none is configured.
@@ -103,6 +128,14 @@ func (p Program) check() error {
 		if min <= 0 {
 			return fmt.Errorf("minimum_payout.%s must be positive", cur)
 		}
+	}
+	switch p.Attribution.Model {
+	case "", LastClick, FirstClick, CouponWins:
+	default:
+		return fmt.Errorf("attribution.model must be last_click, first_click or coupon_wins")
+	}
+	if p.Attribution.WindowDays < 0 || p.Attribution.WindowDays > 365 {
+		return fmt.Errorf("attribution.window_days must be between 1 and 365")
 	}
 	return p.Commission.Validate()
 }

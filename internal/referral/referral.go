@@ -1,5 +1,6 @@
 // Package referral tracks the evidence that a partner referred a customer
-// (link clicks, reported sign-ups, codes on orders) and attributes orders.
+// (link clicks, reported sign-ups, codes and coupons on orders) and decides
+// which partner an order is credited to.
 package referral
 
 import (
@@ -14,28 +15,30 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-// Lead is a customer a partner reported or referred before buying.
-type Lead struct {
-	PartnerID    string    `json:"partner_id"`
-	ReferralCode string    `json:"referral_code"`
-	CustomerID   string    `json:"-"`
-	EmailHash    string    `json:"-"`
-	At           time.Time `json:"at"`
+// Touch is remembered evidence that a partner referred a customer: a
+// reported sign-up, or an earlier order that carried the partner's code.
+// It is stored under the customer's e-mail hash and id, so it follows the
+// customer across devices and shops.
+type Touch struct {
+	PartnerID  string    `json:"partner_id"`
+	Via        string    `json:"via"` // sign_up or earlier_order
+	Ref        string    `json:"ref"` // what produced it; one touch per ref
+	At         time.Time `json:"at"`
+	CustomerID string    `json:"customer_id,omitempty"`
+	EmailHash  string    `json:"email_hash,omitempty"`
 }
 
-// Store persists referral evidence. PutLead keeps the first lead per
-// customer key: a customer referred once stays with that partner.
+// Store persists referral evidence. PutTouch is idempotent per Ref.
 type Store interface {
 	PartnerByCode(ctx context.Context, code string) (partner.Partner, error)
+	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 	AddClick(ctx context.Context, partnerID string, at time.Time) error
-	PutLead(ctx context.Context, l Lead) (Lead, error)
-	LeadFor(ctx context.Context, emailHash, customerID string) (Lead, error)
+	PutTouch(ctx context.Context, t Touch) error
+	Touches(ctx context.Context, emailHash, customerID string) ([]Touch, error)
 }
-
-// ErrNoLead is returned by LeadFor when no lead matches.
-var ErrNoLead = errors.New("no lead")
 
 // EmailHasher hashes customer e-mail addresses with a secret key, so stored
 // hashes cannot be reversed by guessing addresses.
@@ -52,7 +55,7 @@ func (h EmailHasher) Hash(email string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Service records clicks and leads and attributes orders.
+// Service records clicks and sign-ups and attributes orders.
 type Service struct {
 	Store  Store
 	Hasher EmailHasher
@@ -75,29 +78,41 @@ func (s *Service) Click(ctx context.Context, rawCode string) (partner.Partner, e
 // ErrInvalidLead wraps validation failures of a reported sign-up.
 var ErrInvalidLead = errors.New("invalid referral")
 
-// RecordLead stores a sign-up for a referral code and returns the lead that
-// holds for the customer (an earlier one wins).
-func (s *Service) RecordLead(ctx context.Context, rawCode, customerID, emailHash string) (Lead, error) {
+// RecordSignUp stores a sign-up reported by a shop (delivery id eventID) as a
+// touch of the customer. Replays of the same delivery change nothing.
+func (s *Service) RecordSignUp(ctx context.Context, eventID, rawCode, customerID, emailHash string) (Touch, error) {
 	if customerID == "" && emailHash == "" {
-		return Lead{}, fmt.Errorf("%w: customer.id or customer.email is required", ErrInvalidLead)
+		return Touch{}, fmt.Errorf("%w: customer.id or customer.email is required", ErrInvalidLead)
 	}
 	p, err := s.activePartner(ctx, rawCode)
 	if errors.Is(err, partner.ErrNotFound) {
-		return Lead{}, fmt.Errorf("%w: unknown referral_code", ErrInvalidLead)
+		return Touch{}, fmt.Errorf("%w: unknown referral_code", ErrInvalidLead)
 	}
 	if err != nil {
-		return Lead{}, err
+		return Touch{}, err
 	}
-	return s.Store.PutLead(ctx, Lead{PartnerID: p.ID, ReferralCode: p.ReferralCode,
-		CustomerID: customerID, EmailHash: emailHash, At: s.Now().UTC()})
+	t := Touch{PartnerID: p.ID, Via: "sign_up", Ref: "sign_up:" + eventID, At: s.Now().UTC(), CustomerID: customerID, EmailHash: emailHash}
+	return t, s.Store.PutTouch(ctx, t)
 }
 
-// Attribute credits an order to one partner: an explicit referral code wins,
-// then a coupon that is a partner's code, then an earlier sign-up of the
-// customer. Unknown codes fall through to the next kind of evidence. An order
-// of a suspended partner, or one the partner bought for itself, is still
-// attributed but held for finance with the reason.
-func (s *Service) Attribute(ctx context.Context, o ledger.Order) (*ledger.Attribution, error) {
+// evidence is one candidate partner for an order.
+type evidence struct {
+	partner partner.Partner
+	via     string
+	at      time.Time
+}
+
+// Attribute credits an order to one partner under the program's model.
+// Evidence: the order's referral code and coupon (both "now") and the
+// customer's touches within the window. last_click takes the most recent
+// (the order's own code before its coupon before older touches),
+// first_click the earliest, coupon_wins a valid coupon if there is one.
+// A code on the order is remembered as a touch, so the customer's later
+// orders stay with the partner for the window. Orders of a suspended partner,
+// or of a partner buying for itself, are attributed but held.
+func (s *Service) Attribute(ctx context.Context, o ledger.Order, rules program.Attribution, ref string) (*ledger.Attribution, error) {
+	now := s.Now().UTC()
+	var cands []evidence
 	for _, c := range []struct{ code, via string }{{o.ReferralCode, "referral_code"}, {o.Coupon, "coupon"}} {
 		p, err := s.partnerByCode(ctx, c.code)
 		if errors.Is(err, partner.ErrNotFound) {
@@ -106,26 +121,63 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order) (*ledger.Attrib
 		if err != nil {
 			return nil, err
 		}
-		return s.attribution(p, c.via, o), nil
+		cands = append(cands, evidence{p, c.via, now})
 	}
-	if o.Customer.EmailHash == "" && o.Customer.ID == "" {
+	if o.Customer.EmailHash != "" || o.Customer.ID != "" {
+		touches, err := s.Store.Touches(ctx, o.Customer.EmailHash, o.Customer.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read touches: %w", err)
+		}
+		for _, t := range touches {
+			if now.Sub(t.At) > rules.Window() {
+				continue
+			}
+			p, err := s.Store.GetPartner(ctx, t.PartnerID)
+			if errors.Is(err, partner.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			cands = append(cands, evidence{p, t.Via, t.At})
+		}
+	}
+	if len(cands) == 0 {
 		return nil, nil
 	}
-	lead, err := s.Store.LeadFor(ctx, o.Customer.EmailHash, o.Customer.ID)
-	if errors.Is(err, ErrNoLead) {
-		return nil, nil
-	}
-	if err != nil {
+	win := choose(cands, rules.Model)
+	if err := s.remember(ctx, o, win, ref, now); err != nil {
 		return nil, err
 	}
-	p, err := s.partnerByCode(ctx, lead.ReferralCode)
-	if errors.Is(err, partner.ErrNotFound) {
-		return nil, nil
+	return s.attribution(win.partner, win.via, o), nil
+}
+
+// choose applies the model; cands lists the order's own evidence first, so
+// ties go to it.
+func choose(cands []evidence, model string) evidence {
+	if model == program.CouponWins {
+		for _, c := range cands {
+			if c.via == "coupon" {
+				return c
+			}
+		}
 	}
-	if err != nil {
-		return nil, err
+	best := cands[0]
+	for _, c := range cands[1:] {
+		if model == program.FirstClick && c.at.Before(best.at) || model != program.FirstClick && c.at.After(best.at) {
+			best = c
+		}
 	}
-	return s.attribution(p, "referral", o), nil
+	return best
+}
+
+// remember stores the order's own winning evidence as a touch of the customer.
+func (s *Service) remember(ctx context.Context, o ledger.Order, win evidence, ref string, now time.Time) error {
+	if win.via != "referral_code" && win.via != "coupon" || o.Customer.EmailHash == "" && o.Customer.ID == "" {
+		return nil
+	}
+	return s.Store.PutTouch(ctx, Touch{PartnerID: win.partner.ID, Via: "earlier_order", Ref: "order:" + ref, At: now,
+		CustomerID: o.Customer.ID, EmailHash: o.Customer.EmailHash})
 }
 
 func (s *Service) attribution(p partner.Partner, via string, o ledger.Order) *ledger.Attribution {
