@@ -533,3 +533,25 @@ func TestRefundAfterPayoutIsNettedByTheNextBatch(t *testing.T) {
 		t.Fatalf("after netting: %v", b)
 	}
 }
+
+func TestStripeSubscriptionInvoicesEarnRecurringCommission(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"silver"}`)
+	send := func(file string) response {
+		body, _ := os.ReadFile("../../events/webhooks/" + file)
+		body = bytes.ReplaceAll(body, []byte("DEMO1234"), []byte(p["referral_code"].(string)))
+		return h.do("POST", "/webhooks/stripe", "", body, map[string]string{"Stripe-Signature": webhook.SignTimestamped(body, []byte(secrets.Stripe), time.Now())})
+	}
+	if res := send("stripe-checkout-subscription.json"); res.Status != 200 || res.Body["status"] != "recorded" {
+		t.Fatalf("subscription checkout: %d %s", res.Status, res.Raw)
+	}
+	if res := send("stripe-invoice-paid.json"); res.Status != 200 || res.Body["partner_id"] != p["id"] || res.Body["commission"] != 400.0 {
+		t.Fatalf("invoice: %d %s", res.Status, res.Raw) // 8% of 50.00 excluding tax
+	}
+	if res := send("stripe-invoice-paid.json"); res.Body["status"] != "duplicate" {
+		t.Fatalf("redelivered invoice: %s", res.Raw)
+	}
+	if b := h.balances(p["id"].(string)); balance(b, "EUR", "payable") != 400 {
+		t.Fatalf("balances %v", b)
+	}
+}

@@ -35,6 +35,7 @@ type clock struct {
 
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func newFixture(t *testing.T, holdDays int) fixture {
 	return newFixtureWith(t, func(p *program.Program) { p.HoldDays = holdDays })
@@ -410,3 +411,37 @@ func TestTwoSourcesRacingForOnePurchaseAccrueOnce(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSubscriptionInvoicesEarnForTheRecurringPeriod(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		recurring program.Recurring
+		earns     []bool // invoices at start, +20 days, +40 days, +400 days
+	}{
+		{"first invoice only", program.Recurring{Months: 0}, []bool{true, false, false, false}},
+		{"one month", program.Recurring{Months: 1}, []bool{true, true, false, false}},
+		{"forever", program.Recurring{Forever: true}, []bool{true, true, true, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixtureWith(t, func(p *program.Program) { p.Recurring = tc.recurring })
+			p := f.partner(t, "silver")
+			cust := ledger.Customer{ID: "cus_1"}
+			if _, err := f.refs.RecordSubscription(context.Background(), "sub_1", p.ReferralCode, cust); err != nil {
+				t.Fatal(err)
+			}
+			start := f.clock.Now()
+			for i, offset := range []int{0, 20, 40, 400} {
+				f.clock.Set(start.AddDate(0, 0, offset))
+				evt := paidEvent(fmt.Sprint("evt_in", i), fmt.Sprint("in_", i), "", 5000)
+				evt.Source, evt.Order.Subscription, evt.Order.Customer = "stripe", "sub_1", cust
+				out, err := f.ledger.Record(context.Background(), evt)
+				if err != nil || (out.PartnerID == p.ID) != tc.earns[i] {
+					t.Fatalf("invoice %d (+%d days): %+v %v, want earns=%v", i, offset, out, err, tc.earns[i])
+				}
+				if tc.earns[i] && (out.Commission != 400) {
+					t.Fatalf("invoice %d commission %d", i, out.Commission)
+				}
+			}
+		})
+	}
+}

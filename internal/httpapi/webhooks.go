@@ -6,6 +6,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
@@ -70,8 +71,26 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evt, handled, err := webhook.ParseStripe(body, s.Hasher)
-	s.record(w, r, evt, handled, err)
+	d, err := webhook.ParseStripe(body, s.Hasher)
+	if err != nil || d.Subscription == nil {
+		var evt ledger.Event
+		if d.Order != nil {
+			evt = *d.Order
+		}
+		s.record(w, r, evt, d.Order != nil, err)
+		return
+	}
+	_, err = s.Referrals.RecordSubscription(r.Context(), d.Subscription.ID, d.Subscription.ReferralCode, d.Subscription.Customer)
+	switch {
+	case errors.Is(err, partner.ErrNotFound):
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"}) // not a referred subscription
+	case errors.Is(err, referral.ErrInvalidLead):
+		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "recorded"})
+	}
 }
 
 // record hands a parsed event to the ledger and maps the result to HTTP:

@@ -47,6 +47,10 @@ type Event struct {
 type Order struct {
 	ReferralCode string
 	Coupon       string
+	// Subscription is set for a subscription's invoice; it is credited to
+	// the partner who referred the subscription, for as long as the program
+	// pays recurring commission.
+	Subscription string
 	Customer     Customer
 	Lines        []Line
 	Tax          int64

@@ -39,7 +39,7 @@ type Store interface {
 // Attributor finds the partner a paid order is credited to, or nil. ref
 // identifies the order (source and id) for the evidence it leaves behind.
 type Attributor interface {
-	Attribute(ctx context.Context, o Order, rules program.Attribution, ref string) (*Attribution, error)
+	Attribute(ctx context.Context, o Order, prog program.Program, ref string) (*Attribution, error)
 }
 
 // Service records order events and matures accruals.
@@ -84,7 +84,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		var attr *Attribution
 		var fp string
 		if evt.Kind == OrderPaid && !rec.Paid {
-			if attr, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program.Attribution, evt.Source+":"+evt.OrderID); err != nil {
+			if attr, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, evt.Source+":"+evt.OrderID); err != nil {
 				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
 			if attr, fp, err = s.checkCrossSource(ctx, evt, attr); err != nil {

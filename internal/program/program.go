@@ -43,6 +43,22 @@ type Program struct {
 	Commission commission.Rules `json:"commission"`
 	// Attribution decides between competing evidence for an order.
 	Attribution Attribution `json:"attribution"`
+	// Recurring is how long a referred subscription keeps earning.
+	Recurring Recurring `json:"recurring"`
+}
+
+// Recurring configures commission on subscription invoices: the first
+// invoice always earns; later ones while the subscription is younger than
+// Months months, or for its whole life with Forever.
+type Recurring struct {
+	Months  int  `json:"months"`
+	Forever bool `json:"forever,omitempty"`
+}
+
+// Earns reports whether an invoice at `at` of a subscription referred at
+// `start` earns commission.
+func (r Recurring) Earns(start, at time.Time) bool {
+	return r.Forever || at.Before(start.AddDate(0, r.Months, 0)) || at.Sub(start) < 24*time.Hour
 }
 
 // Attribution models: which partner an order goes to when several referred it.
@@ -76,6 +92,7 @@ func Default() Program {
 		TierRatesBps:  map[Tier]int64{TierAuthorized: 500, TierSilver: 800, TierGold: 1200},
 		MinimumPayout: map[money.Currency]int64{"EUR": 5000, "USD": 5000, "GBP": 5000},
 		CookieDays:    30,
+		Recurring:     Recurring{Months: 12},
 	}
 }
 
@@ -133,6 +150,9 @@ func (p Program) check() error {
 	case "", LastClick, FirstClick, CouponWins:
 	default:
 		return fmt.Errorf("attribution.model must be last_click, first_click or coupon_wins")
+	}
+	if p.Recurring.Months < 0 || p.Recurring.Months > 120 {
+		return fmt.Errorf("recurring.months must be between 0 and 120")
 	}
 	if p.Attribution.WindowDays < 0 || p.Attribution.WindowDays > 365 {
 		return fmt.Errorf("attribution.window_days must be between 1 and 365")

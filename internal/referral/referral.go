@@ -110,8 +110,12 @@ type evidence struct {
 // A code on the order is remembered as a touch, so the customer's later
 // orders stay with the partner for the window. Orders of a suspended partner,
 // or of a partner buying for itself, are attributed but held.
-func (s *Service) Attribute(ctx context.Context, o ledger.Order, rules program.Attribution, ref string) (*ledger.Attribution, error) {
+func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Program, ref string) (*ledger.Attribution, error) {
 	now := s.Now().UTC()
+	if o.Subscription != "" {
+		return s.attributeInvoice(ctx, o, prog.Recurring, now)
+	}
+	rules := prog.Attribution
 	var cands []evidence
 	for _, c := range []struct{ code, via string }{{o.ReferralCode, "referral_code"}, {o.Coupon, "coupon"}} {
 		p, err := s.partnerByCode(ctx, c.code)
@@ -150,6 +154,43 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, rules program.A
 		return nil, err
 	}
 	return s.attribution(win.partner, win.via, o), nil
+}
+
+// attributeInvoice credits a subscription invoice to the partner who
+// referred the subscription, while the program's recurring period lasts.
+func (s *Service) attributeInvoice(ctx context.Context, o ledger.Order, r program.Recurring, now time.Time) (*ledger.Attribution, error) {
+	touches, err := s.Store.Touches(ctx, o.Customer.EmailHash, o.Customer.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read touches: %w", err)
+	}
+	for _, t := range touches {
+		if t.Ref != subscriptionRef(o.Subscription) || !r.Earns(t.At, now) {
+			continue
+		}
+		p, err := s.Store.GetPartner(ctx, t.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		return s.attribution(p, "subscription", o), nil
+	}
+	return nil, nil
+}
+
+func subscriptionRef(id string) string { return "subscription:" + id }
+
+// RecordSubscription remembers which partner referred a subscription, so
+// its invoices are credited to that partner.
+func (s *Service) RecordSubscription(ctx context.Context, subscriptionID, rawCode string, c ledger.Customer) (Touch, error) {
+	if subscriptionID == "" || c.ID == "" && c.EmailHash == "" {
+		return Touch{}, fmt.Errorf("%w: subscription and customer are required", ErrInvalidLead)
+	}
+	p, err := s.activePartner(ctx, rawCode)
+	if err != nil {
+		return Touch{}, err // unknown code: nobody referred it
+	}
+	t := Touch{PartnerID: p.ID, Via: "subscription", Ref: subscriptionRef(subscriptionID), At: s.Now().UTC(),
+		CustomerID: c.ID, EmailHash: c.EmailHash}
+	return t, s.Store.PutTouch(ctx, t)
 }
 
 // choose applies the model; cands lists the order's own evidence first, so

@@ -22,8 +22,10 @@ func (r *rawObject) UnmarshalJSON(b []byte) error { *r = append((*r)[:0], b...);
 
 type stripeSession struct {
 	ID                string            `json:"id"`
+	Mode              string            `json:"mode"`
 	PaymentIntent     string            `json:"payment_intent"`
 	PaymentStatus     string            `json:"payment_status"`
+	Subscription      string            `json:"subscription"`
 	Currency          string            `json:"currency"`
 	AmountTotal       int64             `json:"amount_total"`
 	ClientReferenceID string            `json:"client_reference_id"`
@@ -38,6 +40,22 @@ type stripeSession struct {
 	} `json:"total_details"`
 }
 
+type stripeInvoice struct {
+	ID                string `json:"id"`
+	Customer          string `json:"customer"`
+	CustomerEmail     string `json:"customer_email"`
+	Subscription      string `json:"subscription"`
+	PaymentIntent     string `json:"payment_intent"`
+	Currency          string `json:"currency"`
+	AmountPaid        int64  `json:"amount_paid"`
+	TotalExcludingTax *int64 `json:"total_excluding_tax"`
+	Parent            *struct {
+		SubscriptionDetails *struct {
+			Subscription string `json:"subscription"`
+		} `json:"subscription_details"`
+	} `json:"parent"`
+}
+
 type stripeCharge struct {
 	ID             string `json:"id"`
 	PaymentIntent  string `json:"payment_intent"`
@@ -45,45 +63,100 @@ type stripeCharge struct {
 	AmountRefunded int64  `json:"amount_refunded"`
 }
 
-// ParseStripe reads checkout.session.completed (and its async twin) and
-// charge.refunded. Orders are keyed by payment intent, which both carry.
-// Other event types return ok=false.
-func ParseStripe(body []byte, h referral.EmailHasher) (evt ledger.Event, ok bool, err error) {
+// Subscription is a Stripe subscription a referral started; its invoices
+// earn recurring commission.
+type Subscription struct {
+	EventID      string
+	ID           string
+	ReferralCode string
+	Customer     ledger.Customer
+}
+
+// StripeDelivery is what a Stripe event means here: an order event, a
+// subscription that started, or nothing (other event types).
+type StripeDelivery struct {
+	Order        *ledger.Event
+	Subscription *Subscription
+}
+
+// ParseStripe reads checkout.session.completed (and its async twin),
+// invoice.paid and charge.refunded. One-off orders are keyed by payment
+// intent, which charges carry too. A subscription checkout only records the
+// referral: its invoices (the first one included) are the orders, so nothing
+// is counted twice.
+func ParseStripe(body []byte, h referral.EmailHasher) (StripeDelivery, error) {
 	var e stripeEvent
 	if err := decode(body, &e); err != nil {
-		return evt, true, err
+		return StripeDelivery{}, err
 	}
-	evt = ledger.Event{Source: SourceStripe, ID: e.ID}
+	evt := ledger.Event{Source: SourceStripe, ID: e.ID}
 	switch e.Type {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
 		var s stripeSession
 		if err := decode(e.Data.Object, &s); err != nil {
-			return evt, true, err
+			return StripeDelivery{}, err
+		}
+		if s.Mode == "subscription" {
+			return StripeDelivery{Subscription: stripeSubscription(e.ID, s, h)}, nil
 		}
 		if s.PaymentStatus != "paid" {
-			return evt, false, nil // paid later: async_payment_succeeded follows
+			return StripeDelivery{}, nil // paid later: async_payment_succeeded follows
 		}
-		if evt, err = stripePaid(evt, s, h); err != nil {
-			return evt, true, fmt.Errorf("%w: %w", ErrPayload, err)
+		evt, err := stripePaid(evt, s, h)
+		if err != nil {
+			return StripeDelivery{}, fmt.Errorf("%w: %w", ErrPayload, err)
 		}
+		return StripeDelivery{Order: &evt}, evt.Validate()
+	case "invoice.paid":
+		var in stripeInvoice
+		if err := decode(e.Data.Object, &in); err != nil {
+			return StripeDelivery{}, err
+		}
+		evt, err := stripeInvoicePaid(evt, in, h)
+		if err != nil {
+			return StripeDelivery{}, fmt.Errorf("%w: %w", ErrPayload, err)
+		}
+		return StripeDelivery{Order: evt}, validate(evt)
 	case "charge.refunded":
 		var c stripeCharge
 		if err := decode(e.Data.Object, &c); err != nil {
-			return evt, true, err
+			return StripeDelivery{}, err
 		}
 		cur, err := money.ParseCurrency(c.Currency)
 		if err != nil {
-			return evt, true, fmt.Errorf("%w: %w", ErrPayload, err)
+			return StripeDelivery{}, fmt.Errorf("%w: %w", ErrPayload, err)
 		}
 		evt.Kind, evt.OrderID, evt.Currency = ledger.OrderRefunded, c.PaymentIntent, cur
 		// amount_refunded is the running total, so the refund id carries it:
 		// each new total is a new fact and a replayed one is recognised.
 		evt.Refund = &ledger.Refund{ID: fmt.Sprintf("%s@%d", c.ID, c.AmountRefunded),
 			Amount: c.AmountRefunded, Basis: ledger.RefundGross, Cumulative: true}
-	default:
-		return evt, false, nil
+		return StripeDelivery{Order: &evt}, evt.Validate()
 	}
-	return evt, true, evt.Validate()
+	return StripeDelivery{}, nil
+}
+
+func validate(evt *ledger.Event) error {
+	if evt == nil {
+		return nil
+	}
+	return evt.Validate()
+}
+
+func referralCode(clientReferenceID string, metadata map[string]string) string {
+	if clientReferenceID != "" {
+		return clientReferenceID
+	}
+	return metadata["referral_code"]
+}
+
+func stripeSubscription(eventID string, s stripeSession, h referral.EmailHasher) *Subscription {
+	sub := &Subscription{EventID: eventID, ID: s.Subscription, ReferralCode: referralCode(s.ClientReferenceID, s.Metadata),
+		Customer: ledger.Customer{ID: s.Customer}}
+	if s.CustomerDetails != nil {
+		sub.Customer.EmailHash = h.Hash(s.CustomerDetails.Email)
+	}
+	return sub
 }
 
 func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledger.Event, error) {
@@ -91,10 +164,7 @@ func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledg
 	if err != nil {
 		return evt, err
 	}
-	order := &ledger.Order{ReferralCode: s.ClientReferenceID, Customer: ledger.Customer{ID: s.Customer}}
-	if order.ReferralCode == "" {
-		order.ReferralCode = s.Metadata["referral_code"]
-	}
+	order := &ledger.Order{ReferralCode: referralCode(s.ClientReferenceID, s.Metadata), Customer: ledger.Customer{ID: s.Customer}}
 	if s.CustomerDetails != nil {
 		order.Customer.EmailHash = h.Hash(s.CustomerDetails.Email)
 	}
@@ -112,4 +182,33 @@ func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledg
 	}
 	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, orderID, cur, order
 	return evt, nil
+}
+
+// stripeInvoicePaid turns a paid subscription invoice into an order; other
+// invoices (one-off, zero amount) are not orders and give nil.
+func stripeInvoicePaid(evt ledger.Event, in stripeInvoice, h referral.EmailHasher) (*ledger.Event, error) {
+	sub := in.Subscription
+	if sub == "" && in.Parent != nil && in.Parent.SubscriptionDetails != nil {
+		sub = in.Parent.SubscriptionDetails.Subscription // newer API versions
+	}
+	if sub == "" || in.AmountPaid == 0 {
+		return nil, nil
+	}
+	cur, err := money.ParseCurrency(in.Currency)
+	if err != nil {
+		return nil, err
+	}
+	net := in.AmountPaid
+	if in.TotalExcludingTax != nil {
+		net = min(net, *in.TotalExcludingTax)
+	}
+	order := &ledger.Order{Subscription: sub, Tax: in.AmountPaid - net,
+		Customer: ledger.Customer{ID: in.Customer, EmailHash: h.Hash(in.CustomerEmail)},
+		Lines:    []ledger.Line{{SKU: "subscription:" + sub, Category: "subscription", Quantity: 1, Amount: net}}}
+	orderID := in.PaymentIntent
+	if orderID == "" {
+		orderID = in.ID
+	}
+	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, orderID, cur, order
+	return &evt, nil
 }

@@ -146,25 +146,52 @@ func TestShopifyRefFromNoteAttributes(t *testing.T) {
 }
 
 func TestParseStripe(t *testing.T) {
-	evt, ok, err := ParseStripe(sample(t, "stripe-checkout-session-completed.json"), hasher)
-	if err != nil || !ok {
-		t.Fatal(ok, err)
+	d, err := ParseStripe(sample(t, "stripe-checkout-session-completed.json"), hasher)
+	if err != nil || d.Order == nil {
+		t.Fatal(d, err)
 	}
+	evt := *d.Order
 	if evt.OrderID != "pi_3Qx000000000001" || evt.Currency != "EUR" || evt.Order.Net() != 10000 || evt.Order.ReferralCode != "DEMO1234" {
 		t.Fatalf("%+v %+v", evt, evt.Order)
 	}
-	rf, ok, err := ParseStripe(sample(t, "stripe-charge-refunded.json"), hasher)
-	if err != nil || !ok || rf.OrderID != evt.OrderID || rf.Refund.Amount != 6350 || !rf.Refund.Cumulative || rf.Refund.Basis != ledger.RefundGross {
-		t.Fatalf("%+v %+v %v", rf, rf.Refund, err)
+	d, err = ParseStripe(sample(t, "stripe-charge-refunded.json"), hasher)
+	if err != nil || d.Order == nil {
+		t.Fatal(d, err)
+	}
+	rf := *d.Order
+	if rf.OrderID != evt.OrderID || rf.Refund.Amount != 6350 || !rf.Refund.Cumulative || rf.Refund.Basis != ledger.RefundGross {
+		t.Fatalf("%+v %+v", rf, rf.Refund)
 	}
 	unpaid := strings.Replace(string(sample(t, "stripe-checkout-session-completed.json")), `"payment_status": "paid"`, `"payment_status": "unpaid"`, 1)
-	if _, ok, err := ParseStripe([]byte(unpaid), hasher); ok || err != nil {
-		t.Fatalf("unpaid session must be ignored: %v %v", ok, err)
+	if d, err := ParseStripe([]byte(unpaid), hasher); d.Order != nil || d.Subscription != nil || err != nil {
+		t.Fatalf("unpaid session must be ignored: %+v %v", d, err)
 	}
 	meta := strings.Replace(strings.Replace(string(sample(t, "stripe-checkout-session-completed.json")),
 		`"client_reference_id": "DEMO1234"`, `"client_reference_id": null`, 1), `"metadata": {}`, `"metadata": {"referral_code": "META77"}`, 1)
-	if m, _, err := ParseStripe([]byte(meta), hasher); err != nil || m.Order.ReferralCode != "META77" {
-		t.Fatalf("metadata.referral_code: %+v %v", m.Order, err)
+	if d, err := ParseStripe([]byte(meta), hasher); err != nil || d.Order.Order.ReferralCode != "META77" {
+		t.Fatalf("metadata.referral_code: %+v %v", d, err)
+	}
+}
+
+func TestParseStripeSubscriptions(t *testing.T) {
+	d, err := ParseStripe(sample(t, "stripe-checkout-subscription.json"), hasher)
+	if err != nil || d.Order != nil || d.Subscription == nil {
+		t.Fatalf("a subscription checkout is a referral, not an order: %+v %v", d, err)
+	}
+	if s := d.Subscription; s.ID != "sub_1QxA" || s.ReferralCode != "DEMO1234" || s.Customer.ID != "cus_SUB1" || s.Customer.EmailHash != hasher.Hash("subscriber@b.example") {
+		t.Fatalf("%+v", s)
+	}
+	d, err = ParseStripe(sample(t, "stripe-invoice-paid.json"), hasher)
+	if err != nil || d.Order == nil {
+		t.Fatal(d, err)
+	}
+	o := d.Order
+	if o.OrderID != "pi_3QxInv0001" || o.Order.Subscription != "sub_1QxA" || o.Order.Net() != 5000 || o.Order.Tax != 900 || o.Currency != "EUR" {
+		t.Fatalf("%+v %+v", o, o.Order)
+	}
+	oneOff := strings.Replace(string(sample(t, "stripe-invoice-paid.json")), `"subscription": "sub_1QxA",`, ``, 1)
+	if d, err := ParseStripe([]byte(oneOff), hasher); err != nil || d.Order != nil {
+		t.Fatalf("an invoice without a subscription is not an order here: %+v %v", d, err)
 	}
 }
 
