@@ -38,6 +38,7 @@ type harness struct {
 	t      testing.TB
 	env    devtest.Env
 	app    *app.App
+	cfg    app.Config
 	srv    *httptest.Server
 	tokens map[string]string
 }
@@ -48,12 +49,12 @@ func newHarness(t testing.TB) *harness {
 	prog.HoldDays = 0
 	prog.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000}
 	jwt := auth.HS256{Secret: []byte("test-jwt")}
-	a := app.New(env.DB, env.SQS, app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
-		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}, httpapi.BearerHS256(jwt),
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
+		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}
+	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	srv := httptest.NewServer(a.Server.Handler(appspec.AllRoutes()))
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, env: env, app: a, srv: srv, tokens: map[string]string{}}
+	h := &harness{t: t, env: env, app: a, cfg: cfg, srv: srv, tokens: map[string]string{}}
 	for name, c := range map[string]struct {
 		groups  []string
 		partner string
@@ -65,6 +66,17 @@ func newHarness(t testing.TB) *harness {
 		h.tokens[name] = tok
 	}
 	return h
+}
+
+// useDynamoDBOptions rebuilds the services on a DynamoDB client with extra
+// options (a capacity meter, say).
+func (h *harness) useDynamoDBOptions(opts ...func(*dynamodb.Options)) {
+	db := dynamodb.New(h.env.DB.Options(), opts...)
+	fresh := app.New(db, h.env.SQS, h.cfg, h.app.Server.Authenticate, h.app.Log)
+	served := h.app.Server // the running test server holds this pointer
+	*served = *fresh.Server
+	fresh.Server = served
+	*h.app = *fresh
 }
 
 func (h *harness) partnerToken(partnerID string) string {
