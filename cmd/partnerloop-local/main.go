@@ -113,6 +113,7 @@ func run() error {
 	go poll(ctx, a, res.DonationsURL(), log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
+	go every(ctx, 30*time.Second, func() error { _, err := a.Performance.Run(ctx); return err }, log)
 
 	if err := printWelcome(base, jwt, demo, emu); err != nil {
 		return err

@@ -28,6 +28,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
@@ -56,12 +57,13 @@ type Config struct {
 
 // App holds the services of one process.
 type App struct {
-	Store   *dynamo.Store
-	Ledger  *ledger.Service
-	Payouts *payout.Service
-	Server  *httpapi.Server
-	SQS     *sqs.Client
-	Log     *slog.Logger
+	Store       *dynamo.Store
+	Ledger      *ledger.Service
+	Payouts     *payout.Service
+	Performance *performance.Service
+	Server      *httpapi.Server
+	SQS         *sqs.Client
+	Log         *slog.Logger
 }
 
 // Logger writes JSON logs, the format CloudWatch Logs Insights queries.
@@ -77,13 +79,14 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
 	pay := &payout.Service{Store: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Method: payout.Manual{}, Programs: programs, Now: now, Log: log}
+	perf := &performance.Service{Store: store, Bonuses: led, Programs: programs, Now: now}
 	srv := &httpapi.Server{
-		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay,
+		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
 		Programs: programs, Hasher: hasher,
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
 	}
-	return &App{Store: store, Ledger: led, Payouts: pay, Server: srv, SQS: q, Log: log}
+	return &App{Store: store, Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log}
 }
 
 // AWSConfig loads the SDK configuration; PARTNERLOOP_DYNAMODB_ENDPOINT and

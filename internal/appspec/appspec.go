@@ -123,6 +123,10 @@ var (
 			Access: Access{TableRead: true, TableWrite: true},
 		},
 		{
+			Name: "Performance", Dir: "performance", Timeout: 300, Schedule: "rate(1 hour)",
+			Access: Access{TableRead: true, TableWrite: true},
+		},
+		{
 			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(5 minutes)",
 			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
 		},

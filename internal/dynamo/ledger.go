@@ -38,6 +38,7 @@ type orderItem struct {
 	Net        int64                   `json:"net"`
 	Gross      int64                   `json:"gross"`
 	Refunds    []refundItem            `json:"refunds,omitempty"`
+	Sales      ledger.Sales            `json:"sales"`
 	PartnerID  string                  `json:"partner_id,omitempty"`
 	Via        string                  `json:"via,omitempty"`
 	Tier       string                  `json:"tier,omitempty"`
@@ -77,7 +78,7 @@ func timePtr(t time.Time) *time.Time {
 
 func toOrderItem(r ledger.OrderRecord) orderItem {
 	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
-		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, PartnerID: r.PartnerID, Via: r.Via,
+		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, Sales: r.Sales, PartnerID: r.PartnerID, Via: r.Via,
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
 	for _, rf := range r.Refunds {
@@ -97,7 +98,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 
 func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
-		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, PartnerID: it.PartnerID, Via: it.Via,
+		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
 		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
 		UpdatedAt: it.UpdatedAt, Version: it.Version}
 	r.Tier = program.Tier(it.Tier)
@@ -184,6 +185,9 @@ func (s *Store) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion i
 	if change.Fingerprint != "" {
 		items = append(items, s.claimFingerprint(change))
 	}
+	if change.Sales != nil {
+		items = append(items, s.salesUpdate(*change.Sales))
+	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelledAt(err); ok {
 		if failed[0] {
@@ -242,6 +246,9 @@ func (s *Store) CommitTransition(ctx context.Context, prevVersion int64, change 
 	items := []types.TransactWriteItem{s.putOrder(n, prevVersion)}
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil))
+	}
+	if change.Sales != nil {
+		items = append(items, s.salesUpdate(*change.Sales))
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {

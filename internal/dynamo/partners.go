@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
@@ -33,6 +34,9 @@ type partnerItem struct {
 	key
 	partner.Partner
 	Clicks int64 `json:"clicks"`
+	// Every partner is listed under one index key for the performance job.
+	GSI1PK string `json:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty"`
 }
 
 type codeItem struct {
@@ -55,7 +59,7 @@ const notExists = "attribute_not_exists(pk)"
 func (s *Store) CreatePartner(ctx context.Context, p partner.Partner) error {
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(p.ReferralCode), p.ID}), ConditionExpression: aws.String(notExists)}},
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p}), ConditionExpression: aws.String(notExists)}},
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: "PARTNERS", GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
 	}})
 	if failed, ok := cancelledAt(err); ok && failed[0] {
 		return partner.ErrCodeTaken
@@ -175,4 +179,71 @@ func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier,
 		return partner.Partner{}, err
 	}
 	return it.Partner, nil
+}
+
+// ListPartners returns every partner.
+func (s *Store) ListPartners(ctx context.Context) ([]partner.Partner, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))).Build()
+	if err != nil {
+		return nil, err
+	}
+	var out []partner.Partner
+	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), KeyConditionExpression: expr.KeyCondition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var it partnerItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			out = append(out, it.Partner)
+			return nil
+		})
+	return out, err
+}
+
+type tierItem struct {
+	key
+	performance.TierChange
+}
+
+// ChangeTier moves the partner to change.To if it is still at change.From
+// and appends the change to its history, in one transaction.
+func (s *Store) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange) error {
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("tier"), expression.Value(change.To))).
+		WithCondition(expression.Name("tier").Equal(expression.Value(change.From))).Build()
+	if err != nil {
+		return err
+	}
+	hist := tierItem{key: key{"PARTNER#" + partnerID, "TIER#" + sortableTime(change.At)}, TierChange: change}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: partnerKey(partnerID).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(hist), ConditionExpression: aws.String(notExists)}},
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return performance.ErrTierChanged
+	}
+	return err
+}
+
+// TierHistory lists a partner's tier changes, oldest first.
+func (s *Store) TierHistory(ctx context.Context, partnerID string) ([]performance.TierChange, error) {
+	kc := expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).And(expression.Key("sk").BeginsWith("TIER#"))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	var out []performance.TierChange
+	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+		func(item map[string]types.AttributeValue) error {
+			var it tierItem
+			if err := unmarshal(item, &it); err != nil {
+				return err
+			}
+			out = append(out, it.TierChange)
+			return nil
+		})
+	return out, err
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
@@ -21,11 +23,12 @@ import (
 func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 
 type fixture struct {
-	store    *dynamo.Store
-	partners *partner.Service
-	refs     *referral.Service
-	ledger   *ledger.Service
-	clock    *clock
+	store       *dynamo.Store
+	partners    *partner.Service
+	refs        *referral.Service
+	ledger      *ledger.Service
+	performance *performance.Service
+	clock       *clock
 }
 
 type clock struct {
@@ -48,8 +51,9 @@ func newFixtureWith(t *testing.T, configure func(*program.Program)) fixture {
 	prog := program.Default()
 	configure(&prog)
 	refs := &referral.Service{Store: store, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
-	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs,
-		ledger: &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
+	led := &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}
+	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs, ledger: led,
+		performance: &performance.Service{Store: store, Bonuses: led, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
 }
 
 func (f fixture) partner(t *testing.T, tier string) partner.Partner {
@@ -443,5 +447,90 @@ func TestSubscriptionInvoicesEarnForTheRecurringPeriod(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTiersAndGoalsAcrossPeriodBoundaries(t *testing.T) {
+	f := newFixtureWith(t, func(p *program.Program) {
+		p.HoldDays = 0
+		p.TierRules = &program.TierRules{Period: "month", Thresholds: map[program.Tier]program.Threshold{
+			program.TierSilver: {Revenue: map[money.Currency]int64{"EUR": 20000}},
+			program.TierGold:   {Revenue: map[money.Currency]int64{"EUR": 50000}},
+		}}
+		p.Goals = []program.Goal{{ID: "tools", Period: "month", Measure: "revenue", Category: "tools", Currency: "EUR",
+			Levels: []program.GoalLevel{{Threshold: 10000, BonusFlat: 500}, {Threshold: 25000, BonusBps: 100}}}}
+	})
+	ctx := context.Background()
+	p := f.partner(t, "")
+	f.clock.Set(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
+	n := 0
+	order := func(category string, amount int64) ledger.Outcome {
+		t.Helper()
+		n++
+		evt := paidEvent(fmt.Sprint("e", n), fmt.Sprint("o", n), p.ReferralCode, amount)
+		evt.Order.Lines[0].Category = category
+		out, err := f.ledger.Record(ctx, evt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	run := func() performance.Report {
+		t.Helper()
+		rep, err := f.performance.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	tier := func() program.Tier {
+		t.Helper()
+		got, err := f.partners.Get(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Tier
+	}
+
+	order("tools", 15000)
+	if rep := run(); rep.Bonuses != 1 || rep.Promoted != 0 || tier() != program.TierAuthorized {
+		t.Fatalf("November, level 1: %+v, tier %s", rep, tier())
+	}
+	if rep := run(); rep.Bonuses != 0 {
+		t.Fatalf("the level-1 bonus was credited twice: %+v", rep)
+	}
+	order("tools", 15000)
+	order("apparel", 5000) // counts for the tier, not for the tools goal
+	if rep := run(); rep.Bonuses != 1 {
+		t.Fatalf("November, level 2: %+v", rep)
+	}
+	// 5% of 350.00 in orders, 5.00 for level 1 and 1% of 300.00 for level 2.
+	if b := f.balance(t, p.ID); b.Payable != 1750+500+300 {
+		t.Fatalf("November balance %+v", b)
+	}
+
+	f.clock.Set(time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC))
+	if rep := run(); rep.Promoted != 1 || rep.Bonuses != 0 || tier() != program.TierSilver {
+		t.Fatalf("December: promoted on November's 350.00: %+v, tier %s", rep, tier())
+	}
+	if run().Promoted != 0 {
+		t.Fatal("promoted twice in one period")
+	}
+	if out := order("tools", 10000); out.Commission != 800 {
+		t.Fatalf("a December order earns the new tier's rate: %+v", out)
+	}
+	standing, err := f.performance.Standing(ctx, p.ID)
+	if err != nil || len(standing.Goals) != 1 || standing.Goals[0].Period != "2026-12" || standing.Goals[0].Measured != 10000 ||
+		standing.Goals[0].LevelsReached != 1 || *standing.Goals[0].NextThreshold != 25000 {
+		t.Fatalf("December standing %+v %v", standing, err)
+	}
+
+	f.clock.Set(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC))
+	if rep := run(); rep.Demoted != 1 || tier() != program.TierAuthorized {
+		t.Fatalf("January: demoted on December's 100.00: %+v, tier %s", rep, tier())
+	}
+	hist, err := f.store.TierHistory(ctx, p.ID)
+	if err != nil || len(hist) != 2 || hist[0].To != program.TierSilver || hist[0].Period != "2026-11" || hist[1].To != program.TierAuthorized {
+		t.Fatalf("history %+v %v", hist, err)
 	}
 }

@@ -132,7 +132,13 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	for _, rec := range recs {
 		lines = append(lines, newStatementLine(rec))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "balances": balances, "lines": lines})
+	standing, err := s.Performance.Standing(r.Context(), pt.ID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "tier": pt.Tier, "balances": balances, "lines": lines,
+		"goals": standing.Goals, "tier_history": standing.TierHistory})
 }
 
 func newStatementLine(rec ledger.OrderRecord) statementLine {

@@ -18,6 +18,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
@@ -46,6 +47,7 @@ type Server struct {
 	Referrals     *referral.Service
 	Ledger        *ledger.Service
 	Payouts       *payout.Service
+	Performance   *performance.Service
 	Programs      ProgramRegistry
 	Secrets       WebhookSecrets
 	Hasher        referral.EmailHasher

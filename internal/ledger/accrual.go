@@ -47,6 +47,7 @@ type OrderRecord struct {
 	Cancelled bool
 	Net       int64
 	Gross     int64
+	Sales     Sales
 	Refunds   []Refund
 
 	PartnerID      string
@@ -93,6 +94,8 @@ type Change struct {
 	// Fingerprint, when set, is claimed for this order in the same write;
 	// see Service.Record.
 	Fingerprint string
+	// Sales moves the partner's monthly sales counters, if set.
+	Sales *SalesDelta
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by
@@ -113,7 +116,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 		next.Paid = true
 		next.PaidAt = now
 		next.Currency = evt.Currency
-		next.Net, next.Gross = evt.Order.Net(), evt.Order.Gross()
+		next.Net, next.Gross, next.Sales = evt.Order.Net(), evt.Order.Gross(), salesOf(*evt.Order)
 		if attr != nil && next.Net > 0 {
 			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
 			next.RateBps = prog.Program.TierRatesBps[attr.Tier]
@@ -159,7 +162,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			}
 		}
 	}
-	return Change{Next: next, Delta: delta}
+	return Change{Next: next, Delta: delta, Sales: salesDelta(rec, next)}
 }
 
 // accrue books commission into the bucket of its status.
@@ -204,7 +207,7 @@ func Release(rec OrderRecord, now time.Time) (Change, bool) {
 			next.Status = AccrualReversed
 		}
 	}
-	return Change{Next: next, Delta: delta}, true
+	return Change{Next: next, Delta: delta, Sales: salesDelta(rec, next)}, true
 }
 
 func commissionInput(evt Event, tier program.Tier, rateBps int64) commission.Input {

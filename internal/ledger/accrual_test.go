@@ -166,3 +166,26 @@ func TestHeldAccrualStaysOutOfBalancesUntilReleased(t *testing.T) {
 		t.Fatal("released twice")
 	}
 }
+
+func TestSalesCountersFollowRefundsAndCancellation(t *testing.T) {
+	o := paid("o", 0)
+	o.Order.Lines = []Line{{SKU: "D", Category: "tools", Quantity: 2, Amount: 6000}, {SKU: "G", Category: "apparel", Quantity: 1, Amount: 4000}}
+	c := Apply(OrderRecord{}, o, silver, testProgram(30), t0)
+	if c.Sales == nil || c.Sales.Month != "2026-11" || c.Sales.Counters["net:EUR"] != 10000 || c.Sales.Counters["net:EUR:tools"] != 6000 ||
+		c.Sales.Counters["units"] != 3 || c.Sales.Counters["units:apparel"] != 1 {
+		t.Fatalf("paid: %+v", c.Sales)
+	}
+	c = Apply(c.Next, refund("o", "rf", 5000), nil, testProgram(30), t0)
+	if c.Sales.Counters["net:EUR"] != -5000 || c.Sales.Counters["net:EUR:tools"] != -3000 || c.Sales.Counters["units:tools"] != -1 {
+		t.Fatalf("half refunded: %+v", c.Sales)
+	}
+	c = Apply(c.Next, cancel("o"), nil, testProgram(30), t0)
+	if c.Sales.Counters["net:EUR"] != -5000 || c.Sales.Counters["units"] != -2 {
+		t.Fatalf("cancelled: %+v", c.Sales)
+	}
+	held := *silver
+	held.Hold = HoldSelfReferral
+	if c := Apply(OrderRecord{}, o, &held, testProgram(30), t0); c.Sales != nil {
+		t.Fatalf("a held order counted: %+v", c.Sales)
+	}
+}

@@ -54,6 +54,14 @@ const releaseKind EventKind = "test.release"
 
 func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Balance {
 	recs := map[string]OrderRecord{}
+	counters := map[string]int64{}
+	count := func(c Change) {
+		if c.Sales != nil {
+			for k, v := range c.Sales.Counters {
+				counters[k] += v
+			}
+		}
+	}
 	var b Balance
 	now := t0
 	for i, e := range events {
@@ -69,11 +77,13 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Ba
 			c = Apply(recs[e.OrderID], e, silver, testProgram(hold), now)
 		}
 		recs[e.OrderID], b = c.Next, b.add(c.Delta)
+		count(c)
 		if i%2 == 1 { // a maturity run between some deliveries
 			now = now.Add(24 * time.Hour)
 			for id, rec := range recs {
 				if m, ok := Mature(rec, now); ok {
 					recs[id], b = m.Next, b.add(m.Delta)
+					count(m)
 				}
 			}
 		}
@@ -92,6 +102,17 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Ba
 	}
 	if want.Accrued != b.Accrued || want.Reversed != b.Reversed {
 		t.Fatalf("balance %+v does not match the orders' accruals %+v", b, want)
+	}
+	wantCounters := map[string]int64{}
+	for _, rec := range recs {
+		for k, v := range rec.salesCounters() {
+			wantCounters[k] += v
+		}
+	}
+	for k := range wantCounters {
+		if wantCounters[k] != counters[k] {
+			t.Fatalf("sales counter %s = %d, the orders say %d", k, counters[k], wantCounters[k])
+		}
 	}
 	return b
 }

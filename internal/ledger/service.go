@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
@@ -211,3 +212,36 @@ func (s *Service) Release(ctx context.Context, source, orderID string) (OrderRec
 	}
 	return OrderRecord{}, fmt.Errorf("release %s/%s: %w", source, orderID, ErrConflict)
 }
+
+// Bonus is commission earned by reaching a goal rather than by one order.
+type Bonus struct {
+	PartnerID string
+	Currency  money.Currency
+	Amount    int64
+	Ref       string // unique per goal, period and level: credited once
+	Rule      string
+}
+
+// CreditBonus books a bonus like an order's commission, under the same
+// return window, once per Ref. It reports whether this call credited it.
+func (s *Service) CreditBonus(ctx context.Context, b Bonus) (bool, error) {
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return false, err
+	}
+	now := s.Now().UTC()
+	rec := OrderRecord{Source: BonusSource, OrderID: b.Ref, Currency: b.Currency, Paid: true, PaidAt: now, UpdatedAt: now,
+		PartnerID: b.PartnerID, Via: "goal", ProgramVersion: prog.Version, Commission: b.Amount,
+		Lines: []commission.LineResult{{Rule: b.Rule, Amount: b.Amount}}, PayableAt: now.Add(prog.Program.Hold()), Status: AccrualPending}
+	if !rec.PayableAt.After(now) {
+		rec.Status = AccrualPayable
+	}
+	err = s.Store.CommitOrder(ctx, Event{Source: BonusSource, ID: b.Ref}, 0, Change{Next: rec, Delta: accrue(rec.Status, b.Amount)})
+	if errors.Is(err, ErrDuplicateEvent) || errors.Is(err, ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// BonusSource is the source of bonus accruals in statements.
+const BonusSource = "bonus"

@@ -45,6 +45,10 @@ type Program struct {
 	Attribution Attribution `json:"attribution"`
 	// Recurring is how long a referred subscription keeps earning.
 	Recurring Recurring `json:"recurring"`
+	// TierRules, if set, let the performance job move partners between tiers.
+	TierRules *TierRules `json:"tier_rules,omitempty"`
+	// Goals pay bonuses for reaching sales levels in a period.
+	Goals []Goal `json:"goals,omitempty"`
 }
 
 // Recurring configures commission on subscription invoices: the first
@@ -150,6 +154,12 @@ func (p Program) check() error {
 	case "", LastClick, FirstClick, CouponWins:
 	default:
 		return fmt.Errorf("attribution.model must be last_click, first_click or coupon_wins")
+	}
+	if err := p.TierRules.check(); err != nil {
+		return err
+	}
+	if err := checkGoals(p.Goals); err != nil {
+		return err
 	}
 	if p.Recurring.Months < 0 || p.Recurring.Months > 120 {
 		return fmt.Errorf("recurring.months must be between 0 and 120")

@@ -3,6 +3,7 @@ package program
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -33,5 +34,58 @@ func TestParseTier(t *testing.T) {
 	}
 	if _, err := ParseTier("platinum"); err == nil {
 		t.Fatal("unknown tier accepted")
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	at := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		p          Period
+		key        string
+		start, end string
+		months     int
+	}{
+		{PeriodAt("month", at), "2026-11", "2026-11-01", "2026-12-01", 1},
+		{PeriodAt("quarter", at), "2026-Q4", "2026-10-01", "2027-01-01", 3},
+		{PeriodAt("year", at), "2026", "2026-01-01", "2027-01-01", 12},
+		{PeriodAt("quarter", at).Previous("quarter"), "2026-Q3", "2026-07-01", "2026-10-01", 3},
+		{PeriodAt("month", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Previous("month"), "2025-12", "2025-12-01", "2026-01-01", 1},
+		{RollingMonths(3, at), "2026-08..2026-10", "2026-08-01", "2026-11-01", 3},
+	} {
+		if tc.p.Key != tc.key || tc.p.Start.Format(time.DateOnly) != tc.start || tc.p.End.Format(time.DateOnly) != tc.end || len(tc.p.Months) != tc.months {
+			t.Errorf("%+v, want %s %s..%s (%d months)", tc.p, tc.key, tc.start, tc.end, tc.months)
+		}
+	}
+}
+
+func TestPerformanceRulesNameTheField(t *testing.T) {
+	base := Default()
+	for _, tc := range []struct {
+		mutate func(*Program)
+		field  string
+	}{
+		{func(p *Program) { p.TierRules = &TierRules{Thresholds: map[Tier]Threshold{"silver": {Units: 1}}} }, "tier_rules"},
+		{func(p *Program) {
+			p.TierRules = &TierRules{Period: "quarter", Thresholds: map[Tier]Threshold{"authorized": {Units: 1}}}
+		}, "tier_rules.thresholds.authorized"},
+		{func(p *Program) {
+			p.TierRules = &TierRules{Period: "month", Thresholds: map[Tier]Threshold{"gold": {}}}
+		}, "tier_rules.thresholds.gold"},
+		{func(p *Program) { p.Goals = []Goal{{ID: "g", Period: "week", Measure: "units", Currency: "EUR"}} }, "goals[0].period"},
+		{func(p *Program) {
+			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 5, BonusFlat: 1}, {Threshold: 5, BonusFlat: 2}}}}
+		}, "goals[0].levels[1].threshold"},
+		{func(p *Program) {
+			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 5, BonusBps: 100}}}}
+		}, "goals[0].levels[0].bonus_bps"},
+		{func(p *Program) {
+			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 1, BonusFlat: 1}, {Threshold: 2, BonusFlat: 1}, {Threshold: 3, BonusFlat: 1}, {Threshold: 4, BonusFlat: 1}}}}
+		}, "goals[0].levels"},
+	} {
+		p := base
+		tc.mutate(&p)
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("got %v, want an error naming %s", err, tc.field)
+		}
 	}
 }

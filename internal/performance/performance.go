@@ -1,0 +1,253 @@
+// Package performance measures what partners sell per period and acts on
+// it: it moves partners between tiers by the program's thresholds and credits
+// goal bonuses, once per level and period.
+package performance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// TierChange is one entry of a partner's tier history.
+type TierChange struct {
+	From     program.Tier `json:"from"`
+	To       program.Tier `json:"to"`
+	At       time.Time    `json:"at"`
+	Period   string       `json:"period"`
+	Measured string       `json:"measured"`
+}
+
+// Store reads sales counters and partners and records tier changes.
+// ChangeTier must only apply if the partner is still at change.From.
+type Store interface {
+	ListPartners(ctx context.Context) ([]partner.Partner, error)
+	MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error)
+	ChangeTier(ctx context.Context, partnerID string, change TierChange) error
+	TierHistory(ctx context.Context, partnerID string) ([]TierChange, error)
+}
+
+// ErrTierChanged means the partner's tier moved since it was read.
+var ErrTierChanged = errors.New("tier changed concurrently")
+
+// Bonuses credits goal bonuses (the ledger).
+type Bonuses interface {
+	CreditBonus(ctx context.Context, b ledger.Bonus) (bool, error)
+}
+
+// Service runs the evaluation.
+type Service struct {
+	Store    Store
+	Bonuses  Bonuses
+	Programs program.Provider
+	Now      func() time.Time
+}
+
+// Report counts what a run did.
+type Report struct {
+	Partners int `json:"partners"`
+	Promoted int `json:"promoted"`
+	Demoted  int `json:"demoted"`
+	Bonuses  int `json:"bonuses"`
+}
+
+// Run evaluates every partner. It is idempotent: tiers follow the last
+// complete period, so a second run in the same period changes nothing, and
+// every bonus has a unique reference.
+func (s *Service) Run(ctx context.Context) (Report, error) {
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	partners, err := s.Store.ListPartners(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("list partners: %w", err)
+	}
+	now := s.Now().UTC()
+	rep := Report{Partners: len(partners)}
+	var errs []error
+	for _, p := range partners {
+		if err := s.evaluate(ctx, prog.Program, p, now, &rep); err != nil {
+			errs = append(errs, fmt.Errorf("partner %s: %w", p.ID, err))
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, rep *Report) error {
+	if r := prog.TierRules; r != nil && p.Status == partner.StatusActive {
+		window := tierWindow(*r, now)
+		sales, err := s.sum(ctx, p.ID, window)
+		if err != nil {
+			return err
+		}
+		if to := qualifies(*r, sales); to != p.Tier {
+			change := TierChange{From: p.Tier, To: to, At: now, Period: window.Key, Measured: fmt.Sprint(sales)}
+			switch err := s.Store.ChangeTier(ctx, p.ID, change); {
+			case errors.Is(err, ErrTierChanged):
+			case err != nil:
+				return err
+			case rank(to) > rank(p.Tier):
+				rep.Promoted++
+			default:
+				rep.Demoted++
+			}
+		}
+	}
+	for _, g := range prog.Goals {
+		// The previous period too: a level reached in its last hour is
+		// credited after the boundary.
+		cur := program.PeriodAt(g.Period, now)
+		for _, period := range []program.Period{cur.Previous(g.Period), cur} {
+			n, err := s.creditGoal(ctx, p, g, period)
+			if err != nil {
+				return err
+			}
+			rep.Bonuses += n
+		}
+	}
+	return nil
+}
+
+func tierWindow(r program.TierRules, now time.Time) program.Period {
+	if r.RollingMonths > 0 {
+		return program.RollingMonths(r.RollingMonths, now)
+	}
+	return program.PeriodAt(r.Period, now).Previous(r.Period)
+}
+
+// sum adds up a partner's counters over a period's months.
+func (s *Service) sum(ctx context.Context, partnerID string, p program.Period) (map[string]int64, error) {
+	months, err := s.Store.MonthlySales(ctx, partnerID, p.Months)
+	if err != nil {
+		return nil, fmt.Errorf("read sales: %w", err)
+	}
+	total := map[string]int64{}
+	for _, counters := range months {
+		for k, v := range counters {
+			total[k] += v
+		}
+	}
+	return total, nil
+}
+
+// qualifies returns the highest tier whose threshold the sales meet.
+func qualifies(r program.TierRules, sales map[string]int64) program.Tier {
+	best := program.TierAuthorized
+	for _, tier := range program.Tiers() {
+		th, ok := r.Thresholds[tier]
+		if !ok {
+			continue
+		}
+		met := th.Units > 0 && sales[ledger.UnitsCounter("")] >= th.Units
+		for cur, v := range th.Revenue {
+			met = met || sales[ledger.NetCounter(cur, "")] >= v
+		}
+		if met {
+			best = tier
+		}
+	}
+	return best
+}
+
+func rank(t program.Tier) int {
+	for i, x := range program.Tiers() {
+		if x == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// GoalProgress is where a partner stands on a goal in a period.
+type GoalProgress struct {
+	Goal          string `json:"goal"`
+	Period        string `json:"period"`
+	Measure       string `json:"measure"`
+	Category      string `json:"category,omitempty"`
+	Measured      int64  `json:"measured"`
+	LevelsReached int    `json:"levels_reached"`
+	NextThreshold *int64 `json:"next_threshold,omitempty"`
+}
+
+func measured(g program.Goal, sales map[string]int64) int64 {
+	if g.Measure == "units" {
+		return sales[ledger.UnitsCounter(g.Category)]
+	}
+	return sales[ledger.NetCounter(g.Currency, g.Category)]
+}
+
+func progress(g program.Goal, period program.Period, sales map[string]int64) GoalProgress {
+	gp := GoalProgress{Goal: g.ID, Period: period.Key, Measure: g.Measure, Category: g.Category, Measured: measured(g, sales)}
+	for _, l := range g.Levels {
+		if gp.Measured < l.Threshold {
+			next := l.Threshold
+			gp.NextThreshold = &next
+			break
+		}
+		gp.LevelsReached++
+	}
+	return gp
+}
+
+func (s *Service) creditGoal(ctx context.Context, p partner.Partner, g program.Goal, period program.Period) (int, error) {
+	sales, err := s.sum(ctx, p.ID, period)
+	if err != nil {
+		return 0, err
+	}
+	gp := progress(g, period, sales)
+	credited := 0
+	for i := range gp.LevelsReached {
+		l := g.Levels[i]
+		amount := l.BonusFlat
+		if l.BonusBps > 0 {
+			amount = money.ApplyBasisPoints(gp.Measured, l.BonusBps)
+		}
+		ok, err := s.Bonuses.CreditBonus(ctx, ledger.Bonus{PartnerID: p.ID, Currency: g.Currency, Amount: amount,
+			Ref: fmt.Sprintf("goal:%s:%s:%d:%s", g.ID, period.Key, i+1, p.ID), Rule: fmt.Sprintf("goal %s level %d", g.ID, i+1)})
+		if err != nil {
+			return credited, fmt.Errorf("credit goal %s: %w", g.ID, err)
+		}
+		if ok {
+			credited++
+		}
+	}
+	return credited, nil
+}
+
+// Standing is a partner's tier history and goal progress this period.
+type Standing struct {
+	TierHistory []TierChange   `json:"tier_history"`
+	Goals       []GoalProgress `json:"goals"`
+}
+
+// Standing reports a partner's progress for its statement.
+func (s *Service) Standing(ctx context.Context, partnerID string) (Standing, error) {
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return Standing{}, err
+	}
+	hist, err := s.Store.TierHistory(ctx, partnerID)
+	if err != nil {
+		return Standing{}, err
+	}
+	st := Standing{TierHistory: hist, Goals: []GoalProgress{}}
+	if st.TierHistory == nil {
+		st.TierHistory = []TierChange{}
+	}
+	for _, g := range prog.Program.Goals {
+		period := program.PeriodAt(g.Period, s.Now())
+		sales, err := s.sum(ctx, partnerID, period)
+		if err != nil {
+			return Standing{}, err
+		}
+		st.Goals = append(st.Goals, progress(g, period, sales))
+	}
+	return st, nil
+}
