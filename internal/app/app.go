@@ -81,7 +81,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Method: payout.Manual{}, Programs: programs, Now: now, Log: log}
 	perf := &performance.Service{Store: store, Bonuses: led, Programs: programs, Now: now}
 	srv := &httpapi.Server{
-		Partners: &partner.Service{Store: store, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
+		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
 		Programs: programs, Hasher: hasher,
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,

@@ -310,6 +310,11 @@ func TestReferralLinkRedirectsAndCountsTheClick(t *testing.T) {
 		!strings.Contains(res.Header.Get("Set-Cookie"), "pl_ref="+code) {
 		t.Fatalf("redirect: %d %v", res.Status, res.Header)
 	}
+	deep := h.do("GET", "/r/"+code+"?to=https://shop.example/products/drill", "", nil, nil)
+	evil := h.do("GET", "/r/"+code+"?to=https://evil.example/", "", nil, nil)
+	if deep.Header.Get("Location") != "https://shop.example/products/drill?ref="+code || evil.Header.Get("Location") != "https://shop.example/?ref="+code {
+		t.Fatalf("deep link %q, foreign target %q", deep.Header.Get("Location"), evil.Header.Get("Location"))
+	}
 	for _, bad := range []string{"/r/NOSUCHCODE", "/r/https:%2F%2Fevil.example"} {
 		if res := h.do("GET", bad, "", nil, nil); res.Status != 404 || res.Header.Get("Location") != "" {
 			t.Fatalf("%s: %d %v", bad, res.Status, res.Header)

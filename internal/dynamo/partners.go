@@ -93,11 +93,48 @@ func (s *Store) PartnerByCode(ctx context.Context, code string) (partner.Partner
 	return s.GetPartner(ctx, c.PartnerID)
 }
 
-// AddClick counts a click on the partner's profile.
-func (s *Store) AddClick(ctx context.Context, partnerID string, at time.Time) error {
+// clickRetention keeps per-source click counters past their hour.
+const clickRetention = 48 * time.Hour
+
+// AddClick counts the click on the partner's profile and in the partner's
+// per-source counter for the hour, returning the latter.
+func (s *Store) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
 	upd := expression.Add(expression.Name("clicks"), expression.Value(1)).
 		Set(expression.Name("last_click_at"), expression.Value(at))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
+	if err != nil {
+		return 0, err
+	}
+	if _, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(partnerID).av(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}); err != nil {
+		return 0, err
+	}
+	counter := key{"CLICKS#" + partnerID, at.UTC().Format("2006-01-02T15") + "#" + source}
+	cexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("n"), expression.Value(1)).
+		Set(expression.Name("expires_at"), expression.Value(at.Add(clickRetention).Unix()))).Build()
+	if err != nil {
+		return 0, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: counter.av(),
+		UpdateExpression: cexpr.Update(), ExpressionAttributeNames: cexpr.Names(), ExpressionAttributeValues: cexpr.Values(),
+		ReturnValues: types.ReturnValueUpdatedNew})
+	if err != nil {
+		return 0, err
+	}
+	var counted struct {
+		N int64 `json:"n"`
+	}
+	if err := unmarshal(out.Attributes, &counted); err != nil {
+		return 0, err
+	}
+	return counted.N, nil
+}
+
+// FlagPartner marks a partner's link as flooded until the given time.
+func (s *Store) FlagPartner(ctx context.Context, partnerID string, until time.Time) error {
+	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("flagged_until"), expression.Value(until))).
+		WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func newFixtureWith(t *testing.T, configure func(*program.Program)) fixture {
 	configure(&prog)
 	refs := &referral.Service{Store: store, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
 	led := &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}
-	return fixture{store: store, partners: &partner.Service{Store: store, Now: c.Now}, refs: refs, ledger: led,
+	return fixture{store: store, partners: &partner.Service{Store: store, Programs: program.Static{Program: prog}, Now: c.Now}, refs: refs, ledger: led,
 		performance: &performance.Service{Store: store, Bonuses: led, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
 }
 
@@ -291,11 +291,11 @@ func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
 	if !errors.Is(err, partner.ErrCodeTaken) {
 		t.Fatalf("duplicate code: %v", err)
 	}
-	got, err := f.refs.Click(context.Background(), " "+p.ReferralCode)
+	got, err := f.refs.Click(context.Background(), " "+p.ReferralCode, "src", 100)
 	if err != nil || got.ID != p.ID {
 		t.Fatalf("click %+v %v", got, err)
 	}
-	if _, err := f.refs.Click(context.Background(), "../../evil"); !errors.Is(err, partner.ErrNotFound) {
+	if _, err := f.refs.Click(context.Background(), "../../evil", "src", 100); !errors.Is(err, partner.ErrNotFound) {
 		t.Fatalf("malformed code: %v", err)
 	}
 }
@@ -532,5 +532,47 @@ func TestTiersAndGoalsAcrossPeriodBoundaries(t *testing.T) {
 	hist, err := f.store.TierHistory(ctx, p.ID)
 	if err != nil || len(hist) != 2 || hist[0].To != program.TierSilver || hist[0].Period != "2026-11" || hist[1].To != program.TierAuthorized {
 		t.Fatalf("history %+v %v", hist, err)
+	}
+}
+
+func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	p := f.partner(t, "")
+	for range 4 {
+		if _, err := f.refs.Click(ctx, p.ReferralCode, "bot", 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.refs.Click(ctx, p.ReferralCode, "person", 3); err != nil {
+		t.Fatal(err)
+	}
+	flagged, err := f.partners.Get(ctx, p.ID)
+	if err != nil || flagged.FlaggedUntil == nil || !flagged.FlaggedUntil.Equal(f.clock.Now().Add(referral.FloodHold)) {
+		t.Fatalf("partner after a flood: %+v %v", flagged, err)
+	}
+	if out, err := f.ledger.Record(ctx, paidEvent("e1", "o1", p.ReferralCode, 10000)); err != nil || out.Accrual != ledger.AccrualHeld {
+		t.Fatalf("order during the flag: %+v %v", out, err)
+	}
+	f.clock.Advance(referral.FloodHold + time.Minute)
+	if out, err := f.ledger.Record(ctx, paidEvent("e2", "o2", p.ReferralCode, 10000)); err != nil || out.Accrual != ledger.AccrualPayable {
+		t.Fatalf("order after the flag: %+v %v", out, err)
+	}
+	held, _ := f.ledger.Held(ctx)
+	if len(held) != 1 || held[0].HoldReason != ledger.HoldClickFlood {
+		t.Fatalf("held %+v", held)
+	}
+}
+
+func TestPartnersMayOnlyChooseTheProgramsCharities(t *testing.T) {
+	f := newFixtureWith(t, func(p *program.Program) { p.CharityOptions = []string{"ch_water", "ch_trees"} })
+	_, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "A", Email: "a@a.example",
+		Charity: &partner.CharityShare{CharityID: "ch_other", ShareBps: 500}})
+	if !errors.Is(err, partner.ErrInvalid) {
+		t.Fatalf("unlisted charity: %v", err)
+	}
+	if _, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "A", Email: "a@a.example",
+		Charity: &partner.CharityShare{CharityID: "ch_trees", ShareBps: 500}}); err != nil {
+		t.Fatal(err)
 	}
 }

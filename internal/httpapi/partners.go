@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -198,7 +201,12 @@ func (s *Server) releaseAccrual(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
-	p, err := s.Referrals.Click(r.Context(), r.PathValue("code"))
+	prog, err := s.Programs.Current(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	p, err := s.Referrals.Click(r.Context(), r.PathValue("code"), clientSource(r), prog.Program.MaxClicksPerSourceHour)
 	if errors.Is(err, partner.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", "unknown referral code")
 		return
@@ -207,18 +215,9 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	prog, err := s.Programs.Current(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	// The target is the configured landing URL; only the partner's own,
-	// validated code is added, so the redirect cannot be pointed elsewhere.
-	target, err := url.Parse(prog.Program.LandingURL)
-	if err != nil {
-		s.internalError(w, r, fmt.Errorf("landing url: %w", err))
-		return
-	}
+	// The target is the landing URL or a deep link on a host the program
+	// allows; only the partner's own, validated code is added.
+	target := prog.Program.LandingTarget(r.URL.Query().Get("to"))
 	q := target.Query()
 	q.Set("ref", p.ReferralCode)
 	target.RawQuery = q.Encode()
@@ -226,6 +225,18 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// clientSource identifies where a click came from without storing the
+// address: a hash of the first X-Forwarded-For entry (set by API Gateway) or
+// of the peer address.
+func clientSource(r *http.Request) string {
+	addr := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-For"), ",")[0])
+	if addr == "" {
+		addr, _, _ = net.SplitHostPort(r.RemoteAddr)
+	}
+	sum := sha256.Sum256([]byte(addr))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (s *Server) createBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Partner struct {
 	ReferralCode string        `json:"referral_code"`
 	Charity      *CharityShare `json:"charity,omitempty"`
 	CreatedAt    time.Time     `json:"created_at"`
+	// FlaggedUntil is set when the partner's link was flooded with clicks;
+	// orders credited by its referral code until then are held.
+	FlaggedUntil *time.Time `json:"flagged_until,omitempty"`
 }
 
 var (
@@ -90,8 +94,9 @@ func (n NewPartner) validate() (program.Tier, error) {
 
 // Service creates and reads partners.
 type Service struct {
-	Store Store
-	Now   func() time.Time
+	Store    Store
+	Programs program.Provider
+	Now      func() time.Time
 }
 
 // Create registers a partner with a fresh, unguessable referral code.
@@ -99,6 +104,15 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	tier, err := in.validate()
 	if err != nil {
 		return Partner{}, err
+	}
+	if in.Charity != nil {
+		prog, err := s.Programs.Current(ctx)
+		if err != nil {
+			return Partner{}, err
+		}
+		if opts := prog.Program.CharityOptions; len(opts) > 0 && !slices.Contains(opts, in.Charity.CharityID) {
+			return Partner{}, fmt.Errorf("%w: charity.charity_id must be one of the program's charity_options", ErrInvalid)
+		}
 	}
 	p := Partner{
 		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email,

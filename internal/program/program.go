@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/commission"
@@ -39,6 +41,14 @@ type Program struct {
 	MinimumPayout map[money.Currency]int64 `json:"minimum_payout"`
 	// CookieDays is how long the referral cookie set by /r/{code} lives.
 	CookieDays int `json:"cookie_days"`
+	// LandingHosts are further hosts /r/{code}?to=<url> may send visitors
+	// to (deep links to products); any other target falls back to LandingURL.
+	LandingHosts []string `json:"landing_hosts,omitempty"`
+	// MaxClicksPerSourceHour flags a partner whose link is clicked more often
+	// than this from one source within an hour; 0 turns the check off.
+	MaxClicksPerSourceHour int64 `json:"max_clicks_per_source_hour"`
+	// CharityOptions, if set, are the charities partners may give a share to.
+	CharityOptions []string `json:"charity_options,omitempty"`
 	// Commission refines the tier rates per product, category and order.
 	Commission commission.Rules `json:"commission"`
 	// Attribution decides between competing evidence for an order.
@@ -97,6 +107,8 @@ func Default() Program {
 		MinimumPayout: map[money.Currency]int64{"EUR": 5000, "USD": 5000, "GBP": 5000},
 		CookieDays:    30,
 		Recurring:     Recurring{Months: 12},
+
+		MaxClicksPerSourceHour: 100,
 	}
 }
 
@@ -126,6 +138,14 @@ func (p Program) check() error {
 	u, err := url.Parse(p.LandingURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("landing_url must be an absolute http(s) URL")
+	}
+	for i, h := range p.LandingHosts {
+		if h == "" || strings.ContainsAny(h, "/:@?# ") || strings.ToLower(h) != h {
+			return fmt.Errorf("landing_hosts[%d] must be a lower-case host name without scheme or path", i)
+		}
+	}
+	if p.MaxClicksPerSourceHour < 0 {
+		return fmt.Errorf("max_clicks_per_source_hour must not be negative")
 	}
 	if p.HoldDays < 0 {
 		return fmt.Errorf("hold_days must not be negative")
@@ -168,6 +188,25 @@ func (p Program) check() error {
 		return fmt.Errorf("attribution.window_days must be between 1 and 365")
 	}
 	return p.Commission.Validate()
+}
+
+// LandingTarget is where a referral link sends a visitor: the requested
+// deep link if it is an http(s) URL on the landing host or an allowed one,
+// else the landing URL. The result is never a host the program did not name.
+func (p Program) LandingTarget(requested string) *url.URL {
+	landing, _ := url.Parse(p.LandingURL) // validated when the program was saved
+	if requested == "" {
+		return landing
+	}
+	u, err := url.Parse(requested)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return landing
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == strings.ToLower(landing.Hostname()) || slices.Contains(p.LandingHosts, host) {
+		return u
+	}
+	return landing
 }
 
 // Tiers lists the tiers from lowest to highest.

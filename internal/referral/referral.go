@@ -35,7 +35,10 @@ type Touch struct {
 type Store interface {
 	PartnerByCode(ctx context.Context, code string) (partner.Partner, error)
 	GetPartner(ctx context.Context, id string) (partner.Partner, error)
-	AddClick(ctx context.Context, partnerID string, at time.Time) error
+	// AddClick counts a click and returns how many clicks the partner's link
+	// got from this source in the click's hour.
+	AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error)
+	FlagPartner(ctx context.Context, partnerID string, until time.Time) error
 	PutTouch(ctx context.Context, t Touch) error
 	Touches(ctx context.Context, emailHash, customerID string) ([]Touch, error)
 }
@@ -62,15 +65,27 @@ type Service struct {
 	Now    func() time.Time
 }
 
-// Click resolves a referral code for the redirect and counts the click.
-// Unknown, malformed and suspended codes are partner.ErrNotFound.
-func (s *Service) Click(ctx context.Context, rawCode string) (partner.Partner, error) {
+// FloodHold is how long a partner stays flagged after a click flood.
+const FloodHold = 24 * time.Hour
+
+// Click resolves a referral code for the redirect and counts the click from
+// source (a hash of the client address). More than maxPerHour clicks from one
+// source in an hour flag the partner: its code-credited orders are held for
+// FloodHold. Unknown, malformed and suspended codes are partner.ErrNotFound.
+func (s *Service) Click(ctx context.Context, rawCode, source string, maxPerHour int64) (partner.Partner, error) {
 	p, err := s.activePartner(ctx, rawCode)
 	if err != nil {
 		return partner.Partner{}, err
 	}
-	if err := s.Store.AddClick(ctx, p.ID, s.Now().UTC()); err != nil {
+	now := s.Now().UTC()
+	n, err := s.Store.AddClick(ctx, p.ID, source, now)
+	if err != nil {
 		return partner.Partner{}, fmt.Errorf("record click: %w", err)
+	}
+	if maxPerHour > 0 && n == maxPerHour+1 { // flag once, on the first click over the limit
+		if err := s.Store.FlagPartner(ctx, p.ID, now.Add(FloodHold)); err != nil {
+			return partner.Partner{}, fmt.Errorf("flag partner: %w", err)
+		}
 	}
 	return p, nil
 }
@@ -153,7 +168,7 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 	if err := s.remember(ctx, o, win, ref, now); err != nil {
 		return nil, err
 	}
-	return s.attribution(win.partner, win.via, o), nil
+	return s.attribution(win.partner, win.via, o, now), nil
 }
 
 // attributeInvoice credits a subscription invoice to the partner who
@@ -171,7 +186,7 @@ func (s *Service) attributeInvoice(ctx context.Context, o ledger.Order, r progra
 		if err != nil {
 			return nil, err
 		}
-		return s.attribution(p, "subscription", o), nil
+		return s.attribution(p, "subscription", o, now), nil
 	}
 	return nil, nil
 }
@@ -221,13 +236,15 @@ func (s *Service) remember(ctx context.Context, o ledger.Order, win evidence, re
 		CustomerID: o.Customer.ID, EmailHash: o.Customer.EmailHash})
 }
 
-func (s *Service) attribution(p partner.Partner, via string, o ledger.Order) *ledger.Attribution {
+func (s *Service) attribution(p partner.Partner, via string, o ledger.Order, now time.Time) *ledger.Attribution {
 	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Via: via}
 	switch {
 	case p.Status != partner.StatusActive:
 		a.Hold = ledger.HoldPartnerSuspended
 	case o.Customer.EmailHash != "" && o.Customer.EmailHash == s.Hasher.Hash(p.Email):
 		a.Hold = ledger.HoldSelfReferral
+	case via == "referral_code" && p.FlaggedUntil != nil && now.Before(*p.FlaggedUntil):
+		a.Hold = ledger.HoldClickFlood
 	}
 	return a
 }
