@@ -60,10 +60,11 @@ type orderItem struct {
 }
 
 type refundItem struct {
-	ID         string `json:"id"`
-	Amount     int64  `json:"amount"`
-	Basis      string `json:"basis"`
-	Cumulative bool   `json:"cumulative,omitempty"`
+	ID         string              `json:"id"`
+	Amount     int64               `json:"amount"`
+	Basis      string              `json:"basis"`
+	Cumulative bool                `json:"cumulative,omitempty"`
+	Lines      []ledger.RefundLine `json:"lines,omitempty"`
 }
 
 // sortableTime keeps index sort keys in time order.
@@ -82,7 +83,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
 	for _, rf := range r.Refunds {
-		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative})
+		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
 	}
 	if r.PartnerID != "" {
 		it.GSI1PK, it.GSI1SK = "ACCRUALS#"+r.PartnerID, sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
@@ -109,7 +110,7 @@ func (it orderItem) record() ledger.OrderRecord {
 		r.PayableAt = *it.PayableAt
 	}
 	for _, rf := range it.Refunds {
-		r.Refunds = append(r.Refunds, ledger.Refund{ID: rf.ID, Amount: rf.Amount, Basis: ledger.RefundBasis(rf.Basis), Cumulative: rf.Cumulative})
+		r.Refunds = append(r.Refunds, ledger.Refund{ID: rf.ID, Amount: rf.Amount, Basis: ledger.RefundBasis(rf.Basis), Cumulative: rf.Cumulative, Lines: rf.Lines})
 	}
 	return r
 }

@@ -232,7 +232,44 @@ func (r OrderRecord) dueReversal() int64 {
 	if refundedNet >= r.Net {
 		return r.Commission
 	}
-	return money.MulDivFloor(r.Commission, refundedNet, r.Net)
+	if len(r.Lines) == 0 {
+		return money.MulDivFloor(r.Commission, refundedNet, r.Net)
+	}
+	// Each line's commission is reversed by the share of that line refunded:
+	// refunds that name lines count for those lines, the rest of the refunded
+	// amount is spread over all lines. A per-order flat line follows the
+	// order's refunded share. Every term only grows as refunds arrive, so
+	// the result does not depend on their order.
+	specific := r.lineRefunds()
+	taken := make([]int64, len(r.Lines))
+	var allocated int64
+	for i, l := range r.Lines {
+		take := min(specific[l.SKU], l.Net)
+		specific[l.SKU] -= take
+		taken[i], allocated = take, allocated+take
+	}
+	general := refundedNet - allocated
+	var due int64
+	for i, l := range r.Lines {
+		if l.Net <= 0 {
+			due += money.MulDivFloor(l.Amount, refundedNet, r.Net)
+			continue
+		}
+		refunded := min(l.Net, taken[i]+money.MulDivFloor(l.Net, general, r.Net))
+		due += money.MulDivFloor(l.Amount, refunded, l.Net)
+	}
+	return min(due, r.Commission)
+}
+
+// lineRefunds sums the net refunded per SKU by refunds that name lines.
+func (r OrderRecord) lineRefunds() map[string]int64 {
+	out := map[string]int64{}
+	for _, rf := range r.Refunds {
+		for _, l := range rf.Lines {
+			out[l.SKU] += l.Amount
+		}
+	}
+	return out
 }
 
 func (r OrderRecord) refundedNet() int64 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -18,8 +19,8 @@ func testProgram(holdDays int) program.Versioned {
 
 func paid(orderID string, lines ...int64) Event {
 	o := &Order{Tax: 2200, Shipping: 500}
-	for _, a := range lines {
-		o.Lines = append(o.Lines, Line{SKU: "SKU", Quantity: 1, Amount: a})
+	for i, a := range lines {
+		o.Lines = append(o.Lines, Line{SKU: fmt.Sprint("SKU-", i), Quantity: 1, Amount: a})
 	}
 	return Event{Source: "generic", ID: "evt_paid_" + orderID, Kind: OrderPaid, OrderID: orderID, Currency: "EUR", Order: o}
 }
@@ -187,5 +188,31 @@ func TestSalesCountersFollowRefundsAndCancellation(t *testing.T) {
 	held.Hold = HoldSelfReferral
 	if c := Apply(OrderRecord{}, o, &held, testProgram(30), t0); c.Sales != nil {
 		t.Fatalf("a held order counted: %+v", c.Sales)
+	}
+}
+
+func TestRefundOfNamedLinesReversesThoseLinesCommission(t *testing.T) {
+	prog := testProgram(30)
+	rate := int64(1500)
+	prog.Program.Commission.Overrides = []commission.Override{{ID: "drill", SKU: "DRILL", RateBps: &rate}}
+	o := paid("o", 0)
+	o.Order.Lines = []Line{{SKU: "DRILL", Quantity: 1, Amount: 10000}, {SKU: "BITS", Quantity: 2, Amount: 10000}}
+	rec := Apply(OrderRecord{}, o, silver, prog, t0).Next // 1500 + 800
+	bits := refund("o", "rf1", 5000)
+	bits.Refund.Lines = []RefundLine{{SKU: "BITS", Amount: 5000}}
+	c := Apply(rec, bits, nil, prog, t0)
+	if c.Delta.Reversed != 400 {
+		t.Fatalf("half of the bits refunded reversed %d, want 400 (not the order-wide 575)", c.Delta.Reversed)
+	}
+	general := refund("o", "rf2", 2000) // no lines: spread over both
+	c = Apply(c.Next, general, nil, prog, t0)
+	// DRILL: 1000 of 10000 refunded → 150; BITS: 5000 + 1000 → 480 in all.
+	if c.Next.Reversed != 150+480 {
+		t.Fatalf("reversed %d, want 630", c.Next.Reversed)
+	}
+	bad := refund("o", "rf3", 100)
+	bad.Refund.Lines = []RefundLine{{SKU: "BITS", Amount: 99}}
+	if err := bad.Validate(); err == nil {
+		t.Fatal("lines not adding up to the amount were accepted")
 	}
 }

@@ -80,6 +80,15 @@ type Refund struct {
 	// Cumulative marks an amount that is the order's total refunded so far
 	// (Stripe's amount_refunded) rather than one refund's own amount.
 	Cumulative bool
+	// Lines, when the sender names them, say which lines were refunded (net
+	// amounts adding up to Amount); their commission is what is reversed.
+	Lines []RefundLine
+}
+
+// RefundLine is the net amount refunded on the order line with this SKU.
+type RefundLine struct {
+	SKU    string
+	Amount int64
 }
 
 // ErrInvalidEvent wraps every reason an event is rejected before storage.
@@ -121,6 +130,16 @@ func (e Event) Validate() error {
 		}
 		if e.Refund.Basis != RefundNet && e.Refund.Basis != RefundGross {
 			return invalid("refund basis must be net or gross")
+		}
+		var sum int64
+		for i, l := range e.Refund.Lines {
+			if l.Amount < 0 || l.SKU == "" {
+				return invalid("refund.lines[%d] needs a sku and a non-negative amount", i)
+			}
+			sum += l.Amount
+		}
+		if len(e.Refund.Lines) > 0 && (sum != e.Refund.Amount || e.Refund.Basis != RefundNet) {
+			return invalid("refund.lines must add up to the refund's net amount")
 		}
 	case OrderCancelled:
 	default:

@@ -22,7 +22,12 @@ func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 			lines := rapid.SliceOfN(rapid.Int64Range(0, 50_000), 1, 3).Draw(t, "lines")
 			events = append(events, paid(id, lines...))
 			for r := range rapid.IntRange(0, 3).Draw(t, "refunds") {
-				events = append(events, refund(id, fmt.Sprintf("%s-rf%d", id, r), rapid.Int64Range(0, 60_000).Draw(t, "amount")))
+				rf := refund(id, fmt.Sprintf("%s-rf%d", id, r), rapid.Int64Range(0, 60_000).Draw(t, "amount"))
+				if rapid.Bool().Draw(t, "names a line") {
+					line := rapid.IntRange(0, len(lines)-1).Draw(t, "line")
+					rf.Refund.Lines = []RefundLine{{SKU: fmt.Sprint("SKU-", line), Amount: rf.Refund.Amount}}
+				}
+				events = append(events, rf)
 			}
 			if rapid.Bool().Draw(t, "cancel") {
 				events = append(events, cancel(id))

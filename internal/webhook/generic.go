@@ -35,12 +35,31 @@ type genericOrder struct {
 		Quantity int64  `json:"quantity"`
 		Amount   int64  `json:"amount"`
 	} `json:"lines"`
-	Tax      int64 `json:"tax"`
-	Shipping int64 `json:"shipping"`
-	Refund   *struct {
-		ID     string `json:"id"`
+	Tax      int64          `json:"tax"`
+	Shipping int64          `json:"shipping"`
+	Refund   *genericRefund `json:"refund"`
+}
+
+type genericRefund struct {
+	ID     string `json:"id"`
+	Amount *int64 `json:"amount"`
+	Lines  []struct {
+		SKU    string `json:"sku"`
 		Amount int64  `json:"amount"`
-	} `json:"refund"`
+	} `json:"lines"`
+}
+
+// refund reads the refund; amount may be left out when lines are given.
+func (g genericRefund) refund() *ledger.Refund {
+	rf := &ledger.Refund{ID: g.ID, Basis: ledger.RefundNet}
+	for _, l := range g.Lines {
+		rf.Lines = append(rf.Lines, ledger.RefundLine{SKU: l.SKU, Amount: l.Amount})
+		rf.Amount += l.Amount
+	}
+	if g.Amount != nil {
+		rf.Amount = *g.Amount
+	}
+	return rf
 }
 
 type genericCustomer struct {
@@ -63,10 +82,7 @@ func decode(body []byte, v any) error {
 func ParseGeneric(body []byte, h referral.EmailHasher) (ledger.Event, error) {
 	var in struct {
 		genericEvent
-		Refund *struct {
-			ID     string `json:"id"`
-			Amount int64  `json:"amount"`
-		} `json:"refund"`
+		Refund *genericRefund `json:"refund"`
 	}
 	if err := decode(body, &in); err != nil {
 		return ledger.Event{}, err
@@ -100,7 +116,7 @@ func ParseGeneric(body []byte, h referral.EmailHasher) (ledger.Event, error) {
 		if rf == nil {
 			return ledger.Event{}, fmt.Errorf("%w: refund is required for order.refunded", ErrPayload)
 		}
-		evt.Refund = &ledger.Refund{ID: rf.ID, Amount: rf.Amount, Basis: ledger.RefundNet}
+		evt.Refund = rf.refund()
 	}
 	return evt, evt.Validate()
 }

@@ -52,6 +52,10 @@ type shopifyRefund struct {
 	RefundLineItems []struct {
 		Subtotal    decimal         `json:"subtotal"`
 		SubtotalSet shopifyMoneySet `json:"subtotal_set"`
+		LineItem    struct {
+			SKU       string     `json:"sku"`
+			ProductID flexString `json:"product_id"`
+		} `json:"line_item"`
 	} `json:"refund_line_items"`
 }
 
@@ -124,11 +128,7 @@ func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledg
 		if err != nil {
 			return evt, err
 		}
-		sku := li.SKU
-		if sku == "" {
-			sku = "product:" + string(li.ProductID)
-		}
-		order.Lines = append(order.Lines, ledger.Line{SKU: sku, Category: li.ProductType, Quantity: li.Quantity, Amount: price*li.Quantity - discount})
+		order.Lines = append(order.Lines, ledger.Line{SKU: lineSKU(li.SKU, li.ProductID), Category: li.ProductType, Quantity: li.Quantity, Amount: price*li.Quantity - discount})
 	}
 	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, string(o.ID), cur, order
 	return evt, nil
@@ -156,6 +156,7 @@ func shopifyRef(o shopifyOrder) string {
 func shopifyRefunded(evt ledger.Event, r shopifyRefund) (ledger.Event, error) {
 	var total int64
 	var cur money.Currency
+	var lines []ledger.RefundLine
 	for i, li := range r.RefundLineItems {
 		code := li.SubtotalSet.ShopMoney.CurrencyCode
 		c, err := money.ParseCurrency(code)
@@ -175,12 +176,22 @@ func shopifyRefunded(evt ledger.Event, r shopifyRefund) (ledger.Event, error) {
 			return evt, err
 		}
 		total += v
+		lines = append(lines, ledger.RefundLine{SKU: lineSKU(li.LineItem.SKU, li.LineItem.ProductID), Amount: v})
 	}
 	if cur == "" {
 		// A refund of shipping or an adjustment only: no merchandise was returned.
 		return evt, fmt.Errorf("refund has no refund_line_items with a currency")
 	}
 	evt.Kind, evt.OrderID, evt.Currency = ledger.OrderRefunded, string(r.OrderID), cur
-	evt.Refund = &ledger.Refund{ID: string(r.ID), Amount: total, Basis: ledger.RefundNet}
+	evt.Refund = &ledger.Refund{ID: string(r.ID), Amount: total, Basis: ledger.RefundNet, Lines: lines}
 	return evt, nil
+}
+
+// lineSKU names a line by SKU, or by product where the shop has no SKU, the
+// same way for orders and refunds so refunded lines can be matched.
+func lineSKU(sku string, productID flexString) string {
+	if sku != "" {
+		return sku
+	}
+	return "product:" + string(productID)
 }

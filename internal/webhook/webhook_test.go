@@ -83,6 +83,14 @@ func TestParseGeneric(t *testing.T) {
 	if err != nil || rf.Refund.Amount != 5000 || rf.Refund.ID != "rf_1" || rf.Refund.Basis != ledger.RefundNet {
 		t.Fatalf("refund: %+v %v", rf.Refund, err)
 	}
+	lines := []byte(`{"id":"e","type":"order.refunded","order":{"id":"o","currency":"EUR","refund":{"id":"r","lines":[{"sku":"A","amount":700},{"sku":"B","amount":300}]}}}`)
+	if lr, err := ParseGeneric(lines, hasher); err != nil || lr.Refund.Amount != 1000 || len(lr.Refund.Lines) != 2 {
+		t.Fatalf("refund by lines: %+v %v", lr.Refund, err)
+	}
+	mismatch := []byte(`{"id":"e","type":"order.refunded","order":{"id":"o","currency":"EUR","refund":{"id":"r","amount":5,"lines":[{"sku":"A","amount":7}]}}}`)
+	if _, err := ParseGeneric(mismatch, hasher); !errors.Is(err, ledger.ErrInvalidEvent) {
+		t.Fatalf("lines not adding up: %v", err)
+	}
 	if c, err := ParseGeneric(sample(t, "generic-order-cancelled.json"), hasher); err != nil || c.Kind != ledger.OrderCancelled {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
@@ -121,7 +129,8 @@ func TestParseShopify(t *testing.T) {
 		t.Fatalf("attribution evidence %+v", o)
 	}
 	rf, _, err := ParseShopify("refunds/create", "wh-2", sample(t, "shopify-refunds-create.json"), hasher)
-	if err != nil || rf.OrderID != "820982911946154508" || rf.Refund.Amount != 3000 || rf.Currency != "EUR" || rf.Refund.ID != "509562969" {
+	if err != nil || rf.OrderID != "820982911946154508" || rf.Refund.Amount != 3000 || rf.Currency != "EUR" || rf.Refund.ID != "509562969" ||
+		len(rf.Refund.Lines) != 1 || rf.Refund.Lines[0] != (ledger.RefundLine{SKU: "BITS-SET", Amount: 3000}) {
 		t.Fatalf("refund %+v %+v %v", rf, rf.Refund, err)
 	}
 	c, _, err := ParseShopify("orders/cancelled", "wh-3", sample(t, "shopify-orders-cancelled.json"), hasher)
