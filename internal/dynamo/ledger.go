@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -278,28 +277,19 @@ func (b balanceItem) balance() ledger.Balance {
 
 // Balances reads every currency balance of a partner.
 func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Currency]ledger.Balance, error) {
-	kc := expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).And(expression.Key("sk").BeginsWith("BALANCE#"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, err
-	}
+	items, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
+		And(expression.Key("sk").BeginsWith("BALANCE#"))}, func(b balanceItem) balanceItem { return b })
 	out := map[money.Currency]ledger.Balance{}
-	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(), ConsistentRead: aws.Bool(true),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var b balanceItem
-			if err := unmarshal(item, &b); err != nil {
-				return err
-			}
-			out[money.Currency(strings.TrimPrefix(b.SK, "BALANCE#"))] = b.balance()
-			return nil
-		})
+	for _, b := range items {
+		out[b.Currency] = b.balance()
+	}
 	return out, err
 }
 
 // Statement lists the partner's accruals, newest first.
 func (s *Store) Statement(ctx context.Context, partnerID string) ([]ledger.OrderRecord, error) {
-	return s.ordersByIndex(ctx, "gsi1", expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#"+partnerID)), false)
+	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
+		newestSort: true}, orderItem.record)
 }
 
 // fingerprintRetention covers the day a fingerprint is about and a margin.
@@ -340,24 +330,5 @@ func (s *Store) FingerprintOwner(ctx context.Context, fp string) (string, string
 
 // HeldAccruals lists accruals held for finance, oldest first.
 func (s *Store) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
-	return s.ordersByIndex(ctx, "gsi2", expression.Key("gsi2pk").Equal(expression.Value("HELD")), true)
-}
-
-func (s *Store) ordersByIndex(ctx context.Context, index string, kc expression.KeyConditionBuilder, forward bool) ([]ledger.OrderRecord, error) {
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, err
-	}
-	var out []ledger.OrderRecord
-	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String(index), ScanIndexForward: aws.Bool(forward),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var it orderItem
-			if err := unmarshal(item, &it); err != nil {
-				return err
-			}
-			out = append(out, it.record())
-			return nil
-		})
-	return out, err
+	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("HELD"))}, orderItem.record)
 }

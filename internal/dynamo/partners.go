@@ -163,26 +163,16 @@ func (s *Store) Touches(ctx context.Context, emailHash, customerID string) ([]re
 	seen := map[string]bool{}
 	var out []referral.Touch
 	for _, k := range touchKeys(emailHash, customerID, "") {
-		kc := expression.Key("pk").Equal(expression.Value(k.PK))
-		expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-		if err != nil {
-			return nil, err
-		}
-		err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(),
-			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-			func(item map[string]types.AttributeValue) error {
-				var it touchItem
-				if err := unmarshal(item, &it); err != nil {
-					return err
-				}
-				if !seen[it.Ref] {
-					seen[it.Ref] = true
-					out = append(out, it.Touch)
-				}
-				return nil
-			})
+		touches, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value(k.PK))},
+			func(it touchItem) referral.Touch { return it.Touch })
 		if err != nil {
 			return nil, fmt.Errorf("read touches: %w", err)
+		}
+		for _, t := range touches {
+			if !seen[t.Ref] {
+				seen[t.Ref] = true
+				out = append(out, t)
+			}
 		}
 	}
 	return out, nil
@@ -220,22 +210,8 @@ func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier,
 
 // ListPartners returns every partner.
 func (s *Store) ListPartners(ctx context.Context) ([]partner.Partner, error) {
-	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))).Build()
-	if err != nil {
-		return nil, err
-	}
-	var out []partner.Partner
-	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var it partnerItem
-			if err := unmarshal(item, &it); err != nil {
-				return err
-			}
-			out = append(out, it.Partner)
-			return nil
-		})
-	return out, err
+	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))},
+		func(it partnerItem) partner.Partner { return it.Partner })
 }
 
 type tierItem struct {
@@ -266,21 +242,6 @@ func (s *Store) ChangeTier(ctx context.Context, partnerID string, change perform
 
 // TierHistory lists a partner's tier changes, oldest first.
 func (s *Store) TierHistory(ctx context.Context, partnerID string) ([]performance.TierChange, error) {
-	kc := expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).And(expression.Key("sk").BeginsWith("TIER#"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, err
-	}
-	var out []performance.TierChange
-	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var it tierItem
-			if err := unmarshal(item, &it); err != nil {
-				return err
-			}
-			out = append(out, it.TierChange)
-			return nil
-		})
-	return out, err
+	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
+		And(expression.Key("sk").BeginsWith("TIER#"))}, func(it tierItem) performance.TierChange { return it.TierChange })
 }

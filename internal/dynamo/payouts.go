@@ -55,24 +55,11 @@ type outboxItem struct {
 // PayableBalances lists the balances in cur whose payable amount reaches minimum.
 // It reads one index entry per partner holding the currency, never the accruals.
 func (s *Store) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
-	kc := expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))
-	filt := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(filt).Build()
-	if err != nil {
-		return nil, err
-	}
-	var out []payout.PayableBalance
-	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi1"), KeyConditionExpression: expr.KeyCondition(),
-		FilterExpression: expr.Filter(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var b balanceItem
-			if err := unmarshal(item, &b); err != nil {
-				return err
-			}
-			out = append(out, payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable})
-			return nil
-		})
-	return out, err
+	reaches := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
+	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur))),
+		filter: &reaches}, func(b balanceItem) payout.PayableBalance {
+		return payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable}
+	})
 }
 
 // PutBatch writes a new batch header.
@@ -105,15 +92,9 @@ func toPayoutItem(it payout.Item) payoutItem {
 
 // GetBatch reads a batch header and its items with one query.
 func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
-	kc := expression.Key("pk").Equal(expression.Value("BATCH#" + id))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return payout.Batch{}, err
-	}
 	var b payout.Batch
 	found := false
-	err = s.query(ctx, &dynamodb.QueryInput{KeyConditionExpression: expr.KeyCondition(), ConsistentRead: aws.Bool(true),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
+	err := s.query(ctx, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + id))},
 		func(item map[string]types.AttributeValue) error {
 			sk := item["sk"].(*types.AttributeValueMemberS).Value
 			switch {
@@ -130,9 +111,7 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 				if err := unmarshal(item, &p); err != nil {
 					return err
 				}
-				b.Items = append(b.Items, payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
-					Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status),
-					PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)})
+				b.Items = append(b.Items, p.item())
 			}
 			return nil
 		})
@@ -143,6 +122,12 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 		return payout.Batch{}, payout.ErrNotFound
 	}
 	return b, nil
+}
+
+func (p payoutItem) item() payout.Item {
+	return payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
+		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status),
+		PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)}
 }
 
 // ApproveBatch marks the batch approved and writes its outbox row in one
@@ -171,23 +156,8 @@ func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.T
 
 // PendingDispatches lists batches whose outbox row is still open, oldest first.
 func (s *Store) PendingDispatches(ctx context.Context) ([]string, error) {
-	kc := expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	err = s.query(ctx, &dynamodb.QueryInput{IndexName: aws.String("gsi2"), KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()},
-		func(item map[string]types.AttributeValue) error {
-			var o outboxItem
-			if err := unmarshal(item, &o); err != nil {
-				return err
-			}
-			ids = append(ids, o.BatchID)
-			return nil
-		})
-	return ids, err
+	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))},
+		func(o outboxItem) string { return o.BatchID })
 }
 
 // conditionalUpdate runs an update whose failed condition means "already done".

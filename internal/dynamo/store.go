@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -89,9 +90,32 @@ func cancelledAt(err error) (map[int]bool, bool) {
 	return failed, len(failed) > 0
 }
 
-// query runs a paginated query and calls each for every item.
-func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) error) error {
-	in.TableName = &s.Table
+// lookup is one query: a key condition, on the table or an index.
+type lookup struct {
+	key        expression.KeyConditionBuilder
+	index      string // empty: the table
+	filter     *expression.ConditionBuilder
+	newestSort bool // descending sort key
+}
+
+// query runs a paginated query and calls each for every item. Table reads
+// are strongly consistent; index reads cannot be.
+func (s *Store) query(ctx context.Context, l lookup, each func(map[string]types.AttributeValue) error) error {
+	b := expression.NewBuilder().WithKeyCondition(l.key)
+	if l.filter != nil {
+		b = b.WithFilter(*l.filter)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(!l.newestSort)}
+	if l.index != "" {
+		in.IndexName = aws.String(l.index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
 	p := dynamodb.NewQueryPaginator(s.DB, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -105,6 +129,20 @@ func (s *Store) query(ctx context.Context, in *dynamodb.QueryInput, each func(ma
 		}
 	}
 	return nil
+}
+
+// queryAll reads every item of a query as I and converts it to T.
+func queryAll[I, T any](ctx context.Context, s *Store, l lookup, convert func(I) T) ([]T, error) {
+	var out []T
+	err := s.query(ctx, l, func(item map[string]types.AttributeValue) error {
+		var it I
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		out = append(out, convert(it))
+		return nil
+	})
+	return out, err
 }
 
 // CreateTable creates the table from appspec and waits until it is active;
