@@ -572,3 +572,75 @@ func TestStripeSubscriptionInvoicesEarnRecurringCommission(t *testing.T) {
 		t.Fatalf("balances %v", b)
 	}
 }
+
+func TestBatchLifecycleWithExclusionCancellationAndAudit(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for i := range 3 {
+		p := h.createPartner(fmt.Sprintf(`{"name":"P%d","email":"p%d@p.example"}`, i, i))
+		ids = append(ids, p["id"].(string))
+		h.postGeneric("/webhooks/orders", genericOrder(fmt.Sprint("evt_", i), fmt.Sprint("ord_", i), p["referral_code"].(string), "EUR", 40000))
+	}
+	h.do("PATCH", "/v1/partners/"+ids[2], h.tokens["alice"], []byte(`{"status":"suspended"}`), nil)
+
+	created := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	batch := created.Body["id"].(string)
+	skipped := created.Body["skipped"].([]any)
+	if created.Status != 201 || len(created.Body["items"].([]any)) != 2 || len(skipped) != 1 ||
+		skipped[0].(map[string]any)["partner_id"] != ids[2] || skipped[0].(map[string]any)["reason"] != "partner suspended" {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
+	}
+	itemB := batch + "." + ids[1] + ".EUR"
+	exclude := "/v1/payout-batches/" + batch + "/items/" + itemB + "/exclude"
+	if res := h.do("POST", exclude, h.tokens["alice"], []byte(`{"reason":" "}`), nil); res.Status != 422 {
+		t.Fatalf("exclusion without a reason: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("POST", exclude, h.tokens["alice"], []byte(`{"reason":"bank details being verified"}`), nil); res.Status != 200 {
+		t.Fatalf("exclude: %d %s", res.Status, res.Raw)
+	}
+	if b := h.balances(ids[1]); balance(b, "EUR", "payable") != 2000 || balance(b, "EUR", "in_payout") != 0 {
+		t.Fatalf("excluded partner's balance: %v", b)
+	}
+	h.do("POST", "/v1/payout-batches/"+batch+"/approve", h.tokens["bob"], nil, nil)
+	final := h.drainUntilCompleted(batch)
+	for _, it := range final.Body["items"].([]any) {
+		item := it.(map[string]any)
+		if want := map[string]string{ids[0]: "paid", ids[1]: "excluded"}[item["partner_id"].(string)]; item["status"] != want {
+			t.Fatalf("item %v, want %s", item, want)
+		}
+	}
+	if res := h.do("POST", exclude, h.tokens["alice"], []byte(`{"reason":"late"}`), nil); res.Status != 409 {
+		t.Fatalf("exclusion after approval: %d", res.Status)
+	}
+
+	second := h.do("POST", "/v1/payout-batches", h.tokens["bob"], nil, nil)
+	if second.Status != 201 || len(second.Body["items"].([]any)) != 1 {
+		t.Fatalf("second batch picks up the excluded amount: %d %s", second.Status, second.Raw)
+	}
+	id2 := second.Body["id"].(string)
+	cancelled := h.do("POST", "/v1/payout-batches/"+id2+"/cancel", h.tokens["bob"], []byte(`{"reason":"wrong period"}`), nil)
+	if cancelled.Status != 200 || cancelled.Body["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %s", cancelled.Status, cancelled.Raw)
+	}
+	if b := h.balances(ids[1]); balance(b, "EUR", "payable") != 2000 || balance(b, "EUR", "in_payout") != 0 {
+		t.Fatalf("balance after cancel: %v", b)
+	}
+	for _, path := range []string{"/cancel", "/approve"} {
+		if res := h.do("POST", "/v1/payout-batches/"+id2+path, h.tokens["alice"], []byte(`{"reason":"again"}`), nil); res.Status != 409 {
+			t.Fatalf("%s on a cancelled batch: %d %s", path, res.Status, res.Raw)
+		}
+	}
+	audit := h.do("GET", "/v1/payout-batches/"+batch+"/audit", h.tokens["alice"], nil, nil)
+	var actions []string
+	for _, e := range audit.Body["entries"].([]any) {
+		entry := e.(map[string]any)
+		actions = append(actions, fmt.Sprint(entry["action"], "/", entry["by"]))
+	}
+	if strings.Join(actions, ",") != "created/alice,excluded/alice,approved/bob" {
+		t.Fatalf("audit %v", actions)
+	}
+	audit2 := h.do("GET", "/v1/payout-batches/"+id2+"/audit", h.tokens["alice"], nil, nil)
+	if n := len(audit2.Body["entries"].([]any)); n != 3 { // created, released, cancelled
+		t.Fatalf("cancelled batch audit: %s", audit2.Raw)
+	}
+}

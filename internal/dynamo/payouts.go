@@ -23,12 +23,13 @@ func outboxKey(batchID string) key       { return key{"BATCH#" + batchID, "OUTBO
 
 type batchItem struct {
 	key
-	ID         string     `json:"id"`
-	Status     string     `json:"status"`
-	CreatedBy  string     `json:"created_by"`
-	ApprovedBy string     `json:"approved_by,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	ID         string        `json:"id"`
+	Status     string        `json:"status"`
+	CreatedBy  string        `json:"created_by"`
+	ApprovedBy string        `json:"approved_by,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	ApprovedAt *time.Time    `json:"approved_at,omitempty"`
+	Skipped    []payout.Skip `json:"skipped,omitempty"`
 }
 
 type payoutItem struct {
@@ -41,6 +42,7 @@ type payoutItem struct {
 	Donation       int64          `json:"donation"`
 	CharityID      string         `json:"charity_id,omitempty"`
 	Status         string         `json:"status"`
+	Reason         string         `json:"reason,omitempty"`
 	PayoutStatus   string         `json:"payout_status"`
 	DonationStatus string         `json:"donation_status"`
 }
@@ -62,10 +64,78 @@ func (s *Store) PayableBalances(ctx context.Context, cur money.Currency, minimum
 	})
 }
 
-// PutBatch writes a new batch header.
+// PutBatch writes a new batch header with its "created" audit entry.
 func (s *Store) PutBatch(ctx context.Context, b payout.Batch) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
-		Item: mustMarshal(batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt})})
+	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists), Item: mustMarshal(header)}},
+		s.putAudit(b.ID, payout.AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}),
+	}})
+	return err
+}
+
+type auditItem struct {
+	key
+	payout.AuditEntry
+}
+
+// putAudit appends an audit entry; the key orders entries by time.
+func (s *Store) putAudit(batchID string, e payout.AuditEntry) types.TransactWriteItem {
+	k := key{"BATCH#" + batchID, "AUDIT#" + sortableTime(e.At) + "#" + e.Action + "#" + e.ItemID}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(auditItem{k, e}), ConditionExpression: aws.String(notExists)}}
+}
+
+// Audit lists a batch's audit entries, oldest first.
+func (s *Store) Audit(ctx context.Context, batchID string) ([]payout.AuditEntry, error) {
+	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + batchID)).
+		And(expression.Key("sk").BeginsWith("AUDIT#"))}, func(it auditItem) payout.AuditEntry { return it.AuditEntry })
+}
+
+// draftCheck makes a transaction depend on the batch still being a draft.
+func (s *Store) draftCheck(batchID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table, Key: batchKey(batchID).av(),
+		ConditionExpression: aws.String("#s = :draft"), ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":draft": &types.AttributeValueMemberS{Value: string(payout.BatchDraft)}}}}
+}
+
+// ReleaseItem takes a draft item out of its draft batch and returns its
+// total to payable, with its audit entry, in one transaction.
+func (s *Store) ReleaseItem(ctx context.Context, it payout.Item, status payout.ItemStatus, e payout.AuditEntry) error {
+	upd := expression.Set(expression.Name("status"), expression.Value(status)).Set(expression.Name("reason"), expression.Value(e.Reason))
+	cond := expression.Name("status").Equal(expression.Value(payout.ItemDraft))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	total := it.Amount + it.Donation
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.draftCheck(it.BatchID),
+		{Update: &types.Update{TableName: &s.Table, Key: itemKey(it.BatchID, it.ID).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		s.balanceUpdate(it.PartnerID, it.Currency, ledger.Balance{Payable: total, InPayout: -total}, nil),
+		s.putAudit(it.BatchID, e),
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrNotDraft
+	}
+	return err
+}
+
+// CancelBatch marks a draft batch cancelled with its audit entry.
+func (s *Store) CancelBatch(ctx context.Context, id string, e payout.AuditEntry) error {
+	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.BatchCancelled))).
+		WithCondition(expression.Name("status").Equal(expression.Value(payout.BatchDraft))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: batchKey(id).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		s.putAudit(id, e),
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrNotDraft
+	}
 	return err
 }
 
@@ -104,8 +174,8 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 					return err
 				}
 				found = true
-				b.ID, b.Status, b.CreatedBy, b.ApprovedBy, b.CreatedAt, b.ApprovedAt =
-					h.ID, payout.BatchStatus(h.Status), h.CreatedBy, h.ApprovedBy, h.CreatedAt, h.ApprovedAt
+				b.ID, b.Status, b.CreatedBy, b.ApprovedBy, b.CreatedAt, b.ApprovedAt, b.Skipped =
+					h.ID, payout.BatchStatus(h.Status), h.CreatedBy, h.ApprovedBy, h.CreatedAt, h.ApprovedAt, h.Skipped
 			case strings.HasPrefix(sk, "ITEM#"):
 				var p payoutItem
 				if err := unmarshal(item, &p); err != nil {
@@ -126,7 +196,7 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 
 func (p payoutItem) item() payout.Item {
 	return payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
-		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status),
+		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason,
 		PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)}
 }
 
@@ -147,6 +217,7 @@ func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.T
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists),
 			Item: mustMarshal(outboxItem{key: outboxKey(id), BatchID: id, GSI2PK: "OUTBOX", GSI2SK: sortableTime(at) + "#" + id})}},
+		s.putAudit(id, payout.AuditEntry{At: at, By: approver, Action: "approved"}),
 	}})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrNotDraft

@@ -17,7 +17,6 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
-	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
 // decodeJSON reads a JSON request body strictly: unknown fields are
@@ -237,44 +236,4 @@ func clientSource(r *http.Request) string {
 	}
 	sum := sha256.Sum256([]byte(addr))
 	return hex.EncodeToString(sum[:8])
-}
-
-func (s *Server) createBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	b, err := s.Payouts.Create(r.Context(), p.Subject)
-	switch {
-	case errors.Is(err, payout.ErrNothingPayable):
-		writeError(w, http.StatusConflict, "nothing_payable", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusCreated, b)
-	}
-}
-
-func (s *Server) getBatch(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	b, err := s.Payouts.Get(r.Context(), r.PathValue("id"))
-	s.writeBatch(w, r, b, err)
-}
-
-func (s *Server) approveBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	b, err := s.Payouts.Approve(r.Context(), r.PathValue("id"), p.Subject)
-	s.writeBatch(w, r, b, err)
-}
-
-func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, b payout.Batch, err error) {
-	switch {
-	case errors.Is(err, payout.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "payout batch not found")
-	case errors.Is(err, payout.ErrSameApprover):
-		writeError(w, http.StatusForbidden, "four_eyes", err.Error())
-	case errors.Is(err, payout.ErrNotDraft):
-		writeError(w, http.StatusConflict, "not_draft", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		if b.Items == nil {
-			b.Items = []payout.Item{}
-		}
-		writeJSON(w, http.StatusOK, b)
-	}
 }

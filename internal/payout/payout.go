@@ -15,25 +15,30 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-// BatchStatus is the lifecycle of a batch. Processing and completed are
-// derived from the items' progress when a batch is read.
+// BatchStatus is the lifecycle of a batch: draft → approved → processing →
+// completed | completed_with_failures, or draft → cancelled. Processing and
+// the completed states are derived from the items when a batch is read.
 type BatchStatus string
 
 const (
-	BatchDraft      BatchStatus = "draft"
-	BatchApproved   BatchStatus = "approved"
-	BatchProcessing BatchStatus = "processing"
-	BatchCompleted  BatchStatus = "completed"
+	BatchDraft                 BatchStatus = "draft"
+	BatchApproved              BatchStatus = "approved"
+	BatchProcessing            BatchStatus = "processing"
+	BatchCompleted             BatchStatus = "completed"
+	BatchCompletedWithFailures BatchStatus = "completed_with_failures"
+	BatchCancelled             BatchStatus = "cancelled"
 )
 
 // ItemStatus is the lifecycle of one partner's payout in a batch.
 type ItemStatus string
 
 const (
-	ItemDraft  ItemStatus = "draft"
-	ItemQueued ItemStatus = "queued"
-	ItemPaid   ItemStatus = "paid"
-	ItemFailed ItemStatus = "failed"
+	ItemDraft     ItemStatus = "draft"
+	ItemQueued    ItemStatus = "queued"
+	ItemPaid      ItemStatus = "paid"
+	ItemFailed    ItemStatus = "failed"
+	ItemExcluded  ItemStatus = "excluded"  // taken out of a draft by finance
+	ItemCancelled ItemStatus = "cancelled" // its draft batch was cancelled
 )
 
 // LegStatus tracks the payout and the donation of an item separately; a leg
@@ -63,6 +68,16 @@ type Batch struct {
 	CreatedAt  time.Time   `json:"created_at"`
 	ApprovedAt *time.Time  `json:"approved_at,omitempty"`
 	Items      []Item      `json:"items"`
+	// Skipped lists partners with enough payable balance that the batch left
+	// out, and why.
+	Skipped []Skip `json:"skipped"`
+}
+
+// Skip is a partner a batch left out.
+type Skip struct {
+	PartnerID string         `json:"partner_id"`
+	Currency  money.Currency `json:"currency"`
+	Reason    string         `json:"reason"`
 }
 
 // Item is one partner's payout in one currency. Amount goes to the partner,
@@ -76,6 +91,7 @@ type Item struct {
 	Donation       int64          `json:"donation"`
 	CharityID      string         `json:"charity_id,omitempty"`
 	Status         ItemStatus     `json:"status"`
+	Reason         string         `json:"reason,omitempty"`
 	PayoutStatus   LegStatus      `json:"-"`
 	DonationStatus LegStatus      `json:"-"`
 }
@@ -124,6 +140,13 @@ type Store interface {
 	ReserveItem(ctx context.Context, it Item, expectedPayable int64) error
 	GetBatch(ctx context.Context, id string) (Batch, error)
 	ApproveBatch(ctx context.Context, id, approver string, at time.Time) error
+	// ReleaseItem takes a draft item out of its draft batch (excluded or
+	// cancelled) and returns its total to the partner's payable balance,
+	// with the audit entry, in one transaction.
+	ReleaseItem(ctx context.Context, it Item, status ItemStatus, entry AuditEntry) error
+	// CancelBatch marks a draft batch cancelled, with the audit entry.
+	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
+	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
 	PendingDispatches(ctx context.Context) ([]string, error)
 	MarkQueued(ctx context.Context, it Item) error
 	ClearDispatch(ctx context.Context, batchID string) error
@@ -180,6 +203,7 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 				return Batch{}, fmt.Errorf("read partner %s: %w", bal.PartnerID, err)
 			}
 			if p.Status != partner.StatusActive {
+				b.Skipped = append(b.Skipped, Skip{PartnerID: p.ID, Currency: cur, Reason: "partner " + string(p.Status)})
 				continue
 			}
 			items = append(items, reservation{item: newItem(b.ID, p, cur, bal.Payable), payable: bal.Payable})
@@ -196,7 +220,7 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 		case errors.Is(err, ErrConflict):
 			// The balance moved since it was listed (a refund or another
 			// batch); leave the partner for the next batch.
-			s.Log.InfoContext(ctx, "payout item skipped: balance changed", "batch_id", b.ID, "partner_id", r.item.PartnerID)
+			b.Skipped = append(b.Skipped, Skip{PartnerID: r.item.PartnerID, Currency: r.item.Currency, Reason: "balance changed while the batch was built"})
 		case err != nil:
 			return Batch{}, fmt.Errorf("reserve item %s: %w", r.item.ID, err)
 		default:
@@ -239,23 +263,31 @@ func (s *Service) Get(ctx context.Context, id string) (Batch, error) {
 }
 
 func derivedStatus(b Batch) BatchStatus {
-	if b.Status != BatchApproved || len(b.Items) == 0 {
+	if b.Status != BatchApproved {
 		return b.Status
 	}
-	paid, started := 0, false
+	var open, paid, failed, started int
 	for _, it := range b.Items {
 		switch it.Status {
+		case ItemExcluded, ItemCancelled:
+			continue
 		case ItemPaid:
 			paid++
-			started = true
+			started++
+		case ItemFailed:
+			failed++
+			started++
 		case ItemQueued:
-			started = true
+			started++
 		}
+		open++
 	}
 	switch {
-	case paid == len(b.Items):
+	case paid+failed == open && failed > 0:
+		return BatchCompletedWithFailures
+	case paid == open:
 		return BatchCompleted
-	case started:
+	case started > 0:
 		return BatchProcessing
 	}
 	return BatchApproved

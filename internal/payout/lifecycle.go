@@ -1,0 +1,100 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AuditEntry is one recorded step of a batch: who did what, when and why.
+// Entries are only ever added.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Action string    `json:"action"` // created, excluded, approved, cancelled
+	ItemID string    `json:"item_id,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// ErrReasonRequired means a change that needs a reason came without one.
+var ErrReasonRequired = errors.New("a reason is required")
+
+// ErrItemNotFound means the batch has no such item.
+var ErrItemNotFound = errors.New("batch item not found")
+
+func reason(r string) (string, error) {
+	r = strings.TrimSpace(r)
+	if r == "" || len(r) > 500 {
+		return "", fmt.Errorf("%w (at most 500 characters)", ErrReasonRequired)
+	}
+	return r, nil
+}
+
+// Exclude takes one partner's item out of a draft batch; its amount goes
+// back to the partner's payable balance for a later batch.
+func (s *Service) Exclude(ctx context.Context, batchID, itemID, by, why string) (Batch, error) {
+	why, err := reason(why)
+	if err != nil {
+		return Batch{}, err
+	}
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return Batch{}, err
+	}
+	if b.Status != BatchDraft {
+		return Batch{}, ErrNotDraft
+	}
+	for _, it := range b.Items {
+		if it.ID != itemID {
+			continue
+		}
+		if it.Status != ItemDraft {
+			return Batch{}, fmt.Errorf("%w: item is %s", ErrNotDraft, it.Status)
+		}
+		entry := AuditEntry{At: s.Now().UTC(), By: by, Action: "excluded", ItemID: itemID, Reason: why}
+		if err := s.Store.ReleaseItem(ctx, it, ItemExcluded, entry); err != nil {
+			return Batch{}, err
+		}
+		return s.Get(ctx, batchID)
+	}
+	return Batch{}, ErrItemNotFound
+}
+
+// Cancel drops a draft batch: every item's amount returns to payable, then
+// the batch is marked cancelled. Safe to repeat after a failure halfway.
+func (s *Service) Cancel(ctx context.Context, batchID, by, why string) (Batch, error) {
+	why, err := reason(why)
+	if err != nil {
+		return Batch{}, err
+	}
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return Batch{}, err
+	}
+	if b.Status != BatchDraft {
+		return Batch{}, ErrNotDraft
+	}
+	now := s.Now().UTC()
+	for _, it := range b.Items {
+		if it.Status != ItemDraft {
+			continue
+		}
+		if err := s.Store.ReleaseItem(ctx, it, ItemCancelled, AuditEntry{At: now, By: by, Action: "released", ItemID: it.ID, Reason: why}); err != nil {
+			return Batch{}, fmt.Errorf("release %s: %w", it.ID, err)
+		}
+	}
+	if err := s.Store.CancelBatch(ctx, batchID, AuditEntry{At: now, By: by, Action: "cancelled", Reason: why}); err != nil {
+		return Batch{}, err
+	}
+	return s.Get(ctx, batchID)
+}
+
+// Audit returns a batch's recorded steps, oldest first.
+func (s *Service) Audit(ctx context.Context, batchID string) ([]AuditEntry, error) {
+	if _, err := s.Store.GetBatch(ctx, batchID); err != nil {
+		return nil, err
+	}
+	return s.Store.Audit(ctx, batchID)
+}
