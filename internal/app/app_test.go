@@ -404,7 +404,10 @@ func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 	if a := h.balances(ids[0]); balance(a, "EUR", "paid") != 900 || balance(a, "EUR", "in_payout") != 0 {
 		t.Fatalf("redelivery paid again: %v", a)
 	}
-	// The dispatcher sweep finds nothing left to send.
+	// The next sweep sees every item settled and closes the outbox row.
+	if n, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || n != 1 {
+		t.Fatalf("closing sweep: %d %v", n, err)
+	}
 	if n, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || n != 0 {
 		t.Fatalf("outbox after completion: %d %v", n, err)
 	}

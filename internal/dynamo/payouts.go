@@ -43,6 +43,7 @@ type payoutItem struct {
 	CharityID      string         `json:"charity_id,omitempty"`
 	Status         string         `json:"status"`
 	Reason         string         `json:"reason,omitempty"`
+	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
 	PayoutStatus   string         `json:"payout_status"`
 	DonationStatus string         `json:"donation_status"`
 }
@@ -196,7 +197,7 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 
 func (p payoutItem) item() payout.Item {
 	return payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
-		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason,
+		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason, QueuedAt: p.QueuedAt,
 		PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)}
 }
 
@@ -246,12 +247,12 @@ func (s *Store) conditionalUpdate(ctx context.Context, k key, upd expression.Upd
 	return err == nil, err
 }
 
-// MarkQueued records that an item's messages were sent. An item already
-// further along (a worker was faster) keeps its status.
-func (s *Store) MarkQueued(ctx context.Context, it payout.Item) error {
+// MarkQueued records when an item's messages were (re)sent; an item a
+// worker already settled keeps its status.
+func (s *Store) MarkQueued(ctx context.Context, it payout.Item, at time.Time) error {
 	_, err := s.conditionalUpdate(ctx, itemKey(it.BatchID, it.ID),
-		expression.Set(expression.Name("status"), expression.Value(payout.ItemQueued)),
-		expression.Name("status").Equal(expression.Value(payout.ItemDraft)))
+		expression.Set(expression.Name("status"), expression.Value(payout.ItemQueued)).Set(expression.Name("queued_at"), expression.Value(at)),
+		expression.Name("status").In(expression.Value(payout.ItemDraft), expression.Value(payout.ItemQueued)))
 	return err
 }
 

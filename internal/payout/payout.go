@@ -4,6 +4,7 @@
 package payout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,6 +93,7 @@ type Item struct {
 	CharityID      string         `json:"charity_id,omitempty"`
 	Status         ItemStatus     `json:"status"`
 	Reason         string         `json:"reason,omitempty"`
+	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
 	PayoutStatus   LegStatus      `json:"-"`
 	DonationStatus LegStatus      `json:"-"`
 }
@@ -148,7 +150,9 @@ type Store interface {
 	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
 	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
 	PendingDispatches(ctx context.Context) ([]string, error)
-	MarkQueued(ctx context.Context, it Item) error
+	// MarkQueued records that an item's messages were (re)sent at a time,
+	// unless the item is already settled.
+	MarkQueued(ctx context.Context, it Item, at time.Time) error
 	ClearDispatch(ctx context.Context, batchID string) error
 	SettleLeg(ctx context.Context, m Message, reference string, at time.Time) error
 }
@@ -179,7 +183,10 @@ type Service struct {
 	Method   Method
 	Programs program.Provider
 	Now      func() time.Time
-	Log      *slog.Logger
+	// ResendAfter is how long a queued, unsettled item waits before the
+	// sweep sends it again; default 15 minutes.
+	ResendAfter time.Duration
+	Log         *slog.Logger
 }
 
 // Create builds a draft batch of every active partner whose payable balance
@@ -332,23 +339,40 @@ func (s *Service) DispatchPending(ctx context.Context) (int, error) {
 	return len(ids), errors.Join(errs...)
 }
 
+// dispatch sends what an approved batch still owes the queues: items never
+// sent, and items sent longer than ResendAfter ago and still not settled (a
+// message lost or stuck; re-sending is safe because workers settle each leg
+// once). The outbox row stays open until every item is settled, so the
+// sweep keeps looking after stragglers.
 func (s *Service) dispatch(ctx context.Context, batchID string) error {
 	b, err := s.Store.GetBatch(ctx, batchID)
 	if err != nil {
 		return err
 	}
+	now := s.Now().UTC()
+	resendAfter := cmp.Or(s.ResendAfter, 15*time.Minute)
+	open := 0
 	for _, it := range b.Items {
-		if it.Status != ItemDraft {
+		switch {
+		case it.Status == ItemDraft, it.Status == ItemQueued && it.QueuedAt != nil && now.Sub(*it.QueuedAt) >= resendAfter:
+		case it.Status == ItemQueued:
+			open++
+			continue
+		default:
 			continue
 		}
+		open++
 		for _, m := range messages(it) {
 			if err := s.Queue.Send(ctx, m); err != nil {
 				return fmt.Errorf("send %s: %w", m.DeduplicationID(), err)
 			}
 		}
-		if err := s.Store.MarkQueued(ctx, it); err != nil {
+		if err := s.Store.MarkQueued(ctx, it, now); err != nil {
 			return fmt.Errorf("mark %s queued: %w", it.ID, err)
 		}
+	}
+	if open > 0 {
+		return nil
 	}
 	return s.Store.ClearDispatch(ctx, batchID)
 }
