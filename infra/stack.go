@@ -45,9 +45,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 
 	table := newTable(stack)
-	queues := map[string]awssqs.Queue{}
+	queues, dlqs := map[string]awssqs.Queue{}, map[string]awssqs.Queue{}
 	for _, q := range appspec.Queues {
-		queues[q.Name] = newQueue(stack, q)
+		queues[q.Name], dlqs[q.Name] = newQueue(stack, q)
 	}
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecrets"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Webhook signing secrets (generic, shopify, stripe) and the customer e-mail hash key"),
@@ -82,6 +82,10 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		if spec.Access.WebhookSecrets {
 			env[appspec.EnvSecretARN] = secret.SecretArn()
 		}
+		if spec.Access.RedriveDLQs {
+			env[appspec.EnvPayoutsDLQ] = dlqs[appspec.PayoutsQueue.Name].QueueUrl()
+			env[appspec.EnvDonationsDLQ] = dlqs[appspec.DonationsQueue.Name].QueueUrl()
+		}
 		fn := awslambda.NewFunction(stack, jsii.String(spec.Name), &awslambda.FunctionProps{
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
@@ -94,7 +98,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 				Retention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 			}),
 		})
-		grant(spec.Access, fn, table, queues, secret)
+		grant(spec.Access, fn, table, queues, dlqs, secret)
 		if len(spec.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(spec.Name+"Integration"), fn, nil)
 			for _, r := range spec.Routes {
@@ -148,22 +152,24 @@ func newTable(stack awscdk.Stack) awsdynamodb.Table {
 	return table
 }
 
-func newQueue(stack awscdk.Stack, q appspec.Queue) awssqs.Queue {
+// newQueue creates a FIFO queue and its dead-letter queue.
+func newQueue(stack awscdk.Stack, q appspec.Queue) (awssqs.Queue, awssqs.Queue) {
 	id := queueID(q.Name)
 	dlq := awssqs.NewQueue(stack, jsii.String(id+"Dlq"), &awssqs.QueueProps{
 		QueueName: jsii.String(q.DLQName()), Fifo: jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
 	})
-	return awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
+	main := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
 		QueueName: jsii.String(q.FIFOName()), Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(q.VisibilitySeconds))),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(q.MaxReceiveCount))},
 	})
+	return main, dlq
 }
 
 // grant gives a function exactly the access its spec lists.
-func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, queues map[string]awssqs.Queue, secret awssecretsmanager.Secret) {
+func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, queues, dlqs map[string]awssqs.Queue, secret awssecretsmanager.Secret) {
 	switch {
 	case a.TableRead && a.TableWrite:
 		table.GrantReadWriteData(fn)
@@ -175,6 +181,11 @@ func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, que
 	}
 	if a.WebhookSecrets {
 		secret.GrantRead(fn, nil)
+	}
+	if a.RedriveDLQs {
+		for _, dlq := range dlqs {
+			dlq.GrantConsumeMessages(fn)
+		}
 	}
 }
 

@@ -180,7 +180,7 @@ func TestGrantsAreLeastPrivilege(t *testing.T) {
 			if strings.Contains(text, "secretsmanager:GetSecretValue") != spec.Access.WebhookSecrets {
 				t.Errorf("%s: secret access does not match its spec", spec.Name)
 			}
-			if strings.Contains(text, "sqs:ReceiveMessage") != (spec.Access.ConsumeFrom != "") {
+			if strings.Contains(text, "sqs:ReceiveMessage") != (spec.Access.ConsumeFrom != "" || spec.Access.RedriveDLQs) {
 				t.Errorf("%s: sqs:ReceiveMessage does not match its spec", spec.Name)
 			}
 		}

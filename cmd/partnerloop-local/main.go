@@ -97,7 +97,8 @@ func run() error {
 	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
 	db, q := emu.Clients()
 	a := app.New(db, q, app.Config{
-		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(), PublicBaseURL: base, Program: prog,
+		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
+		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
 			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
 	}, httpapi.BearerHS256(jwt), log)

@@ -44,10 +44,14 @@ type Secrets struct {
 
 // Config is everything that differs between deployments.
 type Config struct {
-	Table         string
-	PayoutsURL    string
-	DonationsURL  string
-	PublicBaseURL string
+	Table        string
+	PayoutsURL   string
+	DonationsURL string
+	// PayoutsDLQURL and DonationsDLQURL are only needed where the
+	// dead-letter queues are redriven (the API function).
+	PayoutsDLQURL   string
+	DonationsDLQURL string
+	PublicBaseURL   string
 	// Program is in force until one is saved through PUT /v1/program.
 	Program program.Program
 	// ProgramCacheFor is how long a process keeps the program it read.
@@ -85,6 +89,8 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Programs: programs, Hasher: hasher,
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
+		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
+			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
 	}
 	return &App{Store: store, Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log}
 }
@@ -123,7 +129,8 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		}
 	}
 	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
-		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
+		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
+		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
 		ProgramCacheFor: 30 * time.Second}
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
@@ -192,4 +199,18 @@ func StartQueueWorker() {
 	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		return sqsqueue.HandleBatch(ctx, a.Payouts, ev), nil
 	})
+}
+
+// deadLetters redrives the named queue's dead-letter queue into it.
+type deadLetters struct {
+	client *sqs.Client
+	queues map[string][2]string // name → dead-letter queue URL, queue URL
+}
+
+func (d deadLetters) Redrive(ctx context.Context, queue string) (int, error) {
+	urls, ok := d.queues[queue]
+	if !ok || urls[0] == "" {
+		return 0, httpapi.ErrUnknownQueue
+	}
+	return sqsqueue.Redrive(ctx, d.client, urls[0], urls[1])
 }

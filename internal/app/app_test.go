@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/partnerloop/partnerloop/internal/app"
 	"github.com/partnerloop/partnerloop/internal/appspec"
@@ -50,6 +52,7 @@ func newHarness(t testing.TB) *harness {
 	prog.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000}
 	jwt := auth.HS256{Secret: []byte("test-jwt")}
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
+		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}
 	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	srv := httptest.NewServer(a.Server.Handler(appspec.AllRoutes()))
@@ -645,5 +648,47 @@ func TestBatchLifecycleWithExclusionCancellationAndAudit(t *testing.T) {
 	audit2 := h.do("GET", "/v1/payout-batches/"+id2+"/audit", h.tokens["alice"], nil, nil)
 	if n := len(audit2.Body["entries"].([]any)); n != 3 { // created, released, cancelled
 		t.Fatalf("cancelled batch audit: %s", audit2.Raw)
+	}
+}
+
+func TestPoisonedMessagesGoToTheDeadLetterQueueAndAreRedriven(t *testing.T) {
+	h := newHarness(t)
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"gold"}`)
+	h.postGeneric("/webhooks/orders", genericOrder("evt_1", "ord_1", p["referral_code"].(string), "EUR", 10000))
+	batch := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil).Body["id"].(string)
+	h.do("POST", "/v1/payout-batches/"+batch+"/approve", h.tokens["bob"], nil, nil)
+
+	// A worker that keeps failing: with no visibility timeout every receive
+	// gives the message back at once, until SQS gives up on it after
+	// maxReceiveCount receives.
+	ctx := context.Background()
+	if _, err := h.env.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(h.env.PayoutsURL()),
+		Attributes: map[string]string{"VisibilityTimeout": "0"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range appspec.PayoutsQueue.MaxReceiveCount + 2 {
+		if _, err := h.env.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.env.PayoutsURL())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dlq := h.env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"]
+	attrs, err := h.env.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlq),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "1" {
+		t.Fatalf("dead-letter queue: %v %v", attrs, err)
+	}
+	if res := h.do("POST", "/v1/queues/payouts/redrive", h.tokens["alice"], nil, nil); res.Status != 403 {
+		t.Fatalf("finance without admin redrove: %d", res.Status)
+	}
+	if res := h.do("POST", "/v1/queues/nope/redrive", h.tokens["bob"], nil, nil); res.Status != 404 {
+		t.Fatalf("unknown queue: %d", res.Status)
+	}
+	res := h.do("POST", "/v1/queues/payouts/redrive", h.tokens["bob"], nil, nil)
+	if res.Status != 200 || res.Body["redriven"] != 1.0 {
+		t.Fatalf("redrive: %d %s", res.Status, res.Raw)
+	}
+	h.drainUntilCompleted(batch)
+	if b := h.balances(p["id"].(string)); balance(b, "EUR", "paid") != 1200 || balance(b, "EUR", "in_payout") != 0 {
+		t.Fatalf("balances %v", b)
 	}
 }

@@ -37,6 +37,7 @@ type Access struct {
 	TableRead, TableWrite bool
 	SendTo                []string // queue names
 	ConsumeFrom           string   // queue name feeding the function
+	RedriveDLQs           bool     // may move messages from the dead-letter queues back
 	WebhookSecrets        bool
 }
 
@@ -63,6 +64,8 @@ const (
 	EnvTable          = "PARTNERLOOP_TABLE"
 	EnvPayoutsQueue   = "PARTNERLOOP_PAYOUTS_QUEUE_URL"
 	EnvDonationsQueue = "PARTNERLOOP_DONATIONS_QUEUE_URL"
+	EnvPayoutsDLQ     = "PARTNERLOOP_PAYOUTS_DLQ_URL"
+	EnvDonationsDLQ   = "PARTNERLOOP_DONATIONS_DLQ_URL"
 	EnvSecretARN      = "PARTNERLOOP_SECRET_ARN"
 	EnvProgram        = "PARTNERLOOP_PROGRAM"
 	EnvPublicBaseURL  = "PARTNERLOOP_PUBLIC_BASE_URL"
@@ -101,10 +104,11 @@ var (
 				{"POST", "/v1/payout-batches/{id}/cancel", true},
 				{"GET", "/v1/payout-batches/{id}/audit", true},
 				{"POST", "/v1/payout-batches/{id}/items/{item_id}/exclude", true},
+				{"POST", "/v1/queues/{queue}/redrive", true},
 				{"GET", "/v1/program", true},
 				{"PUT", "/v1/program", true},
 			},
-			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
+			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
 		},
 		{
 			Name: "Webhooks", Dir: "webhooks", Timeout: 29,

@@ -34,6 +34,9 @@ func (p Principal) IsFinance() bool {
 	return slices.Contains(p.Groups, GroupFinance) || slices.Contains(p.Groups, GroupAdmin)
 }
 
+// IsAdmin reports whether the caller may use operational endpoints.
+func (p Principal) IsAdmin() bool { return slices.Contains(p.Groups, GroupAdmin) }
+
 // CanSeePartner reports whether the caller may read a partner's data:
 // finance sees everyone, a partner only itself.
 func (p Principal) CanSeePartner(partnerID string) bool {

@@ -31,6 +31,14 @@ type WebhookSecrets struct {
 	Generic, Shopify, Stripe []byte
 }
 
+// DeadLetters redrives a queue's dead-letter queue ("payouts" or "donations").
+type DeadLetters interface {
+	Redrive(ctx context.Context, queue string) (int, error)
+}
+
+// ErrUnknownQueue is returned by DeadLetters for a queue name it does not know.
+var ErrUnknownQueue = errors.New("unknown queue")
+
 // ProgramRegistry serves and saves program versions.
 type ProgramRegistry interface {
 	program.Provider
@@ -48,6 +56,7 @@ type Server struct {
 	Ledger        *ledger.Service
 	Payouts       *payout.Service
 	Performance   *performance.Service
+	DeadLetters   DeadLetters
 	Programs      ProgramRegistry
 	Secrets       WebhookSecrets
 	Hasher        referral.EmailHasher
@@ -74,6 +83,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/payout-batches/{id}/audit":                    s.finance(s.batchAudit),
 		"POST /v1/payout-batches/{id}/items/{item_id}/exclude": s.finance(s.excludeItem),
 		"GET /r/{code}":                                        s.redirect,
+		"POST /v1/queues/{queue}/redrive":                      s.admin(s.redrive),
 		"GET /v1/program":                                      s.finance(s.getProgram),
 		"PUT /v1/program":                                      s.finance(s.putProgram),
 		"POST /webhooks/orders":                                s.genericOrder,
@@ -149,6 +159,16 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	}
 }
 
+func (s *Server) admin(h principalHandler) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		if !p.IsAdmin() {
+			writeError(w, http.StatusForbidden, "forbidden", "requires the admin group")
+			return
+		}
+		h(w, r, p)
+	})
+}
+
 func (s *Server) finance(h principalHandler) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		if !p.IsFinance() {
@@ -210,4 +230,17 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+func (s *Server) redrive(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	n, err := s.DeadLetters.Redrive(r.Context(), r.PathValue("queue"))
+	switch {
+	case errors.Is(err, ErrUnknownQueue):
+		writeError(w, http.StatusNotFound, "not_found", "queue must be payouts or donations")
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		s.Log.InfoContext(r.Context(), "dead letters redriven", "queue", r.PathValue("queue"), "count", n, "by", p.Subject)
+		writeJSON(w, http.StatusOK, map[string]any{"queue": r.PathValue("queue"), "redriven": n})
+	}
 }

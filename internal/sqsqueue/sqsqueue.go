@@ -3,6 +3,7 @@
 package sqsqueue
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,4 +123,35 @@ func CreateQueues(ctx context.Context, client *sqs.Client, queues []appspec.Queu
 		urls[q.Name+"-dlq"] = aws.ToString(dlq.QueueUrl)
 	}
 	return urls, nil
+}
+
+// Redrive moves every message of a dead-letter queue back to its queue,
+// keeping each message's group. The copy gets a fresh deduplication id, so
+// the FIFO queue accepts it even inside the five-minute window; settling is
+// idempotent, so a message that is redriven twice still pays once.
+func Redrive(ctx context.Context, client *sqs.Client, dlqURL, queueURL string) (int, error) {
+	moved := 0
+	for {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), MaxNumberOfMessages: 10,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{
+				sqstypes.MessageSystemAttributeNameMessageGroupId, sqstypes.MessageSystemAttributeNameMessageDeduplicationId}})
+		if err != nil {
+			return moved, fmt.Errorf("receive from dead-letter queue: %w", err)
+		}
+		if len(out.Messages) == 0 {
+			return moved, nil
+		}
+		for _, m := range out.Messages {
+			group := m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]
+			dedup := m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageDeduplicationId)]
+			if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), MessageBody: m.Body,
+				MessageGroupId: aws.String(cmp.Or(group, "redrive")), MessageDeduplicationId: aws.String(dedup + ":redrive:" + aws.ToString(m.MessageId))}); err != nil {
+				return moved, fmt.Errorf("send back: %w", err)
+			}
+			if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(dlqURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return moved, fmt.Errorf("delete from dead-letter queue: %w", err)
+			}
+			moved++
+		}
+	}
 }
