@@ -58,6 +58,10 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 			ExcludePunctuation:   jsii.Bool(true),
 		},
 	})
+	providerSecret := awssecretsmanager.NewSecret(stack, jsii.String("ProviderSecrets"), &awssecretsmanager.SecretProps{
+		Description:          jsii.String("Payout provider API keys: {\"stripe_api_key\": \"rk_live_...\"}; empty disables Stripe Connect payouts"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{SecretStringTemplate: jsii.String(`{"stripe_api_key":""}`), GenerateStringKey: jsii.String("unused")},
+	})
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName: jsii.String("partnerloop"),
 	})
@@ -82,6 +86,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		if spec.Access.WebhookSecrets {
 			env[appspec.EnvSecretARN] = secret.SecretArn()
 		}
+		if spec.Access.ProviderSecrets {
+			env[appspec.EnvProviderSecretARN] = providerSecret.SecretArn()
+		}
 		if spec.Access.RedriveDLQs {
 			env[appspec.EnvPayoutsDLQ] = dlqs[appspec.PayoutsQueue.Name].QueueUrl()
 			env[appspec.EnvDonationsDLQ] = dlqs[appspec.DonationsQueue.Name].QueueUrl()
@@ -99,6 +106,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 			}),
 		})
 		grant(spec.Access, fn, table, queues, dlqs, secret)
+		if spec.Access.ProviderSecrets {
+			providerSecret.GrantRead(fn, nil)
+		}
 		if len(spec.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(spec.Name+"Integration"), fn, nil)
 			for _, r := range spec.Routes {

@@ -93,6 +93,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// Stripe Connect payouts go to stripe-mock unless a key is configured.
+	stripeKey, stripeBase := os.Getenv("PARTNERLOOP_STRIPE_API_KEY"), os.Getenv("PARTNERLOOP_STRIPE_API_BASE")
+	if stripeKey == "" {
+		mock, err := devenv.StartStripeMock(ctx, logs, 0)
+		if err != nil {
+			return err
+		}
+		defer mock.Stop()
+		stripeKey, stripeBase = "sk_test_local", mock.Endpoint
+	}
 	base := "http://" + addr
 	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
 	db, q := emu.Clients()
@@ -101,6 +111,7 @@ func run() error {
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
 			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
+		StripeAPIKey: stripeKey, StripeAPIBase: stripeBase,
 	}, httpapi.BearerHS256(jwt), log)
 
 	demo, err := a.Server.Partners.Create(ctx, partner.NewPartner{Name: "Demo Reseller", Email: "demo@partner.example", Tier: "silver"})

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,6 +33,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+	"github.com/partnerloop/partnerloop/internal/stripepay"
 )
 
 // Secrets are the shared secrets the webhook endpoints need.
@@ -57,6 +59,10 @@ type Config struct {
 	// ProgramCacheFor is how long a process keeps the program it read.
 	ProgramCacheFor time.Duration
 	Secrets         Secrets
+	// StripeAPIKey enables Stripe Connect payouts; StripeAPIBase points the
+	// client at stripe-mock locally.
+	StripeAPIKey  string
+	StripeAPIBase string
 }
 
 // App holds the services of one process.
@@ -81,8 +87,12 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	refs := &referral.Service{Store: store, Hasher: hasher, Now: now}
 	programs := &program.Registry{Store: store, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
 	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
+	methods := map[string]payout.Method{partner.MethodManual: payout.Manual{}}
+	if cfg.StripeAPIKey != "" {
+		methods[partner.MethodStripe] = stripepay.New(cfg.StripeAPIKey, cfg.StripeAPIBase)
+	}
 	pay := &payout.Service{Store: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
-		Method: payout.Manual{}, Programs: programs, Now: now, Log: log}
+		Methods: methods, Programs: programs, Now: now, Log: log}
 	perf := &performance.Service{Store: store, Bonuses: led, Programs: programs, Now: now}
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
@@ -133,15 +143,32 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
 		ProgramCacheFor: 30 * time.Second}
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
-		out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
-		if err != nil {
+		if err := readSecret(ctx, awsCfg, arn, &cfg.Secrets); err != nil {
 			return nil, fmt.Errorf("read webhook secrets: %w", err)
 		}
-		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &cfg.Secrets); err != nil {
-			return nil, fmt.Errorf("webhook secrets are not the expected JSON object")
+	}
+	if arn := os.Getenv(appspec.EnvProviderSecretARN); arn != "" {
+		var p struct {
+			StripeAPIKey string `json:"stripe_api_key"`
 		}
+		if err := readSecret(ctx, awsCfg, arn, &p); err != nil {
+			return nil, fmt.Errorf("read provider secrets: %w", err)
+		}
+		cfg.StripeAPIKey = p.StripeAPIKey
 	}
 	return New(db, q, cfg, GatewayJWT, Logger()), nil
+}
+
+// readSecret reads a JSON secret from Secrets Manager into v.
+func readSecret(ctx context.Context, awsCfg aws.Config, arn string, v any) error {
+	out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), v); err != nil {
+		return errors.New("the secret is not the expected JSON object")
+	}
+	return nil
 }
 
 // GatewayJWT reads the claims the API Gateway JWT authorizer verified.

@@ -52,6 +52,7 @@ func newHarness(t testing.TB) *harness {
 	prog.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000}
 	jwt := auth.HS256{Secret: []byte("test-jwt")}
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
+		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}
 	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), slog.New(slog.NewJSONHandler(io.Discard, nil)))
@@ -422,12 +423,16 @@ func (h *harness) createPartnerCode(id string) string {
 	return res.Body["referral_code"].(string)
 }
 
+func sqsqueuePoll(h *harness, url string) (int, error) {
+	return sqsqueue.PollOnce(context.Background(), h.env.SQS, url, h.app.Payouts, 0)
+}
+
 func (h *harness) drainUntilCompleted(batchID string) response {
 	h.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, url := range []string{h.env.PayoutsURL(), h.env.DonationsURL()} {
-			if _, err := sqsqueue.PollOnce(context.Background(), h.env.SQS, url, h.app.Payouts, 0); err != nil {
+			if _, err := sqsqueuePoll(h, url); err != nil {
 				h.t.Fatal(err)
 			}
 		}

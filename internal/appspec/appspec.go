@@ -39,6 +39,7 @@ type Access struct {
 	ConsumeFrom           string   // queue name feeding the function
 	RedriveDLQs           bool     // may move messages from the dead-letter queues back
 	WebhookSecrets        bool
+	ProviderSecrets       bool // the payout providers' API keys
 }
 
 // Route is one HTTP API route; Path uses the {param} syntax shared by API
@@ -61,14 +62,15 @@ type Function struct {
 
 // Environment variable names shared by every function.
 const (
-	EnvTable          = "PARTNERLOOP_TABLE"
-	EnvPayoutsQueue   = "PARTNERLOOP_PAYOUTS_QUEUE_URL"
-	EnvDonationsQueue = "PARTNERLOOP_DONATIONS_QUEUE_URL"
-	EnvPayoutsDLQ     = "PARTNERLOOP_PAYOUTS_DLQ_URL"
-	EnvDonationsDLQ   = "PARTNERLOOP_DONATIONS_DLQ_URL"
-	EnvSecretARN      = "PARTNERLOOP_SECRET_ARN"
-	EnvProgram        = "PARTNERLOOP_PROGRAM"
-	EnvPublicBaseURL  = "PARTNERLOOP_PUBLIC_BASE_URL"
+	EnvTable             = "PARTNERLOOP_TABLE"
+	EnvPayoutsQueue      = "PARTNERLOOP_PAYOUTS_QUEUE_URL"
+	EnvDonationsQueue    = "PARTNERLOOP_DONATIONS_QUEUE_URL"
+	EnvPayoutsDLQ        = "PARTNERLOOP_PAYOUTS_DLQ_URL"
+	EnvDonationsDLQ      = "PARTNERLOOP_DONATIONS_DLQ_URL"
+	EnvSecretARN         = "PARTNERLOOP_SECRET_ARN"
+	EnvProviderSecretARN = "PARTNERLOOP_PROVIDER_SECRET_ARN"
+	EnvProgram           = "PARTNERLOOP_PROGRAM"
+	EnvPublicBaseURL     = "PARTNERLOOP_PUBLIC_BASE_URL"
 )
 
 // The application's resources.
@@ -139,7 +141,7 @@ var (
 		},
 		{
 			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,
-			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: PayoutsQueue.Name},
+			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: PayoutsQueue.Name, ProviderSecrets: true},
 		},
 		{
 			Name: "DonationWorker", Dir: "donationworker", Timeout: 30,

@@ -106,6 +106,20 @@ func StartSQS(ctx context.Context, logs io.Writer, port int) (*Emulator, error) 
 	})
 }
 
+// StartStripeMock runs stripe-mock (pinned as a Go tool in go.mod) with
+// HTTP on 127.0.0.1:port (0: a free port) and its HTTPS side on loopback too.
+func StartStripeMock(ctx context.Context, logs io.Writer, port int) (*Emulator, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	httpsPort := freePort()
+	return start(ctx, logs, port, root, func(port int) []string {
+		return []string{"go", "tool", "stripe-mock", "-http-addr", fmt.Sprintf("127.0.0.1:%d", port),
+			"-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort)}
+	})
+}
+
 func start(ctx context.Context, logs io.Writer, port int, dir string, argv func(port int) []string) (*Emulator, error) {
 	if port == 0 {
 		port = freePort()
@@ -119,7 +133,8 @@ func start(ctx context.Context, logs io.Writer, port int, dir string, argv func(
 		return nil, fmt.Errorf("start %s: %w", args[0], err)
 	}
 	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, cmd: c}
-	if err := waitForPort(ctx, port, 60*time.Second); err != nil {
+	// The first start may compile stripe-mock or warm up the JVM.
+	if err := waitForPort(ctx, port, 3*time.Minute); err != nil {
 		e.Stop()
 		return nil, err
 	}

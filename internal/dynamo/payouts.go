@@ -44,6 +44,8 @@ type payoutItem struct {
 	Status         string         `json:"status"`
 	Reason         string         `json:"reason,omitempty"`
 	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
+	Method         string         `json:"method,omitempty"`
+	Destination    string         `json:"destination,omitempty"`
 	PayoutStatus   string         `json:"payout_status"`
 	DonationStatus string         `json:"donation_status"`
 }
@@ -158,6 +160,7 @@ func (s *Store) ReserveItem(ctx context.Context, it payout.Item, expectedPayable
 func toPayoutItem(it payout.Item) payoutItem {
 	return payoutItem{key: itemKey(it.BatchID, it.ID), ID: it.ID, BatchID: it.BatchID, PartnerID: it.PartnerID,
 		Currency: it.Currency, Amount: it.Amount, Donation: it.Donation, CharityID: it.CharityID, Status: string(it.Status),
+		Method: it.Method, Destination: it.Destination,
 		PayoutStatus: string(it.PayoutStatus), DonationStatus: string(it.DonationStatus)}
 }
 
@@ -197,7 +200,7 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 
 func (p payoutItem) item() payout.Item {
 	return payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
-		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason, QueuedAt: p.QueuedAt,
+		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason, QueuedAt: p.QueuedAt, Method: p.Method, Destination: p.Destination,
 		PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)}
 }
 
@@ -314,4 +317,46 @@ func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference strin
 		return payout.ErrAlreadySettled
 	}
 	return nil
+}
+
+// LegDue reports whether the message's leg still waits to be paid; a
+// message for an unknown item is an error, so it ends in the dead-letter queue.
+func (s *Store) LegDue(ctx context.Context, m payout.Message) (bool, error) {
+	var it payoutItem
+	found, err := s.get(ctx, itemKey(m.BatchID, m.ItemID), &it)
+	if err != nil {
+		return false, err
+	}
+	if !found || it.PartnerID != m.PartnerID {
+		return false, fmt.Errorf("%w: %s", payout.ErrUnknownItem, m.DeduplicationID())
+	}
+	status := it.PayoutStatus
+	if m.Leg == payout.LegDonation {
+		status = it.DonationStatus
+	}
+	return status == string(payout.LegDue), nil
+}
+
+// FailLeg records a final provider failure: the leg and the item become
+// failed with the reason, the leg's amount returns from in_payout to
+// payable, and the batch's audit log says so, in one transaction.
+func (s *Store) FailLeg(ctx context.Context, m payout.Message, reason string, at time.Time) error {
+	upd := expression.Set(expression.Name(legAttr(m.Leg)), expression.Value(payout.LegFailed)).
+		Set(expression.Name("status"), expression.Value(payout.ItemFailed)).
+		Set(expression.Name("reason"), expression.Value(reason))
+	cond := expression.Name(legAttr(m.Leg)).Equal(expression.Value(payout.LegDue))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		s.balanceUpdate(m.PartnerID, m.Currency, ledger.Balance{InPayout: -m.Amount, Payable: m.Amount}, nil),
+		s.putAudit(m.BatchID, payout.AuditEntry{At: at, By: "worker", Action: "failed", ItemID: m.ItemID, Reason: reason}),
+	}})
+	if failed, _ := cancelledAt(err); failed[0] {
+		return nil // already failed or settled by another delivery
+	}
+	return err
 }

@@ -29,16 +29,45 @@ type CharityShare struct {
 	ShareBps  int64  `json:"share_bps"`
 }
 
+// Payout methods a partner can be paid by.
+const (
+	MethodManual = "manual" // finance pays by bank transfer from the batch
+	MethodStripe = "stripe" // a Stripe Connect transfer to the partner's account
+)
+
+// PayoutDetails say how a partner is paid; nil means manual.
+type PayoutDetails struct {
+	Method        string `json:"method"`
+	StripeAccount string `json:"stripe_account,omitempty"`
+}
+
+func (d *PayoutDetails) validate() error {
+	if d == nil {
+		return nil
+	}
+	switch d.Method {
+	case MethodManual:
+	case MethodStripe:
+		if !strings.HasPrefix(d.StripeAccount, "acct_") {
+			return fmt.Errorf("%w: payout.stripe_account must be a connected account id (acct_...)", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: payout.method must be manual or stripe", ErrInvalid)
+	}
+	return nil
+}
+
 // Partner is a member of the program.
 type Partner struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name"`
-	Email        string        `json:"email"`
-	Tier         program.Tier  `json:"tier"`
-	Status       Status        `json:"status"`
-	ReferralCode string        `json:"referral_code"`
-	Charity      *CharityShare `json:"charity,omitempty"`
-	CreatedAt    time.Time     `json:"created_at"`
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Email        string         `json:"email"`
+	Tier         program.Tier   `json:"tier"`
+	Status       Status         `json:"status"`
+	ReferralCode string         `json:"referral_code"`
+	Charity      *CharityShare  `json:"charity,omitempty"`
+	Payout       *PayoutDetails `json:"payout,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
 	// FlaggedUntil is set when the partner's link was flooded with clicks;
 	// orders credited by its referral code until then are held.
 	FlaggedUntil *time.Time `json:"flagged_until,omitempty"`
@@ -64,10 +93,11 @@ type Store interface {
 
 // NewPartner is the input to Create.
 type NewPartner struct {
-	Name    string        `json:"name"`
-	Email   string        `json:"email"`
-	Tier    string        `json:"tier"`
-	Charity *CharityShare `json:"charity"`
+	Name    string         `json:"name"`
+	Email   string         `json:"email"`
+	Tier    string         `json:"tier"`
+	Charity *CharityShare  `json:"charity"`
+	Payout  *PayoutDetails `json:"payout"`
 }
 
 func (n NewPartner) validate() (program.Tier, error) {
@@ -80,6 +110,9 @@ func (n NewPartner) validate() (program.Tier, error) {
 	tier, err := program.ParseTier(n.Tier)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := n.Payout.validate(); err != nil {
+		return "", err
 	}
 	if c := n.Charity; c != nil {
 		if strings.TrimSpace(c.CharityID) == "" {
@@ -116,7 +149,7 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	}
 	p := Partner{
 		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email,
-		Tier: tier, Status: StatusActive, Charity: in.Charity, CreatedAt: s.Now().UTC(),
+		Tier: tier, Status: StatusActive, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
 	}
 	for range 5 {
 		p.ReferralCode = randomString(8)

@@ -47,9 +47,10 @@ const (
 type LegStatus string
 
 const (
-	LegNone LegStatus = "none"
-	LegDue  LegStatus = "due"
-	LegPaid LegStatus = "paid"
+	LegNone   LegStatus = "none"
+	LegDue    LegStatus = "due"
+	LegPaid   LegStatus = "paid"
+	LegFailed LegStatus = "failed"
 )
 
 // Leg names the two kinds of money an item sends.
@@ -84,29 +85,35 @@ type Skip struct {
 // Item is one partner's payout in one currency. Amount goes to the partner,
 // Donation to the partner's chosen charity; together they are what was payable.
 type Item struct {
-	ID             string         `json:"id"`
-	BatchID        string         `json:"-"`
-	PartnerID      string         `json:"partner_id"`
-	Currency       money.Currency `json:"currency"`
-	Amount         int64          `json:"amount"`
-	Donation       int64          `json:"donation"`
-	CharityID      string         `json:"charity_id,omitempty"`
-	Status         ItemStatus     `json:"status"`
-	Reason         string         `json:"reason,omitempty"`
-	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
-	PayoutStatus   LegStatus      `json:"-"`
-	DonationStatus LegStatus      `json:"-"`
+	ID        string         `json:"id"`
+	BatchID   string         `json:"-"`
+	PartnerID string         `json:"partner_id"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+	Donation  int64          `json:"donation"`
+	CharityID string         `json:"charity_id,omitempty"`
+	Status    ItemStatus     `json:"status"`
+	Reason    string         `json:"reason,omitempty"`
+	QueuedAt  *time.Time     `json:"queued_at,omitempty"`
+	// Method and Destination are the partner's payout details when the
+	// batch was built, so a later change cannot redirect an approved payout.
+	Method         string    `json:"method"`
+	Destination    string    `json:"destination,omitempty"`
+	PayoutStatus   LegStatus `json:"-"`
+	DonationStatus LegStatus `json:"-"`
 }
 
 // Message is what a worker receives for one leg of one item.
 type Message struct {
-	BatchID   string         `json:"batch_id"`
-	ItemID    string         `json:"item_id"`
-	PartnerID string         `json:"partner_id"`
-	Leg       Leg            `json:"leg"`
-	Currency  money.Currency `json:"currency"`
-	Amount    int64          `json:"amount"`
-	CharityID string         `json:"charity_id,omitempty"`
+	BatchID     string         `json:"batch_id"`
+	ItemID      string         `json:"item_id"`
+	PartnerID   string         `json:"partner_id"`
+	Leg         Leg            `json:"leg"`
+	Currency    money.Currency `json:"currency"`
+	Amount      int64          `json:"amount"`
+	CharityID   string         `json:"charity_id,omitempty"`
+	Method      string         `json:"method,omitempty"`
+	Destination string         `json:"destination,omitempty"`
 }
 
 // DeduplicationID is stable per item and leg, so a re-sent message is
@@ -155,6 +162,11 @@ type Store interface {
 	MarkQueued(ctx context.Context, it Item, at time.Time) error
 	ClearDispatch(ctx context.Context, batchID string) error
 	SettleLeg(ctx context.Context, m Message, reference string, at time.Time) error
+	// LegDue reports whether a leg still waits to be paid.
+	LegDue(ctx context.Context, m Message) (bool, error)
+	// FailLeg marks a leg and its item failed and returns the leg's amount
+	// from in_payout to payable, with the reason and an audit entry.
+	FailLeg(ctx context.Context, m Message, reason string, at time.Time) error
 }
 
 // Queue sends one leg's message to the payouts or donations queue.
@@ -164,9 +176,14 @@ type Queue interface {
 
 // Method executes a payout or donation and returns its reference. It must be
 // idempotent for the same message (providers get DeduplicationID as key).
+// An error wrapping ErrFinal will not succeed on retry; any other is retried.
 type Method interface {
 	Pay(ctx context.Context, m Message) (reference string, err error)
 }
+
+// ErrFinal marks a provider error that retrying cannot fix (a closed
+// account, say): the leg fails and its amount returns to payable.
+var ErrFinal = errors.New("final payout failure")
 
 // Manual records the payout in the ledger for finance to execute by bank
 // transfer; the reference ties the ledger entry to the item.
@@ -178,9 +195,10 @@ func (Manual) Pay(_ context.Context, m Message) (string, error) {
 
 // Service implements the batch lifecycle.
 type Service struct {
-	Store    Store
-	Queue    Queue
-	Method   Method
+	Store Store
+	Queue Queue
+	// Methods pays each leg by its method; manual is used when a leg names none.
+	Methods  map[string]Method
 	Programs program.Provider
 	Now      func() time.Time
 	// ResendAfter is how long a queued, unsettled item waits before the
@@ -244,7 +262,10 @@ type reservation struct {
 
 func newItem(batchID string, p partner.Partner, cur money.Currency, total int64) Item {
 	it := Item{ID: batchID + "." + p.ID + "." + string(cur), BatchID: batchID, PartnerID: p.ID,
-		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone}
+		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone, Method: partner.MethodManual}
+	if d := p.Payout; d != nil {
+		it.Method, it.Destination = d.Method, d.StripeAccount
+	}
 	if c := p.Charity; c != nil && c.ShareBps > 0 {
 		it.Donation = money.MulDivFloor(total, c.ShareBps, money.BasisPointsPerUnit)
 		it.Amount = total - it.Donation
@@ -382,7 +403,7 @@ func messages(it Item) []Message {
 	base := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Currency: it.Currency}
 	if it.PayoutStatus != LegNone {
 		m := base
-		m.Leg, m.Amount = LegPayout, it.Amount
+		m.Leg, m.Amount, m.Method, m.Destination = LegPayout, it.Amount, it.Method, it.Destination
 		out = append(out, m)
 	}
 	if it.DonationStatus != LegNone {
@@ -393,16 +414,35 @@ func messages(it Item) []Message {
 	return out
 }
 
-// Settle pays one leg. A leg that is already paid is acknowledged without
-// paying again, which makes SQS redelivery and worker crashes harmless.
+// Settle pays one leg. A leg that is no longer due is acknowledged without
+// calling the provider, which makes SQS redelivery and worker crashes
+// harmless; the provider also gets the leg's deduplication id as idempotency
+// key for the window between paying and recording. A final provider error
+// fails the leg and returns its amount to payable; other errors are returned
+// so SQS retries the message.
 func (s *Service) Settle(ctx context.Context, m Message) error {
-	ref, err := s.Method.Pay(ctx, m)
+	due, err := s.Store.LegDue(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !due {
+		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
+		return nil
+	}
+	method, ok := s.Methods[cmp.Or(m.Method, partner.MethodManual)]
+	if !ok {
+		return s.Store.FailLeg(ctx, m, "unknown payout method "+m.Method, s.Now().UTC())
+	}
+	ref, err := method.Pay(ctx, m)
+	if errors.Is(err, ErrFinal) {
+		s.Log.WarnContext(ctx, "payout failed", "item_id", m.ItemID, "leg", m.Leg, "error", err)
+		return s.Store.FailLeg(ctx, m, err.Error(), s.Now().UTC())
+	}
 	if err != nil {
 		return fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
 	}
 	err = s.Store.SettleLeg(ctx, m, ref, s.Now().UTC())
 	if errors.Is(err, ErrAlreadySettled) {
-		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
 		return nil
 	}
 	return err

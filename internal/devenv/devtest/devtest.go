@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,12 @@ import (
 	"github.com/partnerloop/partnerloop/internal/devenv"
 )
 
-var emulators *devenv.Emulators
+var (
+	emulators  *devenv.Emulators
+	stripeOnce sync.Once
+	stripeMock *devenv.Emulator
+	stripeErr  error
+)
 
 // Main runs a package's tests with the emulators: those named by the
 // environment (`make test`), or ones it starts and stops itself.
@@ -32,7 +38,23 @@ func Main(m *testing.M) int {
 	}
 	defer e.Stop()
 	emulators = e
+	defer func() {
+		if stripeMock != nil {
+			stripeMock.Stop()
+		}
+	}()
 	return m.Run()
+}
+
+// StripeMockURL returns the base URL of a stripe-mock the package's tests
+// share, starting it on first use.
+func StripeMockURL(t testing.TB) string {
+	t.Helper()
+	stripeOnce.Do(func() { stripeMock, stripeErr = devenv.StartStripeMock(context.Background(), io.Discard, 0) })
+	if stripeErr != nil {
+		t.Fatal(stripeErr)
+	}
+	return stripeMock.Endpoint
 }
 
 // Env is one test's isolated resources and clients.
