@@ -32,6 +32,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
+	"github.com/partnerloop/partnerloop/internal/reports"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 	"github.com/partnerloop/partnerloop/internal/stripepay"
 )
@@ -99,6 +100,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Programs: programs, Hasher: hasher,
 		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
+		Reports: &reports.Service{Store: store, Programs: programs},
 		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
 			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
 	}

@@ -697,3 +697,59 @@ func TestPoisonedMessagesGoToTheDeadLetterQueueAndAreRedriven(t *testing.T) {
 		t.Fatalf("balances %v", b)
 	}
 }
+
+func TestFinanceReports(t *testing.T) {
+	h := newHarness(t)
+	a := h.createPartner(`{"name":"Alpha","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":2500}}`)
+	b := h.createPartner(`{"name":"Beta","email":"b@b.example"}`)
+	h.postGeneric("/webhooks/orders", genericOrder("evt_a", "ord_a", a["referral_code"].(string), "EUR", 10000)) // 12.00
+	h.postGeneric("/webhooks/orders", genericOrder("evt_b", "ord_b", b["referral_code"].(string), "EUR", 40000)) // 20.00
+	h.postGeneric("/webhooks/orders", []byte(`{"id":"evt_r","type":"order.refunded","order":{"id":"ord_b","currency":"EUR","refund":{"id":"rf","amount":10000}}}`))
+
+	owed := h.do("GET", "/v1/reports/owed", h.tokens["alice"], nil, nil)
+	eur := owed.Body["rows"].([]any)[0].(map[string]any)
+	if owed.Status != 200 || eur["currency"] != "EUR" || eur["payable"] != 1200.0+1500 || eur["partners"] != 2.0 {
+		t.Fatalf("owed: %d %s", owed.Status, owed.Raw)
+	}
+	batch := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil).Body["id"].(string)
+	h.do("POST", "/v1/payout-batches/"+batch+"/approve", h.tokens["bob"], nil, nil)
+	h.drainUntilCompleted(batch)
+
+	month := time.Now().UTC().Format("2006-01")
+	period := "?from=" + month + "&to=" + month
+	pay := h.do("GET", "/v1/reports/payments"+period, h.tokens["alice"], nil, nil)
+	row := pay.Body["rows"].([]any)[0].(map[string]any)
+	if row["paid"] != 900.0+1500 || row["donated"] != 300.0 {
+		t.Fatalf("payments: %s", pay.Raw)
+	}
+	don := h.do("GET", "/v1/reports/donations"+period, h.tokens["alice"], nil, nil)
+	charity := don.Body["rows"].([]any)[0].(map[string]any)
+	if charity["charity_id"] != "ch_water" || charity["amount"] != 300.0 || charity["partners"].([]any)[0] != a["id"] {
+		t.Fatalf("donations: %s", don.Raw)
+	}
+	roi := h.do("GET", "/v1/reports/roi"+period, h.tokens["alice"], nil, nil)
+	byPartner := map[any]map[string]any{}
+	for _, r := range roi.Body["rows"].([]any) {
+		byPartner[r.(map[string]any)["partner_id"]] = r.(map[string]any)
+	}
+	ra, rb := byPartner[a["id"]], byPartner[b["id"]]
+	if ra["revenue"] != 10000.0 || ra["commission"] != 1200.0 || ra["donations"] != 300.0 || ra["return_bps"] != 83333.0 ||
+		rb["revenue"] != 40000.0 || rb["refunds"] != 10000.0 || rb["commission"] != 1500.0 || rb["return_bps"] != 200000.0 {
+		t.Fatalf("roi: %s", roi.Raw)
+	}
+	tiers := h.do("GET", "/v1/reports/roi"+period+"&by=tier", h.tokens["alice"], nil, nil)
+	if n := len(tiers.Body["rows"].([]any)); n != 2 {
+		t.Fatalf("roi by tier: %s", tiers.Raw)
+	}
+	csvRes := h.do("GET", "/v1/reports/roi"+period+"&format=csv", h.tokens["alice"], nil, nil)
+	lines := strings.Split(strings.TrimSpace(string(csvRes.Raw)), "\n")
+	if !strings.HasPrefix(csvRes.Header.Get("Content-Type"), "text/csv") || lines[0] != "partner_id,name,tier,currency,revenue,refunds,commission,bonuses,donations,return_bps" || len(lines) != 3 {
+		t.Fatalf("csv: %q", csvRes.Raw)
+	}
+	if res := h.do("GET", "/v1/reports/roi?from=2026-13&to=2026-01", h.tokens["alice"], nil, nil); res.Status != 400 {
+		t.Fatalf("bad period: %d", res.Status)
+	}
+	if res := h.do("GET", "/v1/reports/owed", h.partnerToken(a["id"].(string)), nil, nil); res.Status != 403 {
+		t.Fatalf("a partner read finance reports: %d", res.Status)
+	}
+}

@@ -284,10 +284,14 @@ func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference strin
 	if m.Leg == payout.LegDonation {
 		delta = ledger.Balance{InPayout: -m.Amount, Donated: m.Amount}
 	}
+	payment := paymentItem{key: key{"PAYMENTS#" + at.UTC().Format("2006-01"), sortableTime(at) + "#" + m.DeduplicationID()},
+		Payment: payout.Payment{At: at, BatchID: m.BatchID, ItemID: m.ItemID, PartnerID: m.PartnerID, Leg: m.Leg,
+			Currency: m.Currency, Amount: m.Amount, CharityID: m.CharityID, Reference: reference}}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
 		s.balanceUpdate(m.PartnerID, m.Currency, delta, nil),
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(payment)}},
 	}})
 	failed, _ := cancelledAt(err)
 	alreadySettled := failed[0]
@@ -359,4 +363,36 @@ func (s *Store) FailLeg(ctx context.Context, m payout.Message, reason string, at
 		return nil // already failed or settled by another delivery
 	}
 	return err
+}
+
+// Settled legs are also filed by month (PAYMENTS#<month>), so reports of
+// what was paid in a period read that period only.
+type paymentItem struct {
+	key
+	payout.Payment
+}
+
+// Payments lists the legs settled in the given months.
+func (s *Store) Payments(ctx context.Context, months []string) ([]payout.Payment, error) {
+	var out []payout.Payment
+	for _, m := range months {
+		page, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PAYMENTS#" + m))},
+			func(it paymentItem) payout.Payment { return it.Payment })
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+	}
+	return out, nil
+}
+
+// CurrencyBalances lists every partner's balance in a currency.
+func (s *Store) CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error) {
+	items, err := queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))},
+		func(b balanceItem) balanceItem { return b })
+	out := make(map[string]ledger.Balance, len(items))
+	for _, b := range items {
+		out[b.PartnerID] = b.balance()
+	}
+	return out, err
 }

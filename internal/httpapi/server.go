@@ -21,6 +21,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
+	"github.com/partnerloop/partnerloop/internal/reports"
 )
 
 // MaxBodyBytes bounds every request body; larger ones get 413.
@@ -57,6 +58,7 @@ type Server struct {
 	Payouts       *payout.Service
 	Performance   *performance.Service
 	DeadLetters   DeadLetters
+	Reports       *reports.Service
 	Programs      ProgramRegistry
 	Secrets       WebhookSecrets
 	Hasher        referral.EmailHasher
@@ -84,6 +86,10 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"POST /v1/payout-batches/{id}/items/{item_id}/exclude": s.finance(s.excludeItem),
 		"GET /r/{code}":                                        s.redirect,
 		"POST /v1/queues/{queue}/redrive":                      s.admin(s.redrive),
+		"GET /v1/reports/owed":                                 s.finance(s.owedReport),
+		"GET /v1/reports/payments":                             s.finance(s.paymentsReport),
+		"GET /v1/reports/donations":                            s.finance(s.donationsReport),
+		"GET /v1/reports/roi":                                  s.finance(s.roiReport),
 		"GET /v1/program":                                      s.finance(s.getProgram),
 		"PUT /v1/program":                                      s.finance(s.putProgram),
 		"POST /webhooks/orders":                                s.genericOrder,

@@ -236,7 +236,8 @@ func (s *Service) CreditBonus(ctx context.Context, b Bonus) (bool, error) {
 	if !rec.PayableAt.After(now) {
 		rec.Status = AccrualPayable
 	}
-	err = s.Store.CommitOrder(ctx, Event{Source: BonusSource, ID: b.Ref}, 0, Change{Next: rec, Delta: accrue(rec.Status, b.Amount)})
+	change := Change{Next: rec, Delta: accrue(rec.Status, b.Amount), Sales: salesDelta(OrderRecord{}, rec)}
+	err = s.Store.CommitOrder(ctx, Event{Source: BonusSource, ID: b.Ref}, 0, change)
 	if errors.Is(err, ErrDuplicateEvent) || errors.Is(err, ErrConflict) {
 		return false, nil
 	}

@@ -57,16 +57,34 @@ func salesOf(o Order) Sales {
 	return s
 }
 
+// Cost and revenue counters, per currency, for ROI reports.
+func RevenueCounter(cur money.Currency) string    { return "revenue:" + string(cur) }
+func RefundedCounter(cur money.Currency) string   { return "refunded:" + string(cur) }
+func CommissionCounter(cur money.Currency) string { return "commission:" + string(cur) }
+func BonusCounter(cur money.Currency) string      { return "bonus:" + string(cur) }
+
 // salesCounters is what the record counts for now: nothing unless its
-// commission is booked (attributed, not held); less the refunded share;
-// nothing once cancelled. Deriving it from the record (not from the event)
-// keeps the counters right under any delivery order.
+// commission is booked (attributed, not held); its commission (or bonus)
+// net of reversals; its revenue, the refunded part, and what is kept, in
+// total and per category; no revenue once cancelled. Deriving it from the
+// record (not from the event) keeps the counters right under any delivery
+// order.
 func (r OrderRecord) salesCounters() map[string]int64 {
 	out := map[string]int64{}
-	if r.PartnerID == "" || !r.Paid || r.Status == AccrualHeld || r.Status == AccrualNone || r.Cancelled || r.Net <= 0 {
+	if r.PartnerID == "" || !r.Paid || r.Status == AccrualHeld || r.Status == AccrualNone {
+		return out
+	}
+	if r.Source == BonusSource {
+		out[BonusCounter(r.Currency)] = r.Commission - r.Reversed
+		return out
+	}
+	out[CommissionCounter(r.Currency)] = r.Commission - r.Reversed
+	if r.Cancelled || r.Net <= 0 {
 		return out
 	}
 	refunded := r.refundedNet()
+	out[RevenueCounter(r.Currency)] = r.Sales.Net
+	out[RefundedCounter(r.Currency)] = refunded
 	keep := func(v int64) int64 { return v - money.MulDivFloor(v, refunded, r.Net) }
 	out[NetCounter(r.Currency, "")] = keep(r.Sales.Net)
 	out[UnitsCounter("")] = keep(r.Sales.Units)

@@ -116,6 +116,19 @@ type Message struct {
 	Destination string         `json:"destination,omitempty"`
 }
 
+// Payment is a settled leg: money that left for a partner or a charity.
+type Payment struct {
+	At        time.Time      `json:"at"`
+	BatchID   string         `json:"batch_id"`
+	ItemID    string         `json:"item_id"`
+	PartnerID string         `json:"partner_id"`
+	Leg       Leg            `json:"leg"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+	CharityID string         `json:"charity_id,omitempty"`
+	Reference string         `json:"reference"`
+}
+
 // DeduplicationID is stable per item and leg, so a re-sent message is
 // dropped by the FIFO queue and a re-delivered one is a no-op for the worker.
 func (m Message) DeduplicationID() string { return m.ItemID + ":" + string(m.Leg) }
