@@ -137,6 +137,14 @@ func (h *harness) createPartner(body string) map[string]any {
 	return res.Body
 }
 
+func (h *harness) addCharity(id string) {
+	h.t.Helper()
+	body := fmt.Sprintf(`{"id":%q,"name":"Clean Water e.V.","registration_number":"VR 12345","country":"DE"}`, id)
+	if res := h.do("POST", "/v1/charities", h.tokens["alice"], []byte(body), nil); res.Status != http.StatusCreated {
+		h.t.Fatalf("add charity: %d %s", res.Status, res.Raw)
+	}
+}
+
 func (h *harness) postGeneric(path string, body []byte) response {
 	return h.do("POST", path, "", body, map[string]string{
 		"Partnerloop-Signature": webhook.SignTimestamped(body, []byte(secrets.Generic), time.Now())})
@@ -276,6 +284,7 @@ func TestWebhookWithoutConfiguredSecretIsRefused(t *testing.T) {
 
 func TestAPIsAreAuthenticatedAndScoped(t *testing.T) {
 	h := newHarness(t)
+	h.addCharity("ch_redcross")
 	a := h.createPartner(`{"name":"A","email":"a@a.example","charity":{"charity_id":"ch_redcross","share_bps":1000}}`)
 	b := h.createPartner(`{"name":"B","email":"b@b.example","tier":"silver"}`)
 	aTok := h.partnerToken(a["id"].(string))
@@ -295,6 +304,11 @@ func TestAPIsAreAuthenticatedAndScoped(t *testing.T) {
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"not-an-email"}`, 422},
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","tier":"platinum"}`, 422},
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","charity":{"charity_id":"c","share_bps":20000}}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","charity":{"charity_id":"ch_unknown","share_bps":100}}`, 422},
+		{"POST", "/v1/charities", h.tokens["alice"], `{"id":"ch_redcross","name":"R","registration_number":"1","country":"DE"}`, 409},
+		{"POST", "/v1/charities", h.tokens["alice"], `{"id":"ch_x","name":"X","registration_number":"1","country":"Germany"}`, 422},
+		{"POST", "/v1/charities", aTok, `{"id":"ch_y","name":"Y","registration_number":"1","country":"DE"}`, 403},
+		{"GET", "/v1/charities", aTok, "", 200},
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","emial":"x@x.example"}`, 400},
 		{"GET", "/v1/partners/pt_missing", h.tokens["bob"], "", 404},
 		{"GET", "/v1/payout-batches/pb_missing", h.tokens["bob"], "", 404},
@@ -341,10 +355,11 @@ func TestReportedSignUpAttributesALaterOrderWithoutCode(t *testing.T) {
 
 func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 	h := newHarness(t)
+	h.addCharity("ch_water")
 	var ids []string
 	for i, body := range []string{
 		`{"name":"A","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":2500}}`,
-		`{"name":"B","email":"b@b.example"}`,
+		`{"name":"B","email":"b@b.example","charity":{"charity_id":"ch_water","share_bps":1000}}`,
 		`{"name":"C","email":"c@c.example"}`,
 	} {
 		p := h.createPartner(body)
@@ -393,17 +408,34 @@ func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 		t.Fatalf("A balances %v", a)
 	}
 	bBal := h.balances(ids[1])
-	if balance(bBal, "EUR", "paid") != 1000 || balance(bBal, "USD", "paid") != 2000 {
+	if balance(bBal, "EUR", "paid") != 900 || balance(bBal, "EUR", "donated") != 100 || balance(bBal, "USD", "paid") != 1800 || balance(bBal, "USD", "donated") != 200 {
 		t.Fatalf("B balances %v", bBal)
+	}
+	// One receipt per charity and currency, naming the partners it was given for.
+	receipts := h.do("GET", "/v1/charities/ch_water/receipts", h.tokens["alice"], nil, nil)
+	byCur := map[string]map[string]any{}
+	for _, r := range receipts.Body["receipts"].([]any) {
+		byCur[r.(map[string]any)["currency"].(string)] = r.(map[string]any)
+	}
+	if len(byCur) != 2 || byCur["EUR"]["amount"] != 400.0 || len(byCur["EUR"]["partners"].([]any)) != 2 || byCur["USD"]["amount"] != 200.0 {
+		t.Fatalf("receipts: %s", receipts.Raw)
+	}
+	st := h.do("GET", "/v1/partners/"+ids[1]+"/statement", h.partnerToken(ids[1]), nil, nil)
+	if gifts := st.Body["donated_on_your_behalf"].([]any); len(gifts) != 2 {
+		t.Fatalf("statement donations: %s", st.Raw)
 	}
 	if c := h.balances(ids[2]); balance(c, "EUR", "payable") != 50 || balance(c, "EUR", "paid") != 0 {
 		t.Fatalf("C balances %v", c)
 	}
 
-	// SQS redelivers a message after a worker crashed: a no-op.
-	redelivered := payout.Message{BatchID: batchID, ItemID: batchID + "." + ids[0] + ".EUR", PartnerID: ids[0], Leg: payout.LegPayout, Currency: "EUR", Amount: 900}
-	if err := h.app.Payouts.Settle(context.Background(), redelivered); err != nil {
-		t.Fatal(err)
+	// SQS redelivers messages after a worker crashed: no-ops.
+	for _, redelivered := range []payout.Message{
+		{BatchID: batchID, ItemID: batchID + "." + ids[0] + ".EUR", PartnerID: ids[0], Leg: payout.LegPayout, Currency: "EUR", Amount: 900},
+		{BatchID: batchID, ItemID: batchID + ".donation.ch_water.EUR", Leg: payout.LegDonation, CharityID: "ch_water", Currency: "EUR", Amount: 400},
+	} {
+		if err := h.app.Payouts.Settle(context.Background(), redelivered); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if a := h.balances(ids[0]); balance(a, "EUR", "paid") != 900 || balance(a, "EUR", "in_payout") != 0 {
 		t.Fatalf("redelivery paid again: %v", a)
@@ -700,6 +732,7 @@ func TestPoisonedMessagesGoToTheDeadLetterQueueAndAreRedriven(t *testing.T) {
 
 func TestFinanceReports(t *testing.T) {
 	h := newHarness(t)
+	h.addCharity("ch_water")
 	a := h.createPartner(`{"name":"Alpha","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":2500}}`)
 	b := h.createPartner(`{"name":"Beta","email":"b@b.example"}`)
 	h.postGeneric("/webhooks/orders", genericOrder("evt_a", "ord_a", a["referral_code"].(string), "EUR", 10000)) // 12.00

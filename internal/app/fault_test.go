@@ -161,6 +161,9 @@ func TestEveryItemIsPaidExactlyOnceThroughEmulatorFailures(t *testing.T) {
 			}
 		}
 	}
+	if _, err := r.app.Payouts.AddCharity(ctx, payout.Charity{ID: "ch_water", Name: "Water", RegistrationNumber: "1", Country: "DE"}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 4 {
 		in := partner.NewPartner{Name: fmt.Sprint("P", i), Email: fmt.Sprintf("p%d@p.example", i)}
 		if i == 0 {

@@ -287,12 +287,16 @@ func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference strin
 	payment := paymentItem{key: key{"PAYMENTS#" + at.UTC().Format("2006-01"), sortableTime(at) + "#" + m.DeduplicationID()},
 		Payment: payout.Payment{At: at, BatchID: m.BatchID, ItemID: m.ItemID, PartnerID: m.PartnerID, Leg: m.Leg,
 			Currency: m.Currency, Amount: m.Amount, CharityID: m.CharityID, Reference: reference}}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
 		s.balanceUpdate(m.PartnerID, m.Currency, delta, nil),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(payment)}},
-	}})
+	}
+	if m.Leg == payout.LegDonation {
+		items = append(items, s.partnerDonation(m, at))
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	failed, _ := cancelledAt(err)
 	alreadySettled := failed[0]
 	if err != nil && !alreadySettled {

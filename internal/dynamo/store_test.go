@@ -15,6 +15,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -566,6 +567,11 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 
 func TestPartnersMayOnlyChooseTheProgramsCharities(t *testing.T) {
 	f := newFixtureWith(t, func(p *program.Program) { p.CharityOptions = []string{"ch_water", "ch_trees"} })
+	for _, id := range []string{"ch_water", "ch_trees", "ch_other"} {
+		if err := f.store.PutCharity(context.Background(), payout.Charity{ID: id, Name: id, RegistrationNumber: "1", Country: "DE"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	_, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "A", Email: "a@a.example",
 		Charity: &partner.CharityShare{CharityID: "ch_other", ShareBps: 500}})
 	if !errors.Is(err, partner.ErrInvalid) {

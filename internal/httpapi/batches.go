@@ -85,3 +85,54 @@ func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, status int, 
 		writeJSON(w, status, b)
 	}
 }
+
+func (s *Server) addCharity(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	var c payout.Charity
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	c, err := s.Payouts.AddCharity(r.Context(), c)
+	switch {
+	case errors.Is(err, payout.ErrInvalidCharity):
+		writeError(w, http.StatusUnprocessableEntity, "invalid_charity", err.Error())
+	case errors.Is(err, payout.ErrCharityExists):
+		writeError(w, http.StatusConflict, "charity_exists", err.Error())
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusCreated, c)
+	}
+}
+
+// listCharities is open to partners too: they choose from it.
+func (s *Server) listCharities(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	list, err := s.Payouts.Charities.ListCharities(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []payout.Charity{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"charities": list})
+}
+
+func (s *Server) charityReceipts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	id := r.PathValue("id")
+	if _, err := s.Payouts.Charities.GetCharity(r.Context(), id); errors.Is(err, payout.ErrCharityNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "charity not found")
+		return
+	} else if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	list, err := s.Payouts.Charities.Receipts(r.Context(), id)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []payout.Receipt{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"charity_id": id, "receipts": list})
+}

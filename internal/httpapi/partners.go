@@ -17,6 +17,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
 // decodeJSON reads a JSON request body strictly: unknown fields are
@@ -139,8 +140,16 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 		s.internalError(w, r, err)
 		return
 	}
+	donations, err := s.Payouts.Charities.PartnerDonations(r.Context(), pt.ID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if donations == nil {
+		donations = []payout.Donation{}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "tier": pt.Tier, "balances": balances, "lines": lines,
-		"goals": standing.Goals, "tier_history": standing.TierHistory})
+		"goals": standing.Goals, "tier_history": standing.TierHistory, "donated_on_your_behalf": donations})
 }
 
 func newStatementLine(rec ledger.OrderRecord) statementLine {

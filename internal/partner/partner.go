@@ -87,6 +87,8 @@ var (
 type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
 	UpdatePartner(ctx context.Context, id string, tier program.Tier, status Status) (Partner, error)
+	// CharityListed reports whether the charity is in the catalog.
+	CharityListed(ctx context.Context, id string) (bool, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
 	PartnerByCode(ctx context.Context, code string) (Partner, error)
 }
@@ -139,6 +141,13 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 		return Partner{}, err
 	}
 	if in.Charity != nil {
+		listed, err := s.Store.CharityListed(ctx, in.Charity.CharityID)
+		if err != nil {
+			return Partner{}, err
+		}
+		if !listed {
+			return Partner{}, fmt.Errorf("%w: charity.charity_id is not in the charity catalog", ErrInvalid)
+		}
 		prog, err := s.Programs.Current(ctx)
 		if err != nil {
 			return Partner{}, err

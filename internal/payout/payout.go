@@ -194,6 +194,9 @@ type Method interface {
 	Pay(ctx context.Context, m Message) (reference string, err error)
 }
 
+// MethodManual names the Manual method (partner.MethodManual too).
+const MethodManual = "manual"
+
 // ErrFinal marks a provider error that retrying cannot fix (a closed
 // account, say): the leg fails and its amount returns to payable.
 var ErrFinal = errors.New("final payout failure")
@@ -208,8 +211,9 @@ func (Manual) Pay(_ context.Context, m Message) (string, error) {
 
 // Service implements the batch lifecycle.
 type Service struct {
-	Store Store
-	Queue Queue
+	Store     Store
+	Queue     Queue
+	Charities CharityStore
 	// Methods pays each leg by its method; manual is used when a leg names none.
 	Methods  map[string]Method
 	Programs program.Provider
@@ -386,21 +390,28 @@ func (s *Service) dispatch(ctx context.Context, batchID string) error {
 	now := s.Now().UTC()
 	resendAfter := cmp.Or(s.ResendAfter, 15*time.Minute)
 	open := 0
+	var sending []Item
 	for _, it := range b.Items {
 		switch {
 		case it.Status == ItemDraft, it.Status == ItemQueued && it.QueuedAt != nil && now.Sub(*it.QueuedAt) >= resendAfter:
+			sending = append(sending, it)
+			open++
 		case it.Status == ItemQueued:
 			open++
-			continue
-		default:
-			continue
 		}
-		open++
-		for _, m := range messages(it) {
-			if err := s.Queue.Send(ctx, m); err != nil {
-				return fmt.Errorf("send %s: %w", m.DeduplicationID(), err)
-			}
+	}
+	var msgs []Message
+	for _, it := range sending {
+		if it.PayoutStatus == LegDue {
+			msgs = append(msgs, payoutMessage(it))
 		}
+	}
+	for _, m := range append(msgs, donationMessages(b, sending)...) {
+		if err := s.Queue.Send(ctx, m); err != nil {
+			return fmt.Errorf("send %s: %w", m.DeduplicationID(), err)
+		}
+	}
+	for _, it := range sending {
 		if err := s.Store.MarkQueued(ctx, it, now); err != nil {
 			return fmt.Errorf("mark %s queued: %w", it.ID, err)
 		}
@@ -411,20 +422,9 @@ func (s *Service) dispatch(ctx context.Context, batchID string) error {
 	return s.Store.ClearDispatch(ctx, batchID)
 }
 
-func messages(it Item) []Message {
-	var out []Message
-	base := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Currency: it.Currency}
-	if it.PayoutStatus != LegNone {
-		m := base
-		m.Leg, m.Amount, m.Method, m.Destination = LegPayout, it.Amount, it.Method, it.Destination
-		out = append(out, m)
-	}
-	if it.DonationStatus != LegNone {
-		m := base
-		m.Leg, m.Amount, m.CharityID = LegDonation, it.Donation, it.CharityID
-		out = append(out, m)
-	}
-	return out
+func payoutMessage(it Item) Message {
+	return Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Currency: it.Currency, Leg: LegPayout,
+		Amount: it.Amount, Method: it.Method, Destination: it.Destination}
 }
 
 // Settle pays one leg. A leg that is no longer due is acknowledged without
@@ -434,6 +434,9 @@ func messages(it Item) []Message {
 // fails the leg and returns its amount to payable; other errors are returned
 // so SQS retries the message.
 func (s *Service) Settle(ctx context.Context, m Message) error {
+	if m.Leg == LegDonation {
+		return s.settleDonation(ctx, m)
+	}
 	due, err := s.Store.LegDue(ctx, m)
 	if err != nil {
 		return err
@@ -442,7 +445,7 @@ func (s *Service) Settle(ctx context.Context, m Message) error {
 		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
 		return nil
 	}
-	method, ok := s.Methods[cmp.Or(m.Method, partner.MethodManual)]
+	method, ok := s.Methods[cmp.Or(m.Method, MethodManual)]
 	if !ok {
 		return s.Store.FailLeg(ctx, m, "unknown payout method "+m.Method, s.Now().UTC())
 	}

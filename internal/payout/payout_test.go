@@ -25,8 +25,9 @@ func TestNewItemSplitsDonationWithoutLosingAUnit(t *testing.T) {
 			it.PayoutStatus != tc.payout || it.DonationStatus != tc.donationLeg {
 			t.Errorf("total %d bps %d: %+v", tc.total, tc.bps, it)
 		}
-		if got := len(messages(it)); got != map[bool]int{true: 1, false: 2}[tc.donation == 0 || tc.amount == 0] {
-			t.Errorf("total %d bps %d: %d messages", tc.total, tc.bps, got)
+		b := Batch{ID: "pb_1", Items: []Item{it}}
+		if got := len(donationMessages(b, b.Items)); got != map[bool]int{true: 1, false: 0}[tc.donation > 0] {
+			t.Errorf("total %d bps %d: %d donation messages", tc.total, tc.bps, got)
 		}
 	}
 }
@@ -52,5 +53,31 @@ func TestDerivedStatus(t *testing.T) {
 		if got := derivedStatus(tc.b); got != tc.want {
 			t.Errorf("%v → %s, want %s", tc.b.Items, got, tc.want)
 		}
+	}
+}
+
+func TestDonationsAreAggregatedPerCharityAndCurrency(t *testing.T) {
+	b := Batch{ID: "pb_1", Items: []Item{
+		{ID: "a", PartnerID: "p1", Currency: "EUR", CharityID: "ch_w", Donation: 100, DonationStatus: LegDue, Status: ItemDraft},
+		{ID: "b", PartnerID: "p2", Currency: "EUR", CharityID: "ch_w", Donation: 250, DonationStatus: LegDue, Status: ItemDraft},
+		{ID: "c", PartnerID: "p3", Currency: "USD", CharityID: "ch_w", Donation: 70, DonationStatus: LegDue, Status: ItemDraft},
+		{ID: "d", PartnerID: "p4", Currency: "EUR", CharityID: "ch_t", Donation: 5, DonationStatus: LegDue, Status: ItemExcluded},
+		{ID: "e", PartnerID: "p5", Currency: "EUR", Amount: 900, DonationStatus: LegNone, Status: ItemDraft},
+	}}
+	var sending []Item
+	for _, it := range b.Items {
+		if it.Status == ItemDraft {
+			sending = append(sending, it)
+		}
+	}
+	got := map[string]int64{}
+	for _, m := range donationMessages(b, sending) {
+		got[m.ItemID] = m.Amount
+		if m.PartnerID != "" || m.Leg != LegDonation {
+			t.Errorf("donation message %+v", m)
+		}
+	}
+	if len(got) != 2 || got["pb_1.donation.ch_w.EUR"] != 350 || got["pb_1.donation.ch_w.USD"] != 70 {
+		t.Fatalf("got %v: one message per charity and currency, excluded items give nothing", got)
 	}
 }

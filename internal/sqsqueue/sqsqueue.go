@@ -26,7 +26,8 @@ type Publisher struct {
 }
 
 // Send enqueues one leg. The deduplication id makes a re-send within SQS's
-// five-minute window a no-op; the message group keeps one partner's legs in order.
+// five-minute window a no-op; the message group keeps one partner's (or one
+// charity's) legs in order.
 func (p *Publisher) Send(ctx context.Context, m payout.Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
@@ -39,7 +40,7 @@ func (p *Publisher) Send(ctx context.Context, m payout.Message) error {
 	_, err = p.SQS.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:               aws.String(url),
 		MessageBody:            aws.String(string(body)),
-		MessageGroupId:         aws.String(m.PartnerID),
+		MessageGroupId:         aws.String(cmp.Or(m.PartnerID, m.CharityID)),
 		MessageDeduplicationId: aws.String(m.DeduplicationID()),
 	})
 	return err

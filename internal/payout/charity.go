@@ -1,0 +1,182 @@
+package payout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
+)
+
+// Charity is an organisation partners can give to. Donations to it are
+// paid by the manual method: finance transfers them with the batch.
+type Charity struct {
+	ID                 string    `json:"id"`
+	Name               string    `json:"name"`
+	RegistrationNumber string    `json:"registration_number"`
+	Country            string    `json:"country"` // ISO 3166-1 alpha-2
+	IBAN               string    `json:"iban,omitempty"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+var (
+	// ErrInvalidCharity wraps validation failures of a new charity.
+	ErrInvalidCharity = errors.New("invalid charity")
+	// ErrCharityExists means the id is taken.
+	ErrCharityExists = errors.New("charity already exists")
+	// ErrCharityNotFound means no charity has the id.
+	ErrCharityNotFound = errors.New("charity not found")
+)
+
+var charityID = regexp.MustCompile(`^ch_[a-z0-9_]{2,40}$`)
+var country = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Validate names the first unusable field.
+func (c Charity) Validate() error {
+	switch {
+	case !charityID.MatchString(c.ID):
+		return fmt.Errorf("%w: id must look like ch_name (lower case, digits, _)", ErrInvalidCharity)
+	case strings.TrimSpace(c.Name) == "":
+		return fmt.Errorf("%w: name is required", ErrInvalidCharity)
+	case strings.TrimSpace(c.RegistrationNumber) == "":
+		return fmt.Errorf("%w: registration_number is required", ErrInvalidCharity)
+	case !country.MatchString(c.Country):
+		return fmt.Errorf("%w: country must be an ISO 3166-1 alpha-2 code", ErrInvalidCharity)
+	}
+	return nil
+}
+
+// Receipt records one donation to a charity from one batch and the
+// partners on whose behalf it was given.
+type Receipt struct {
+	BatchID   string         `json:"batch_id"`
+	CharityID string         `json:"charity_id"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+	Partners  []Share        `json:"partners"`
+	Reference string         `json:"reference"`
+	At        time.Time      `json:"at"`
+}
+
+// Share is one partner's part of a donation.
+type Share struct {
+	PartnerID string `json:"partner_id"`
+	Amount    int64  `json:"amount"`
+}
+
+// Donation is a gift made on a partner's behalf, shown in its statement.
+type Donation struct {
+	At        time.Time      `json:"at"`
+	BatchID   string         `json:"batch_id"`
+	CharityID string         `json:"charity_id"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+}
+
+// CharityStore keeps the catalog and the receipts. PutReceipt keeps the
+// first receipt for a batch, charity and currency.
+type CharityStore interface {
+	PutCharity(ctx context.Context, c Charity) error
+	GetCharity(ctx context.Context, id string) (Charity, error)
+	ListCharities(ctx context.Context) ([]Charity, error)
+	PutReceipt(ctx context.Context, r Receipt) error
+	Receipts(ctx context.Context, charityID string) ([]Receipt, error)
+	PartnerDonations(ctx context.Context, partnerID string) ([]Donation, error)
+}
+
+// AddCharity validates and adds a charity to the catalog.
+func (s *Service) AddCharity(ctx context.Context, c Charity) (Charity, error) {
+	if err := c.Validate(); err != nil {
+		return Charity{}, err
+	}
+	c.CreatedAt = s.Now().UTC()
+	return c, s.Charities.PutCharity(ctx, c)
+}
+
+// donationID names the aggregated donation of a batch to one charity in one
+// currency; it is the message's item id and the provider's idempotency key.
+func donationID(batchID, charityID string, cur money.Currency) string {
+	return batchID + ".donation." + charityID + "." + string(cur)
+}
+
+// donationMessages aggregates the donation legs of the items being sent: one
+// message per charity and currency, for the total of every item of the batch
+// giving to it, so the charity is paid once per batch.
+func donationMessages(b Batch, sending []Item) []Message {
+	type key struct {
+		charity string
+		cur     money.Currency
+	}
+	groups := map[key]bool{}
+	for _, it := range sending {
+		if it.DonationStatus == LegDue {
+			groups[key{it.CharityID, it.Currency}] = true
+		}
+	}
+	var out []Message
+	for k := range groups {
+		m := Message{BatchID: b.ID, ItemID: donationID(b.ID, k.charity, k.cur), Leg: LegDonation, CharityID: k.charity, Currency: k.cur}
+		for _, it := range donorItems(b, k.charity, k.cur) {
+			m.Amount += it.Donation
+		}
+		if m.Amount > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// donorItems are the batch's items giving to the charity in the currency.
+func donorItems(b Batch, charity string, cur money.Currency) []Item {
+	var out []Item
+	for _, it := range b.Items {
+		if it.CharityID == charity && it.Currency == cur && it.DonationStatus != LegNone &&
+			it.Status != ItemExcluded && it.Status != ItemCancelled {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// settleDonation pays a batch's aggregated donation to a charity once, files
+// the receipt, and settles each partner's donation leg. Every step is
+// idempotent, so a redelivered message finishes what a crashed worker began.
+func (s *Service) settleDonation(ctx context.Context, m Message) error {
+	b, err := s.Store.GetBatch(ctx, m.BatchID)
+	if err != nil {
+		return err
+	}
+	donors := donorItems(b, m.CharityID, m.Currency)
+	r := Receipt{BatchID: b.ID, CharityID: m.CharityID, Currency: m.Currency, At: s.Now().UTC()}
+	var due []Item
+	for _, it := range donors {
+		r.Amount += it.Donation
+		r.Partners = append(r.Partners, Share{PartnerID: it.PartnerID, Amount: it.Donation})
+		if it.DonationStatus == LegDue {
+			due = append(due, it)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	pay := m
+	pay.Amount = r.Amount
+	r.Reference, err = s.Methods[MethodManual].Pay(ctx, pay)
+	if err != nil {
+		return fmt.Errorf("pay donation %s: %w", m.ItemID, err)
+	}
+	if err := s.Charities.PutReceipt(ctx, r); err != nil {
+		return fmt.Errorf("file receipt: %w", err)
+	}
+	for _, it := range due {
+		leg := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Leg: LegDonation, Currency: it.Currency,
+			Amount: it.Donation, CharityID: it.CharityID}
+		if err := s.Store.SettleLeg(ctx, leg, r.Reference, r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
+			return err
+		}
+	}
+	return nil
+}
