@@ -305,6 +305,9 @@ func TestAPIsAreAuthenticatedAndScoped(t *testing.T) {
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","tier":"platinum"}`, 422},
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","charity":{"charity_id":"c","share_bps":20000}}`, 422},
 		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","charity":{"charity_id":"ch_unknown","share_bps":100}}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","payout":{"method":"stripe"}}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","payout":{"method":"paypal","email":"nope"}}`, 422},
+		{"POST", "/v1/partners", h.tokens["alice"], `{"name":"X","email":"x@x.example","payout":{"method":"cheque"}}`, 422},
 		{"POST", "/v1/charities", h.tokens["alice"], `{"id":"ch_redcross","name":"R","registration_number":"1","country":"DE"}`, 409},
 		{"POST", "/v1/charities", h.tokens["alice"], `{"id":"ch_x","name":"X","registration_number":"1","country":"Germany"}`, 422},
 		{"POST", "/v1/charities", aTok, `{"id":"ch_y","name":"Y","registration_number":"1","country":"DE"}`, 403},
@@ -679,7 +682,7 @@ func TestBatchLifecycleWithExclusionCancellationAndAudit(t *testing.T) {
 		entry := e.(map[string]any)
 		actions = append(actions, fmt.Sprint(entry["action"], "/", entry["by"]))
 	}
-	if strings.Join(actions, ",") != "created/alice,excluded/alice,approved/bob" {
+	if strings.Join(actions, ",") != "created/alice,excluded/alice,approved/bob,payout_settled/worker" {
 		t.Fatalf("audit %v", actions)
 	}
 	audit2 := h.do("GET", "/v1/payout-batches/"+id2+"/audit", h.tokens["alice"], nil, nil)
@@ -784,5 +787,76 @@ func TestFinanceReports(t *testing.T) {
 	}
 	if res := h.do("GET", "/v1/reports/owed", h.partnerToken(a["id"].(string)), nil, nil); res.Status != 403 {
 		t.Fatalf("a partner read finance reports: %d", res.Status)
+	}
+}
+
+func TestPayPalAndWiseFilesAndMarkingPaid(t *testing.T) {
+	h := newHarness(t)
+	pp := h.createPartner(`{"name":"Pay Pal Ltd","email":"pp@p.example","payout":{"method":"paypal"}}`)
+	wi := h.createPartner(`{"name":"Wise Guys GmbH","email":"w@w.example","payout":{"method":"wise","email":"finance@w.example"}}`)
+	mn := h.createPartner(`{"name":"Manual","email":"m@m.example"}`)
+	for i, p := range []map[string]any{pp, wi, mn} {
+		h.postGeneric("/webhooks/orders", genericOrder(fmt.Sprint("e", i), fmt.Sprint("o", i), p["referral_code"].(string), "EUR", 24000)) // 12.00
+	}
+	batch := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil).Body["id"].(string)
+	export := "/v1/payout-batches/" + batch + "/export?currency=EUR&format="
+	if res := h.do("GET", export+"paypal", h.tokens["alice"], nil, nil); res.Status != 409 {
+		t.Fatalf("export of a draft: %d %s", res.Status, res.Raw)
+	}
+	h.do("POST", "/v1/payout-batches/"+batch+"/approve", h.tokens["bob"], nil, nil)
+	for range 3 {
+		for _, url := range []string{h.env.PayoutsURL(), h.env.DonationsURL()} {
+			if _, err := sqsqueuePoll(h, url); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := h.do("GET", "/v1/payout-batches/"+batch, h.tokens["alice"], nil, nil); got.Body["status"] != "processing" {
+		t.Fatalf("file payouts wait for finance: %s", got.Raw)
+	}
+	paypal := h.do("GET", export+"paypal", h.tokens["alice"], nil, nil)
+	wantPayPal := fmt.Sprintf("pp@p.example,12.00,EUR,%s,Partner commission %s,PAYPAL\n", pp["id"], batch)
+	if paypal.Status != 200 || string(paypal.Raw) != wantPayPal {
+		t.Fatalf("paypal file %d:\n%s\nwant\n%s", paypal.Status, paypal.Raw, wantPayPal)
+	}
+	wise := strings.Split(strings.TrimSpace(string(h.do("GET", export+"wise", h.tokens["alice"], nil, nil).Raw)), "\n")
+	if len(wise) != 2 || wise[0] != "name,recipientEmail,paymentReference,receiverType,amountCurrency,amount,sourceCurrency,targetCurrency,type" ||
+		!strings.HasPrefix(wise[1], "Wise Guys GmbH,finance@w.example,") || !strings.HasSuffix(wise[1], ",BUSINESS,target,12.00,EUR,EUR,EMAIL") {
+		t.Fatalf("wise file %q", wise)
+	}
+	if res := h.do("GET", export+"swift", h.tokens["alice"], nil, nil); res.Status != 400 {
+		t.Fatalf("unknown format: %d", res.Status)
+	}
+	item := func(p map[string]any) string { return "/v1/payout-batches/" + batch + "/items/" + batch + "." + p["id"].(string) + ".EUR/paid" }
+	if res := h.do("POST", item(pp), h.tokens["alice"], []byte(`{"reference":""}`), nil); res.Status != 422 {
+		t.Fatalf("marking paid without a reference: %d", res.Status)
+	}
+	if res := h.do("POST", item(mn), h.tokens["alice"], []byte(`{"reference":"x"}`), nil); res.Status != 409 {
+		t.Fatalf("marking a worker-paid item: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("POST", item(pp), h.tokens["alice"], []byte(`{"reference":"PAYPAL-BATCH-77"}`), nil); res.Status != 200 {
+		t.Fatalf("mark paid: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("POST", item(pp), h.tokens["alice"], []byte(`{"reference":"again"}`), nil); res.Status != 409 {
+		t.Fatalf("marking paid twice: %d", res.Status)
+	}
+	if paypal := h.do("GET", export+"paypal", h.tokens["alice"], nil, nil); len(paypal.Raw) != 0 {
+		t.Fatalf("a paid item is exported again: %s", paypal.Raw)
+	}
+	done := h.do("POST", item(wi), h.tokens["bob"], []byte(`{"reference":"WISE-B123"}`), nil)
+	if done.Body["status"] != "completed" {
+		t.Fatalf("after marking every file payout: %s", done.Raw)
+	}
+	if b := h.balances(pp["id"].(string)); balance(b, "EUR", "paid") != 1200 || balance(b, "EUR", "in_payout") != 0 {
+		t.Fatalf("balances %v", b)
+	}
+	audit := h.do("GET", "/v1/payout-batches/"+batch+"/audit", h.tokens["alice"], nil, nil)
+	found := false
+	for _, e := range audit.Body["entries"].([]any) {
+		entry := e.(map[string]any)
+		found = found || entry["by"] == "alice" && entry["action"] == "payout_settled" && entry["reason"] == "PAYPAL-BATCH-77"
+	}
+	if !found {
+		t.Fatalf("audit lacks who marked the PayPal payout paid: %s", audit.Raw)
 	}
 }

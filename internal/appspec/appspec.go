@@ -107,6 +107,8 @@ var (
 				{"GET", "/v1/payout-batches/{id}/audit", true},
 				{"POST", "/v1/payout-batches/{id}/items/{item_id}/exclude", true},
 				{"POST", "/v1/queues/{queue}/redrive", true},
+				{"GET", "/v1/payout-batches/{id}/export", true},
+				{"POST", "/v1/payout-batches/{id}/items/{item_id}/paid", true},
 				{"POST", "/v1/charities", true},
 				{"GET", "/v1/charities", true},
 				{"GET", "/v1/charities/{id}/receipts", true},

@@ -46,6 +46,7 @@ type payoutItem struct {
 	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
 	Method         string         `json:"method,omitempty"`
 	Destination    string         `json:"destination,omitempty"`
+	Recipient      string         `json:"recipient,omitempty"`
 	PayoutStatus   string         `json:"payout_status"`
 	DonationStatus string         `json:"donation_status"`
 }
@@ -160,7 +161,7 @@ func (s *Store) ReserveItem(ctx context.Context, it payout.Item, expectedPayable
 func toPayoutItem(it payout.Item) payoutItem {
 	return payoutItem{key: itemKey(it.BatchID, it.ID), ID: it.ID, BatchID: it.BatchID, PartnerID: it.PartnerID,
 		Currency: it.Currency, Amount: it.Amount, Donation: it.Donation, CharityID: it.CharityID, Status: string(it.Status),
-		Method: it.Method, Destination: it.Destination,
+		Method: it.Method, Destination: it.Destination, Recipient: it.Recipient,
 		PayoutStatus: string(it.PayoutStatus), DonationStatus: string(it.DonationStatus)}
 }
 
@@ -200,7 +201,7 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 
 func (p payoutItem) item() payout.Item {
 	return payout.Item{ID: p.ID, BatchID: p.BatchID, PartnerID: p.PartnerID, Currency: p.Currency,
-		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason, QueuedAt: p.QueuedAt, Method: p.Method, Destination: p.Destination,
+		Amount: p.Amount, Donation: p.Donation, CharityID: p.CharityID, Status: payout.ItemStatus(p.Status), Reason: p.Reason, QueuedAt: p.QueuedAt, Method: p.Method, Destination: p.Destination, Recipient: p.Recipient,
 		PayoutStatus: payout.LegStatus(p.PayoutStatus), DonationStatus: payout.LegStatus(p.DonationStatus)}
 }
 
@@ -270,7 +271,7 @@ func legAttr(l payout.Leg) string { return string(l) + "_status" }
 // SettleLeg marks one leg paid with its reference and moves the money out of
 // in_payout in one transaction; a leg that is not due any more is
 // ErrAlreadySettled. When the last leg is settled the item becomes paid.
-func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference string, at time.Time) error {
+func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference, by string, at time.Time) error {
 	upd := expression.Set(expression.Name(legAttr(m.Leg)), expression.Value(payout.LegPaid)).
 		Set(expression.Name(string(m.Leg)+"_reference"), expression.Value(reference)).
 		Set(expression.Name(string(m.Leg)+"_paid_at"), expression.Value(at))
@@ -296,6 +297,7 @@ func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference strin
 	if m.Leg == payout.LegDonation {
 		items = append(items, s.partnerDonation(m, at))
 	}
+	items = append(items, s.putAudit(m.BatchID, payout.AuditEntry{At: at, By: by, Action: string(m.Leg) + "_settled", ItemID: m.ItemID, Reason: reference}))
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	failed, _ := cancelledAt(err)
 	alreadySettled := failed[0]

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
@@ -135,4 +138,46 @@ func (s *Server) charityReceipts(w http.ResponseWriter, r *http.Request, _ auth.
 		list = []payout.Receipt{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"charity_id": id, "receipts": list})
+}
+
+// exportBatch serves the PayPal Payouts or Wise batch file of an approved batch.
+func (s *Server) exportBatch(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	q := r.URL.Query()
+	cur, _ := money.ParseCurrency(q.Get("currency"))
+	header, rows, err := s.Payouts.Export(r.Context(), r.PathValue("id"), q.Get("format"), cur)
+	switch {
+	case errors.Is(err, payout.ErrBadExport):
+		writeError(w, http.StatusBadRequest, "bad_export", err.Error())
+		return
+	case errors.Is(err, payout.ErrNotApproved):
+		writeError(w, http.StatusConflict, "not_approved", err.Error())
+		return
+	case err != nil:
+		s.writeBatch(w, r, http.StatusOK, payout.Batch{}, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, r.PathValue("id"), q.Get("format"), cur))
+	cw := csv.NewWriter(w)
+	if header != nil {
+		_ = cw.Write(header)
+	}
+	_ = cw.WriteAll(rows) // the client went away; nothing left to do
+}
+
+type referenceBody struct {
+	Reference string `json:"reference"`
+}
+
+func (s *Server) markItemPaid(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var in referenceBody
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	b, err := s.Payouts.MarkPaid(r.Context(), r.PathValue("id"), r.PathValue("item_id"), p.Subject, in.Reference)
+	if errors.Is(err, payout.ErrNotApproved) {
+		writeError(w, http.StatusConflict, "not_approved", err.Error())
+		return
+	}
+	s.writeBatch(w, r, http.StatusOK, b, err)
 }

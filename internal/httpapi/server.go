@@ -86,6 +86,8 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"POST /v1/payout-batches/{id}/items/{item_id}/exclude": s.finance(s.excludeItem),
 		"GET /r/{code}":                                        s.redirect,
 		"POST /v1/queues/{queue}/redrive":                      s.admin(s.redrive),
+		"GET /v1/payout-batches/{id}/export":                   s.finance(s.exportBatch),
+		"POST /v1/payout-batches/{id}/items/{item_id}/paid":    s.finance(s.markItemPaid),
 		"POST /v1/charities":                                   s.finance(s.addCharity),
 		"GET /v1/charities":                                    s.authed(s.listCharities),
 		"GET /v1/charities/{id}/receipts":                      s.finance(s.charityReceipts),

@@ -56,6 +56,25 @@ const (
 	HalfEven Rounding = "half_even"
 )
 
+// FormatDecimal writes minor units as a plain decimal ("1234" EUR → "12.34"),
+// the form payout files expect.
+func FormatDecimal(v int64, c Currency) string {
+	exp := c.Exponent()
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	digits := fmt.Sprintf("%0*d", exp+1, v)
+	out := digits
+	if exp > 0 {
+		out = digits[:len(digits)-exp] + "." + digits[len(digits)-exp:]
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
 // MulDiv returns a*num/den rounded half away from zero, computed without
 // overflow. It panics on a zero denominator, which is a programming error.
 func MulDiv(a, num, den int64) int64 { return MulDivRound(a, num, den, HalfUp) }

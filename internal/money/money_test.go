@@ -95,3 +95,18 @@ func TestMulDivFloorNeverExceedsShare(t *testing.T) {
 		t.Fatalf("8%% of 200.00 = %d", got)
 	}
 }
+
+func TestFormatDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		v    int64
+		c    Currency
+		want string
+	}{{1234, "EUR", "12.34"}, {5, "EUR", "0.05"}, {0, "USD", "0.00"}, {-1050, "EUR", "-10.50"}, {1500, "JPY", "1500"}, {1234, "KWD", "1.234"}} {
+		if got := FormatDecimal(tc.v, tc.c); got != tc.want {
+			t.Errorf("FormatDecimal(%d, %s) = %s, want %s", tc.v, tc.c, got, tc.want)
+		}
+		if back, err := ParseDecimal(tc.want, tc.c); err != nil || back != tc.v {
+			t.Errorf("round trip of %s: %d %v", tc.want, back, err)
+		}
+	}
+}

@@ -31,14 +31,18 @@ type CharityShare struct {
 
 // Payout methods a partner can be paid by.
 const (
-	MethodManual = "manual" // finance pays by bank transfer from the batch
+	MethodManual = "manual" // recorded in the ledger; finance pays by bank transfer
 	MethodStripe = "stripe" // a Stripe Connect transfer to the partner's account
+	MethodPayPal = "paypal" // a line of the batch's PayPal Payouts file
+	MethodWise   = "wise"   // a line of the batch's Wise batch file
 )
 
 // PayoutDetails say how a partner is paid; nil means manual.
 type PayoutDetails struct {
 	Method        string `json:"method"`
 	StripeAccount string `json:"stripe_account,omitempty"`
+	// Email receives PayPal and Wise payouts; the partner's e-mail if empty.
+	Email string `json:"email,omitempty"`
 }
 
 func (d *PayoutDetails) validate() error {
@@ -47,12 +51,16 @@ func (d *PayoutDetails) validate() error {
 	}
 	switch d.Method {
 	case MethodManual:
+	case MethodPayPal, MethodWise:
+		if a, err := mail.ParseAddress(d.Email); d.Email != "" && (err != nil || a.Address != d.Email) {
+			return fmt.Errorf("%w: payout.email must be a plain e-mail address", ErrInvalid)
+		}
 	case MethodStripe:
 		if !strings.HasPrefix(d.StripeAccount, "acct_") {
 			return fmt.Errorf("%w: payout.stripe_account must be a connected account id (acct_...)", ErrInvalid)
 		}
 	default:
-		return fmt.Errorf("%w: payout.method must be manual or stripe", ErrInvalid)
+		return fmt.Errorf("%w: payout.method must be manual, stripe, paypal or wise", ErrInvalid)
 	}
 	return nil
 }

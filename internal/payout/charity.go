@@ -174,7 +174,7 @@ func (s *Service) settleDonation(ctx context.Context, m Message) error {
 	for _, it := range due {
 		leg := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Leg: LegDonation, Currency: it.Currency,
 			Amount: it.Donation, CharityID: it.CharityID}
-		if err := s.Store.SettleLeg(ctx, leg, r.Reference, r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
+		if err := s.Store.SettleLeg(ctx, leg, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
 			return err
 		}
 	}

@@ -99,6 +99,7 @@ type Item struct {
 	// batch was built, so a later change cannot redirect an approved payout.
 	Method         string    `json:"method"`
 	Destination    string    `json:"destination,omitempty"`
+	Recipient      string    `json:"recipient,omitempty"` // the partner's name, for payout files
 	PayoutStatus   LegStatus `json:"-"`
 	DonationStatus LegStatus `json:"-"`
 }
@@ -174,7 +175,8 @@ type Store interface {
 	// unless the item is already settled.
 	MarkQueued(ctx context.Context, it Item, at time.Time) error
 	ClearDispatch(ctx context.Context, batchID string) error
-	SettleLeg(ctx context.Context, m Message, reference string, at time.Time) error
+	// SettleLeg also appends an audit entry naming who settled the leg.
+	SettleLeg(ctx context.Context, m Message, reference, by string, at time.Time) error
 	// LegDue reports whether a leg still waits to be paid.
 	LegDue(ctx context.Context, m Message) (bool, error)
 	// FailLeg marks a leg and its item failed and returns the leg's amount
@@ -282,6 +284,9 @@ func newItem(batchID string, p partner.Partner, cur money.Currency, total int64)
 		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone, Method: partner.MethodManual}
 	if d := p.Payout; d != nil {
 		it.Method, it.Destination = d.Method, d.StripeAccount
+		if d.Method == partner.MethodPayPal || d.Method == partner.MethodWise {
+			it.Destination, it.Recipient = cmp.Or(d.Email, p.Email), p.Name
+		}
 	}
 	if c := p.Charity; c != nil && c.ShareBps > 0 {
 		it.Donation = money.MulDivFloor(total, c.ShareBps, money.BasisPointsPerUnit)
@@ -402,7 +407,8 @@ func (s *Service) dispatch(ctx context.Context, batchID string) error {
 	}
 	var msgs []Message
 	for _, it := range sending {
-		if it.PayoutStatus == LegDue {
+		// File methods are paid by finance from the exported file.
+		if it.PayoutStatus == LegDue && !fileMethod(it.Method) {
 			msgs = append(msgs, payoutMessage(it))
 		}
 	}
@@ -457,7 +463,7 @@ func (s *Service) Settle(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
 	}
-	err = s.Store.SettleLeg(ctx, m, ref, s.Now().UTC())
+	err = s.Store.SettleLeg(ctx, m, ref, "worker", s.Now().UTC())
 	if errors.Is(err, ErrAlreadySettled) {
 		return nil
 	}
