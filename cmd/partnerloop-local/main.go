@@ -89,7 +89,8 @@ func run() error {
 		return err
 	}
 	defer emu.Stop()
-	res, err := emu.Provision(ctx, "")
+	db, q := emu.Clients()
+	res, err := app.Provision(ctx, db, q, "")
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,6 @@ func run() error {
 	}
 	base := "http://" + addr
 	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
-	db, q := emu.Clients()
 	a := app.New(db, q, app.Config{
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,

@@ -243,3 +243,28 @@ func (d deadLetters) Redrive(ctx context.Context, queue string) (int, error) {
 	}
 	return sqsqueue.Redrive(ctx, d.client, urls[0], urls[1])
 }
+
+// Resources are the table and queues of one local run or test.
+type Resources struct {
+	Table     string
+	QueueURLs map[string]string
+}
+
+// PayoutsURL and DonationsURL are the FIFO queues' URLs; the dead-letter
+// queues are under the same names with "-dlq".
+func (r Resources) PayoutsURL() string   { return r.QueueURLs[appspec.PayoutsQueue.Name] }
+func (r Resources) DonationsURL() string { return r.QueueURLs[appspec.DonationsQueue.Name] }
+
+// Provision creates the table and queues from appspec on emulators (the
+// stack creates them in AWS); prefix keeps parallel tests apart.
+func Provision(ctx context.Context, db *dynamodb.Client, q *sqs.Client, prefix string) (Resources, error) {
+	table := prefix + appspec.MainTable.Name
+	if err := dynamo.CreateTable(ctx, db, table); err != nil {
+		return Resources{}, fmt.Errorf("create table: %w", err)
+	}
+	urls, err := sqsqueue.CreateQueues(ctx, q, appspec.Queues, prefix)
+	if err != nil {
+		return Resources{}, err
+	}
+	return Resources{Table: table, QueueURLs: urls}, nil
+}

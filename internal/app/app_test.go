@@ -827,7 +827,9 @@ func TestPayPalAndWiseFilesAndMarkingPaid(t *testing.T) {
 	if res := h.do("GET", export+"swift", h.tokens["alice"], nil, nil); res.Status != 400 {
 		t.Fatalf("unknown format: %d", res.Status)
 	}
-	item := func(p map[string]any) string { return "/v1/payout-batches/" + batch + "/items/" + batch + "." + p["id"].(string) + ".EUR/paid" }
+	item := func(p map[string]any) string {
+		return "/v1/payout-batches/" + batch + "/items/" + batch + "." + p["id"].(string) + ".EUR/paid"
+	}
 	if res := h.do("POST", item(pp), h.tokens["alice"], []byte(`{"reference":""}`), nil); res.Status != 422 {
 		t.Fatalf("marking paid without a reference: %d", res.Status)
 	}

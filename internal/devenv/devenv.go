@@ -1,6 +1,6 @@
-// Package devenv starts the local stand-ins for AWS: Amazon's DynamoDB Local
-// and the fauxqs SQS emulator, both on 127.0.0.1, and creates the table and
-// queues from appspec. The local server and the integration tests use it.
+// Package devenv starts the local stand-ins for AWS: Amazon's DynamoDB Local,
+// the fauxqs SQS emulator and stripe-mock, all on 127.0.0.1. The local
+// server, the integration tests and the benchmarks use it.
 package devenv
 
 import (
@@ -20,10 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/partnerloop/partnerloop/internal/appspec"
-	"github.com/partnerloop/partnerloop/internal/dynamo"
-	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 )
 
 // Endpoint variables; when both are set, Start reuses running emulators.
@@ -164,30 +160,6 @@ func (e *Emulators) Clients() (*dynamodb.Client, *sqs.Client) {
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(e.DynamoDBEndpoint) })
 	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(e.SQSEndpoint) })
 	return db, q
-}
-
-// Resources are the table and queues created for one run or test.
-type Resources struct {
-	Table     string
-	QueueURLs map[string]string
-}
-
-// PayoutsURL and DonationsURL are the FIFO queues' URLs.
-func (r Resources) PayoutsURL() string   { return r.QueueURLs[appspec.PayoutsQueue.Name] }
-func (r Resources) DonationsURL() string { return r.QueueURLs[appspec.DonationsQueue.Name] }
-
-// Provision creates the table and queues; prefix keeps parallel tests apart.
-func (e *Emulators) Provision(ctx context.Context, prefix string) (Resources, error) {
-	db, q := e.Clients()
-	table := prefix + appspec.MainTable.Name
-	if err := dynamo.CreateTable(ctx, db, table); err != nil {
-		return Resources{}, fmt.Errorf("create table: %w", err)
-	}
-	urls, err := sqsqueue.CreateQueues(ctx, q, appspec.Queues, prefix)
-	if err != nil {
-		return Resources{}, err
-	}
-	return Resources{Table: table, QueueURLs: urls}, nil
 }
 
 // RepoRoot finds the directory holding go.mod and package.json.

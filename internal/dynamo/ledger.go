@@ -268,6 +268,8 @@ type balanceItem struct {
 	Paid      int64          `json:"paid"`
 	Reversed  int64          `json:"reversed"`
 	Donated   int64          `json:"donated"`
+	GSI1PK    string         `json:"gsi1pk,omitempty"`
+	GSI1SK    string         `json:"gsi1sk,omitempty"`
 }
 
 func (b balanceItem) balance() ledger.Balance {

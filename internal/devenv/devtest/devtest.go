@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/partnerloop/partnerloop/internal/app"
 	"github.com/partnerloop/partnerloop/internal/devenv"
 )
 
@@ -59,7 +60,7 @@ func StripeMockURL(t testing.TB) string {
 
 // Env is one test's isolated resources and clients.
 type Env struct {
-	devenv.Resources
+	app.Resources
 	DB  *dynamodb.Client
 	SQS *sqs.Client
 }
@@ -72,10 +73,10 @@ func New(t testing.TB) Env {
 	}
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
-	res, err := emulators.Provision(context.Background(), "t"+hex.EncodeToString(b)+"-")
+	db, q := emulators.Clients()
+	res, err := app.Provision(context.Background(), db, q, "t"+hex.EncodeToString(b)+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, q := emulators.Clients()
 	return Env{Resources: res, DB: db, SQS: q}
 }
