@@ -170,20 +170,19 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	}
 }
 
+// admin and finance admit callers of those groups (admin counts as finance).
 func (s *Server) admin(h principalHandler) http.HandlerFunc {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		if !p.IsAdmin() {
-			writeError(w, http.StatusForbidden, "forbidden", "requires the admin group")
-			return
-		}
-		h(w, r, p)
-	})
+	return s.requires(auth.Principal.IsAdmin, "requires the admin group", h)
 }
 
 func (s *Server) finance(h principalHandler) http.HandlerFunc {
+	return s.requires(auth.Principal.IsFinance, "requires the finance or admin group", h)
+}
+
+func (s *Server) requires(allowed func(auth.Principal) bool, why string, h principalHandler) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		if !p.IsFinance() {
-			writeError(w, http.StatusForbidden, "forbidden", "requires the finance or admin group")
+		if !allowed(p) {
+			writeError(w, http.StatusForbidden, "forbidden", why)
 			return
 		}
 		h(w, r, p)

@@ -24,27 +24,29 @@ var ErrReasonRequired = errors.New("a reason is required")
 // ErrItemNotFound means the batch has no such item.
 var ErrItemNotFound = errors.New("batch item not found")
 
-func reason(r string) (string, error) {
-	r = strings.TrimSpace(r)
-	if r == "" || len(r) > 500 {
-		return "", fmt.Errorf("%w (at most 500 characters)", ErrReasonRequired)
+// draft reads a batch that a change with a reason is about to alter: it
+// must be a draft, and the reason must be given.
+func (s *Service) draft(ctx context.Context, batchID, why string) (Batch, string, error) {
+	why = strings.TrimSpace(why)
+	if why == "" || len(why) > 500 {
+		return Batch{}, "", fmt.Errorf("%w (at most 500 characters)", ErrReasonRequired)
 	}
-	return r, nil
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return Batch{}, "", err
+	}
+	if b.Status != BatchDraft {
+		return Batch{}, "", ErrNotDraft
+	}
+	return b, why, nil
 }
 
 // Exclude takes one partner's item out of a draft batch; its amount goes
 // back to the partner's payable balance for a later batch.
 func (s *Service) Exclude(ctx context.Context, batchID, itemID, by, why string) (Batch, error) {
-	why, err := reason(why)
+	b, why, err := s.draft(ctx, batchID, why)
 	if err != nil {
 		return Batch{}, err
-	}
-	b, err := s.Store.GetBatch(ctx, batchID)
-	if err != nil {
-		return Batch{}, err
-	}
-	if b.Status != BatchDraft {
-		return Batch{}, ErrNotDraft
 	}
 	for _, it := range b.Items {
 		if it.ID != itemID {
@@ -65,16 +67,9 @@ func (s *Service) Exclude(ctx context.Context, batchID, itemID, by, why string) 
 // Cancel drops a draft batch: every item's amount returns to payable, then
 // the batch is marked cancelled. Safe to repeat after a failure halfway.
 func (s *Service) Cancel(ctx context.Context, batchID, by, why string) (Batch, error) {
-	why, err := reason(why)
+	b, why, err := s.draft(ctx, batchID, why)
 	if err != nil {
 		return Batch{}, err
-	}
-	b, err := s.Store.GetBatch(ctx, batchID)
-	if err != nil {
-		return Batch{}, err
-	}
-	if b.Status != BatchDraft {
-		return Batch{}, ErrNotDraft
 	}
 	now := s.Now().UTC()
 	for _, it := range b.Items {
