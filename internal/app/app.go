@@ -92,9 +92,9 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	if cfg.StripeAPIKey != "" {
 		methods[partner.MethodStripe] = stripepay.New(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
-	pay := &payout.Service{Store: store, Charities: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
+	pay := &payout.Service{Store: store, Charities: store, Pledges: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Methods: methods, Programs: programs, Now: now, Log: log}
-	perf := &performance.Service{Store: store, Bonuses: led, Programs: programs, Now: now}
+	perf := &performance.Service{Store: store, Bonuses: led, Pledges: pay, Programs: programs, Now: now}
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
 		Programs: programs, Hasher: hasher,

@@ -862,3 +862,67 @@ func TestPayPalAndWiseFilesAndMarkingPaid(t *testing.T) {
 		t.Fatalf("audit lacks who marked the PayPal payout paid: %s", audit.Raw)
 	}
 }
+
+func TestProgramDonatesOnPartnersBehalf(t *testing.T) {
+	h := newHarness(t)
+	h.addCharity("ch_water")
+	h.addCharity("ch_default")
+	prog := `{"landing_url":"https://shop.example/","hold_days":0,"cookie_days":30,"max_clicks_per_source_hour":100,
+		"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":100},
+		"donations":{"revenue_bps":100,"default_charity":"ch_default"},
+		"goals":[{"id":"first-sale","period":"month","measure":"units","currency":"EUR","levels":[{"threshold":1,"donation_flat":500}]}]}`
+	if res := h.do("PUT", "/v1/program", h.tokens["alice"], []byte(prog), nil); res.Status != 200 {
+		t.Fatalf("program: %d %s", res.Status, res.Raw)
+	}
+	a := h.createPartner(`{"name":"A","email":"a@a.example","charity":{"charity_id":"ch_water","share_bps":1000}}`)
+	b := h.createPartner(`{"name":"B","email":"b@b.example"}`)
+	h.postGeneric("/webhooks/orders", genericOrder("evt_a", "ord_a", a["referral_code"].(string), "EUR", 20000))
+	h.postGeneric("/webhooks/orders", genericOrder("evt_b", "ord_b", b["referral_code"].(string), "EUR", 10000))
+
+	// A month later the performance job pledges 1% of last month's revenue
+	// and the goal's donation, to each partner's charity or the default one.
+	nextMonth := time.Now().UTC().AddDate(0, 1, 0)
+	h.app.Performance.Now = func() time.Time { return nextMonth }
+	for run, want := range []int{4, 0} {
+		rep, err := h.app.Performance.Run(context.Background())
+		if err != nil || rep.Pledges != want {
+			t.Fatalf("run %d: %+v %v, want %d pledges", run, rep, err, want)
+		}
+	}
+	first := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	if n := len(first.Body["pledges"].([]any)); first.Status != 201 || n != 4 {
+		t.Fatalf("batch with pledges: %d %s", first.Status, first.Raw)
+	}
+	h.do("POST", "/v1/payout-batches/"+first.Body["id"].(string)+"/cancel", h.tokens["alice"], []byte(`{"reason":"redo"}`), nil)
+	second := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	batch := second.Body["id"].(string)
+	if n := len(second.Body["pledges"].([]any)); n != 4 {
+		t.Fatalf("a cancelled batch's pledges go to the next one: %s", second.Raw)
+	}
+	h.do("POST", "/v1/payout-batches/"+batch+"/approve", h.tokens["bob"], nil, nil)
+	h.drainUntilCompleted(batch)
+
+	receipts := func(charity string) map[string]any {
+		res := h.do("GET", "/v1/charities/"+charity+"/receipts", h.tokens["alice"], nil, nil)
+		list := res.Body["receipts"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("%s receipts: %s", charity, res.Raw)
+		}
+		return list[0].(map[string]any)
+	}
+	// ch_water: A's 10% of its 10.00 commission, plus 2.00 (1% of 200.00) and 5.00 from the program.
+	if r := receipts("ch_water"); r["amount"] != 100.0+200+500 || len(r["partners"].([]any)) != 3 {
+		t.Fatalf("ch_water receipt %v", r)
+	}
+	if r := receipts("ch_default"); r["amount"] != 100.0+500 {
+		t.Fatalf("ch_default receipt %v", r)
+	}
+	st := h.do("GET", "/v1/partners/"+a["id"].(string)+"/statement", h.partnerToken(a["id"].(string)), nil, nil)
+	if gifts := st.Body["donated_on_your_behalf"].([]any); len(gifts) != 3 {
+		t.Fatalf("A's statement: %s", st.Raw)
+	}
+	// The program's donations are its own money: A's balance shows only its share.
+	if bal := h.balances(a["id"].(string)); balance(bal, "EUR", "donated") != 100 || balance(bal, "EUR", "paid") != 900 {
+		t.Fatalf("A balances %v", bal)
+	}
+}

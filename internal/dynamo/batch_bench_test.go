@@ -57,7 +57,7 @@ func BenchmarkBatchBuildAndApprove(b *testing.B) {
 				meter := &devenv.CapacityMeter{}
 				store := New(dynamodb.New(db.Options(), meter.Option), table)
 				prog := program.Default()
-				svc := &payout.Service{Store: store, Charities: store, Programs: program.Static{Program: prog}, Now: time.Now,
+				svc := &payout.Service{Store: store, Charities: store, Pledges: store, Programs: program.Static{Program: prog}, Now: time.Now,
 					Queue:   &sqsqueue.Publisher{SQS: q, PayoutsURL: urls[appspec.PayoutsQueue.Name], DonationsURL: urls[appspec.DonationsQueue.Name]},
 					Methods: map[string]payout.Method{payout.MethodManual: payout.Manual{}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 				b.StartTimer()

@@ -181,6 +181,12 @@ func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 				found = true
 				b.ID, b.Status, b.CreatedBy, b.ApprovedBy, b.CreatedAt, b.ApprovedAt, b.Skipped =
 					h.ID, payout.BatchStatus(h.Status), h.CreatedBy, h.ApprovedBy, h.CreatedAt, h.ApprovedAt, h.Skipped
+			case strings.HasPrefix(sk, "PLEDGE#"):
+				var p pledgeItem
+				if err := unmarshal(item, &p); err != nil {
+					return err
+				}
+				b.Pledges = append(b.Pledges, p.Pledge)
 			case strings.HasPrefix(sk, "ITEM#"):
 				var p payoutItem
 				if err := unmarshal(item, &p); err != nil {

@@ -85,6 +85,9 @@ func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, status int, 
 		if b.Skipped == nil {
 			b.Skipped = []payout.Skip{}
 		}
+		if b.Pledges == nil {
+			b.Pledges = []payout.Pledge{}
+		}
 		writeJSON(w, status, b)
 	}
 }

@@ -61,10 +61,12 @@ type Receipt struct {
 	At        time.Time      `json:"at"`
 }
 
-// Share is one partner's part of a donation.
+// Share is one partner's part of a donation: from its commission, or given
+// by the program on its behalf.
 type Share struct {
 	PartnerID string `json:"partner_id"`
 	Amount    int64  `json:"amount"`
+	From      string `json:"from"` // commission or program
 }
 
 // Donation is a gift made on a partner's behalf, shown in its statement.
@@ -102,9 +104,9 @@ func donationID(batchID, charityID string, cur money.Currency) string {
 	return batchID + ".donation." + charityID + "." + string(cur)
 }
 
-// donationMessages aggregates the donation legs of the items being sent: one
-// message per charity and currency, for the total of every item of the batch
-// giving to it, so the charity is paid once per batch.
+// donationMessages aggregates the donation legs of the items being sent and
+// the batch's unpaid pledges: one message per charity and currency, for the
+// total the batch gives it, so the charity is paid once per batch.
 func donationMessages(b Batch, sending []Item) []Message {
 	type key struct {
 		charity string
@@ -116,14 +118,32 @@ func donationMessages(b Batch, sending []Item) []Message {
 			groups[key{it.CharityID, it.Currency}] = true
 		}
 	}
+	for _, p := range b.Pledges {
+		if p.Status == LegDue {
+			groups[key{p.CharityID, p.Currency}] = true
+		}
+	}
 	var out []Message
 	for k := range groups {
 		m := Message{BatchID: b.ID, ItemID: donationID(b.ID, k.charity, k.cur), Leg: LegDonation, CharityID: k.charity, Currency: k.cur}
 		for _, it := range donorItems(b, k.charity, k.cur) {
 			m.Amount += it.Donation
 		}
+		for _, p := range pledgesTo(b, k.charity, k.cur) {
+			m.Amount += p.Amount
+		}
 		if m.Amount > 0 {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func pledgesTo(b Batch, charity string, cur money.Currency) []Pledge {
+	var out []Pledge
+	for _, p := range b.Pledges {
+		if p.CharityID == charity && p.Currency == cur {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -150,16 +170,25 @@ func (s *Service) settleDonation(ctx context.Context, m Message) error {
 		return err
 	}
 	donors := donorItems(b, m.CharityID, m.Currency)
+	pledges := pledgesTo(b, m.CharityID, m.Currency)
 	r := Receipt{BatchID: b.ID, CharityID: m.CharityID, Currency: m.Currency, At: s.Now().UTC()}
 	var due []Item
+	var duePledges []Pledge
 	for _, it := range donors {
 		r.Amount += it.Donation
-		r.Partners = append(r.Partners, Share{PartnerID: it.PartnerID, Amount: it.Donation})
+		r.Partners = append(r.Partners, Share{PartnerID: it.PartnerID, Amount: it.Donation, From: "commission"})
 		if it.DonationStatus == LegDue {
 			due = append(due, it)
 		}
 	}
-	if len(due) == 0 {
+	for _, p := range pledges {
+		r.Amount += p.Amount
+		r.Partners = append(r.Partners, Share{PartnerID: p.PartnerID, Amount: p.Amount, From: "program"})
+		if p.Status == LegDue {
+			duePledges = append(duePledges, p)
+		}
+	}
+	if len(due) == 0 && len(duePledges) == 0 {
 		return nil
 	}
 	pay := m
@@ -175,6 +204,11 @@ func (s *Service) settleDonation(ctx context.Context, m Message) error {
 		leg := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Leg: LegDonation, Currency: it.Currency,
 			Amount: it.Donation, CharityID: it.CharityID}
 		if err := s.Store.SettleLeg(ctx, leg, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
+			return err
+		}
+	}
+	for _, p := range duePledges {
+		if err := s.Pledges.SettlePledge(ctx, p, b.ID, r.Reference, r.At); err != nil {
 			return err
 		}
 	}

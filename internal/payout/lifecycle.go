@@ -80,6 +80,11 @@ func (s *Service) Cancel(ctx context.Context, batchID, by, why string) (Batch, e
 			return Batch{}, fmt.Errorf("release %s: %w", it.ID, err)
 		}
 	}
+	for _, p := range b.Pledges {
+		if err := s.Pledges.DetachPledge(ctx, p, batchID); err != nil {
+			return Batch{}, fmt.Errorf("return pledge %s: %w", p.Ref, err)
+		}
+	}
 	if err := s.Store.CancelBatch(ctx, batchID, AuditEntry{At: now, By: by, Action: "cancelled", Reason: why}); err != nil {
 		return Batch{}, err
 	}

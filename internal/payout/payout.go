@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
@@ -73,6 +74,9 @@ type Batch struct {
 	// Skipped lists partners with enough payable balance that the batch left
 	// out, and why.
 	Skipped []Skip `json:"skipped"`
+	// Pledges are the program's own donations on partners' behalf that this
+	// batch pays to their charities.
+	Pledges []Pledge `json:"pledges"`
 }
 
 // Skip is a partner a batch left out.
@@ -216,6 +220,7 @@ type Service struct {
 	Store     Store
 	Queue     Queue
 	Charities CharityStore
+	Pledges   PledgeStore
 	// Methods pays each leg by its method; manual is used when a leg names none.
 	Methods  map[string]Method
 	Programs program.Provider
@@ -253,11 +258,18 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 			items = append(items, reservation{item: newItem(b.ID, p, cur, bal.Payable), payable: bal.Payable})
 		}
 	}
-	if len(items) == 0 {
+	open, err := s.Pledges.OpenPledges(ctx)
+	if err != nil {
+		return Batch{}, fmt.Errorf("list pledges: %w", err)
+	}
+	if len(items) == 0 && len(open) == 0 {
 		return Batch{}, ErrNothingPayable
 	}
 	if err := s.Store.PutBatch(ctx, b); err != nil {
 		return Batch{}, fmt.Errorf("write batch: %w", err)
+	}
+	if err := s.attachPledges(ctx, &b); err != nil {
+		return Batch{}, fmt.Errorf("attach pledges: %w", err)
 	}
 	for _, r := range items {
 		switch err := s.Store.ReserveItem(ctx, r.item, r.payable); {
@@ -332,7 +344,12 @@ func derivedStatus(b Batch) BatchStatus {
 		}
 		open++
 	}
+	pledgesDue := slices.ContainsFunc(b.Pledges, func(p Pledge) bool { return p.Status == LegDue })
 	switch {
+	case pledgesDue && started > 0:
+		return BatchProcessing
+	case pledgesDue:
+		return BatchApproved
 	case paid+failed == open && failed > 0:
 		return BatchCompletedWithFailures
 	case paid == open:
@@ -402,6 +419,11 @@ func (s *Service) dispatch(ctx context.Context, batchID string) error {
 			sending = append(sending, it)
 			open++
 		case it.Status == ItemQueued:
+			open++
+		}
+	}
+	for _, p := range b.Pledges {
+		if p.Status == LegDue {
 			open++
 		}
 	}

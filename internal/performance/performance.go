@@ -12,6 +12,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -41,10 +42,16 @@ type Bonuses interface {
 	CreditBonus(ctx context.Context, b ledger.Bonus) (bool, error)
 }
 
+// Pledges records donations the program makes on a partner's behalf.
+type Pledges interface {
+	Pledge(ctx context.Context, p payout.Pledge) (bool, error)
+}
+
 // Service runs the evaluation.
 type Service struct {
 	Store    Store
 	Bonuses  Bonuses
+	Pledges  Pledges
 	Programs program.Provider
 	Now      func() time.Time
 }
@@ -55,6 +62,7 @@ type Report struct {
 	Promoted int `json:"promoted"`
 	Demoted  int `json:"demoted"`
 	Bonuses  int `json:"bonuses"`
+	Pledges  int `json:"pledges"`
 }
 
 // Run evaluates every partner. It is idempotent: tiers follow the last
@@ -105,11 +113,55 @@ func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.
 		// credited after the boundary.
 		cur := program.PeriodAt(g.Period, now)
 		for _, period := range []program.Period{cur.Previous(g.Period), cur} {
-			n, err := s.creditGoal(ctx, p, g, period)
-			if err != nil {
+			if err := s.creditGoal(ctx, prog, p, g, period, rep); err != nil {
 				return err
 			}
-			rep.Bonuses += n
+		}
+	}
+	return s.pledgeForRevenue(ctx, prog, p, now, rep)
+}
+
+// charityFor is where the program's donations on a partner's behalf go.
+func charityFor(prog program.Program, p partner.Partner) string {
+	if p.Charity != nil {
+		return p.Charity.CharityID
+	}
+	if prog.Donations != nil {
+		return prog.Donations.DefaultCharity
+	}
+	return ""
+}
+
+func (s *Service) pledge(ctx context.Context, pl payout.Pledge, rep *Report) error {
+	made, err := s.Pledges.Pledge(ctx, pl)
+	if err != nil {
+		return fmt.Errorf("pledge %s: %w", pl.Ref, err)
+	}
+	if made {
+		rep.Pledges++
+	}
+	return nil
+}
+
+// pledgeForRevenue donates the program's share of the partner's net revenue
+// of the last closed month, once per month and currency.
+func (s *Service) pledgeForRevenue(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, rep *Report) error {
+	d := prog.Donations
+	charity := charityFor(prog, p)
+	if d == nil || d.RevenueBps == 0 || charity == "" {
+		return nil
+	}
+	month := program.PeriodAt("month", now).Previous("month")
+	sales, err := s.sum(ctx, p.ID, month)
+	if err != nil {
+		return err
+	}
+	for _, cur := range prog.Currencies() {
+		amount := money.ApplyBasisPoints(sales[ledger.NetCounter(cur, "")], d.RevenueBps)
+		pl := payout.Pledge{Ref: fmt.Sprintf("revenue:%s:%s:%s", p.ID, month.Key, cur), PartnerID: p.ID, CharityID: charity,
+			Currency: cur, Amount: amount, Reason: fmt.Sprintf("%d bps of net revenue in %s", d.RevenueBps, month.Key)}
+		if err := s.pledge(ctx, pl, rep); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -196,29 +248,37 @@ func progress(g program.Goal, period program.Period, sales map[string]int64) Goa
 	return gp
 }
 
-func (s *Service) creditGoal(ctx context.Context, p partner.Partner, g program.Goal, period program.Period) (int, error) {
+func (s *Service) creditGoal(ctx context.Context, prog program.Program, p partner.Partner, g program.Goal, period program.Period, rep *Report) error {
 	sales, err := s.sum(ctx, p.ID, period)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	gp := progress(g, period, sales)
-	credited := 0
 	for i := range gp.LevelsReached {
 		l := g.Levels[i]
+		ref := fmt.Sprintf("goal:%s:%s:%d:%s", g.ID, period.Key, i+1, p.ID)
+		rule := fmt.Sprintf("goal %s level %d", g.ID, i+1)
 		amount := l.BonusFlat
 		if l.BonusBps > 0 {
 			amount = money.ApplyBasisPoints(gp.Measured, l.BonusBps)
 		}
-		ok, err := s.Bonuses.CreditBonus(ctx, ledger.Bonus{PartnerID: p.ID, Currency: g.Currency, Amount: amount,
-			Ref: fmt.Sprintf("goal:%s:%s:%d:%s", g.ID, period.Key, i+1, p.ID), Rule: fmt.Sprintf("goal %s level %d", g.ID, i+1)})
-		if err != nil {
-			return credited, fmt.Errorf("credit goal %s: %w", g.ID, err)
+		if amount > 0 {
+			ok, err := s.Bonuses.CreditBonus(ctx, ledger.Bonus{PartnerID: p.ID, Currency: g.Currency, Amount: amount, Ref: ref, Rule: rule})
+			if err != nil {
+				return fmt.Errorf("credit goal %s: %w", g.ID, err)
+			}
+			if ok {
+				rep.Bonuses++
+			}
 		}
-		if ok {
-			credited++
+		if l.DonationFlat > 0 && charityFor(prog, p) != "" {
+			pl := payout.Pledge{Ref: ref, PartnerID: p.ID, CharityID: charityFor(prog, p), Currency: g.Currency, Amount: l.DonationFlat, Reason: rule}
+			if err := s.pledge(ctx, pl, rep); err != nil {
+				return err
+			}
 		}
 	}
-	return credited, nil
+	return nil
 }
 
 // Standing is a partner's tier history and goal progress this period.

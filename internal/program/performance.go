@@ -34,12 +34,22 @@ type Goal struct {
 	Levels   []GoalLevel    `json:"levels"`
 }
 
-// GoalLevel is one step of a goal; the bonus is flat, or a share of the
-// period's revenue.
+// GoalLevel is one step of a goal: a bonus for the partner (flat, or a
+// share of the period's revenue), a donation the program makes on the
+// partner's behalf, or both.
 type GoalLevel struct {
-	Threshold int64 `json:"threshold"`
-	BonusFlat int64 `json:"bonus_flat,omitempty"`
-	BonusBps  int64 `json:"bonus_bps,omitempty"`
+	Threshold    int64 `json:"threshold"`
+	BonusFlat    int64 `json:"bonus_flat,omitempty"`
+	BonusBps     int64 `json:"bonus_bps,omitempty"`
+	DonationFlat int64 `json:"donation_flat,omitempty"`
+}
+
+// Donations are what the program itself gives to charities on its partners'
+// behalf, on top of their commission: a share of each partner's net revenue
+// per closed month. They go to the partner's charity, or to DefaultCharity.
+type Donations struct {
+	RevenueBps     int64  `json:"revenue_bps,omitempty"`
+	DefaultCharity string `json:"default_charity,omitempty"`
 }
 
 func validPeriod(p string) bool { return p == "month" || p == "quarter" || p == "year" }
@@ -94,8 +104,9 @@ func checkGoals(goals []Goal) error {
 			if l.Threshold <= prev {
 				return fmt.Errorf("%s.threshold must be positive and above the previous level's", lf)
 			}
-			if (l.BonusFlat > 0) == (l.BonusBps > 0) || l.BonusFlat < 0 || l.BonusBps < 0 || l.BonusBps > money.BasisPointsPerUnit {
-				return fmt.Errorf("%s needs exactly one of bonus_flat and bonus_bps (0 to 10000)", lf)
+			if l.BonusFlat > 0 && l.BonusBps > 0 || l.BonusFlat < 0 || l.BonusBps < 0 || l.BonusBps > money.BasisPointsPerUnit ||
+				l.DonationFlat < 0 || l.BonusFlat+l.BonusBps+l.DonationFlat == 0 {
+				return fmt.Errorf("%s needs one of bonus_flat and bonus_bps (0 to 10000), a donation_flat, or both", lf)
 			}
 			if l.BonusBps > 0 && g.Measure != "revenue" {
 				return fmt.Errorf("%s.bonus_bps needs measure revenue", lf)

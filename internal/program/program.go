@@ -59,6 +59,8 @@ type Program struct {
 	TierRules *TierRules `json:"tier_rules,omitempty"`
 	// Goals pay bonuses for reaching sales levels in a period.
 	Goals []Goal `json:"goals,omitempty"`
+	// Donations the program makes on its partners' behalf.
+	Donations *Donations `json:"donations,omitempty"`
 }
 
 // Recurring configures commission on subscription invoices: the first
@@ -180,6 +182,9 @@ func (p Program) check() error {
 	}
 	if err := checkGoals(p.Goals); err != nil {
 		return err
+	}
+	if d := p.Donations; d != nil && (d.RevenueBps < 0 || d.RevenueBps > money.BasisPointsPerUnit) {
+		return fmt.Errorf("donations.revenue_bps must be between 0 and 10000")
 	}
 	if p.Recurring.Months < 0 || p.Recurring.Months > 120 {
 		return fmt.Errorf("recurring.months must be between 0 and 120")

@@ -76,6 +76,10 @@ func TestPerformanceRulesNameTheField(t *testing.T) {
 			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 5, BonusFlat: 1}, {Threshold: 5, BonusFlat: 2}}}}
 		}, "goals[0].levels[1].threshold"},
 		{func(p *Program) {
+			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 5}}}}
+		}, "goals[0].levels[0] needs"},
+		{func(p *Program) { p.Donations = &Donations{RevenueBps: 20000} }, "donations.revenue_bps"},
+		{func(p *Program) {
 			p.Goals = []Goal{{ID: "g", Period: "month", Measure: "units", Currency: "EUR", Levels: []GoalLevel{{Threshold: 5, BonusBps: 100}}}}
 		}, "goals[0].levels[0].bonus_bps"},
 		{func(p *Program) {

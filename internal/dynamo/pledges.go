@@ -1,0 +1,117 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/payout"
+)
+
+// Pledges live under PLEDGE#<ref>; open ones are listed in gsi2 under
+// PLEDGES#OPEN. A batch that takes a pledge keeps a copy under
+// BATCH#<id> / PLEDGE#<ref> that tracks its payment.
+func pledgeKey(ref string) key               { return key{"PLEDGE#" + ref, "PLEDGE"} }
+func batchPledgeKey(batchID, ref string) key { return key{"BATCH#" + batchID, "PLEDGE#" + ref} }
+
+type pledgeItem struct {
+	key
+	payout.Pledge
+	BatchID string `json:"batch_id,omitempty"`
+	GSI2PK  string `json:"gsi2pk,omitempty"`
+	GSI2SK  string `json:"gsi2sk,omitempty"`
+}
+
+func openPledgeIndex(p payout.Pledge) (string, string) {
+	return "PLEDGES#OPEN", sortableTime(p.At) + "#" + p.Ref
+}
+
+// PutPledge records a pledge once per ref.
+func (s *Store) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) {
+	it := pledgeItem{key: pledgeKey(p.Ref), Pledge: p}
+	it.GSI2PK, it.GSI2SK = openPledgeIndex(p)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// OpenPledges lists pledges no batch has taken yet.
+func (s *Store) OpenPledges(ctx context.Context) ([]payout.Pledge, error) {
+	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("PLEDGES#OPEN"))},
+		func(it pledgeItem) payout.Pledge { return it.Pledge })
+}
+
+// AttachPledge gives an open pledge to a batch, unless another batch took it.
+func (s *Store) AttachPledge(ctx context.Context, p payout.Pledge, batchID string) (bool, error) {
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("batch_id"), expression.Value(batchID)).
+			Remove(expression.Name("gsi2pk")).Remove(expression.Name("gsi2sk"))).
+		WithCondition(expression.AttributeNotExists(expression.Name("batch_id"))).Build()
+	if err != nil {
+		return false, err
+	}
+	p.Status = payout.LegDue
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: pledgeKey(p.Ref).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(pledgeItem{key: batchPledgeKey(batchID, p.Ref), Pledge: p})}},
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DetachPledge reopens a pledge whose draft batch is cancelled.
+func (s *Store) DetachPledge(ctx context.Context, p payout.Pledge, batchID string) error {
+	pk, sk := openPledgeIndex(p)
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Remove(expression.Name("batch_id")).
+			Set(expression.Name("gsi2pk"), expression.Value(pk)).Set(expression.Name("gsi2sk"), expression.Value(sk))).
+		WithCondition(expression.Name("batch_id").Equal(expression.Value(batchID))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: pledgeKey(p.Ref).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		{Delete: &types.Delete{TableName: &s.Table, Key: batchPledgeKey(batchID, p.Ref).av()}},
+	}})
+	if _, ok := cancelledAt(err); ok {
+		return nil // already returned
+	}
+	return err
+}
+
+// SettlePledge marks a batch's pledge paid and files the payment and the
+// partner's donation record, once.
+func (s *Store) SettlePledge(ctx context.Context, p payout.Pledge, batchID, reference string, at time.Time) error {
+	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.LegPaid))).
+		WithCondition(expression.Name("status").Equal(expression.Value(payout.LegDue))).Build()
+	if err != nil {
+		return err
+	}
+	leg := payout.Message{BatchID: batchID, ItemID: "pledge:" + p.Ref, PartnerID: p.PartnerID, Leg: payout.LegDonation,
+		Currency: p.Currency, Amount: p.Amount, CharityID: p.CharityID}
+	payment := paymentItem{key: key{"PAYMENTS#" + at.UTC().Format("2006-01"), sortableTime(at) + "#" + leg.DeduplicationID()},
+		Payment: payout.Payment{At: at, BatchID: batchID, ItemID: leg.ItemID, PartnerID: p.PartnerID, Leg: payout.LegDonation,
+			Currency: p.Currency, Amount: p.Amount, CharityID: p.CharityID, Reference: reference}}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: batchPledgeKey(batchID, p.Ref).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(payment)}},
+		s.partnerDonation(leg, at),
+	}})
+	if failed, _ := cancelledAt(err); failed[0] {
+		return nil // already paid
+	}
+	return err
+}
