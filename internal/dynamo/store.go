@@ -4,13 +4,27 @@
 //	partner        PARTNER#<id>         PROFILE
 //	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur> / <partner>
 //	referral code  CODE#<code>          CODE
-//	lead           LEAD#EMAIL#<hash>    LEAD            (and LEAD#CUSTOMER#<id>)
 //	delivery seen  EVENT#<src>#<id>     EVENT           (expires after 35 days)
 //	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
 //	                                                    gsi2 DUE / <payable at>  while pending
+//	held accrual   (order)                              gsi2 HELD / <paid at>
+//	sales counters PARTNER#<id>         SALES#<month>
+//	tier change    PARTNER#<id>         TIER#<at>
+//	donation       PARTNER#<id>         DONATION#<at>#<item>
+//	partner list   (partner)                            gsi1 PARTNERS / <id>
+//	touch          TOUCH#EMAIL#<hash>   <ref>           (and TOUCH#CUSTOMER#<id>)
+//	fingerprint    FP#<hash>            FP              (expires)
+//	click counter  CLICKS#<partner>     <hour>#<source> (expires)
+//	program        PROGRAM              CURRENT, V#<version>
 //	batch          BATCH#<id>           BATCH
 //	batch item     BATCH#<id>           ITEM#<item>
+//	batch pledge   BATCH#<id>           PLEDGE#<ref>
+//	audit entry    BATCH#<id>           AUDIT#<at>#<action>#<item>
 //	outbox row     BATCH#<id>           OUTBOX          gsi2 OUTBOX / <approved at>
+//	charity        CHARITY#<id>         CHARITY         gsi1 CHARITIES / <id>
+//	receipt        CHARITY#<id>         RECEIPT#<batch>#<cur>
+//	pledge         PLEDGE#<ref>         PLEDGE          gsi2 PLEDGES#OPEN / <at> while open
+//	settled leg    PAYMENTS#<month>     <at>#<item>:<leg>
 package dynamo
 
 import (
