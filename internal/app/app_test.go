@@ -926,3 +926,55 @@ func TestProgramDonatesOnPartnersBehalf(t *testing.T) {
 		t.Fatalf("A balances %v", bal)
 	}
 }
+
+func TestListingsArePaged(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for i := range 5 {
+		p := h.createPartner(fmt.Sprintf(`{"name":"P%d","email":"p%d@p.example"}`, i, i))
+		ids = append(ids, p["id"].(string))
+	}
+	code := h.do("GET", "/v1/partners/"+ids[0], h.tokens["alice"], nil, nil).Body["referral_code"].(string)
+	for i := range 5 {
+		h.postGeneric("/webhooks/orders", genericOrder(fmt.Sprint("e", i), fmt.Sprint("o", i), code, "EUR", 40000))
+	}
+	collect := func(path, field string) []string {
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			res := h.do("GET", path+"limit=2&cursor="+cursor, h.tokens["alice"], nil, nil)
+			if res.Status != 200 || pages > 5 {
+				t.Fatalf("%s: %d %s", path, res.Status, res.Raw)
+			}
+			for _, x := range res.Body[field].([]any) {
+				m := x.(map[string]any)
+				got = append(got, fmt.Sprint(m["id"], m["order_id"]))
+			}
+			if cursor = res.Body["next_cursor"].(string); cursor == "" {
+				return got
+			}
+		}
+	}
+	if got := collect("/v1/partners?", "partners"); len(got) != 5 {
+		t.Fatalf("partners over pages: %v", got)
+	}
+	if got := collect("/v1/partners/"+ids[0]+"/statement?", "lines"); len(got) != 5 || got[0] != "<nil>o4" {
+		t.Fatalf("statement over pages, newest first: %v", got)
+	}
+	for range 2 {
+		b := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+		h.do("POST", "/v1/payout-batches/"+b.Body["id"].(string)+"/cancel", h.tokens["alice"], []byte(`{"reason":"test"}`), nil)
+	}
+	batches := h.do("GET", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	if list := batches.Body["batches"].([]any); len(list) != 2 || list[0].(map[string]any)["status"] != "cancelled" {
+		t.Fatalf("batches: %s", batches.Raw)
+	}
+	for _, bad := range []string{"?limit=0", "?limit=500", "?cursor=not-a-cursor"} {
+		if res := h.do("GET", "/v1/partners"+bad, h.tokens["alice"], nil, nil); res.Status != 400 {
+			t.Errorf("%s: %d", bad, res.Status)
+		}
+	}
+	if res := h.do("GET", "/v1/partners", h.partnerToken(ids[0]), nil, nil); res.Status != 403 {
+		t.Fatalf("a partner listed partners: %d", res.Status)
+	}
+}

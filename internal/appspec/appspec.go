@@ -95,6 +95,8 @@ var (
 			Routes: []Route{
 				{"GET", "/healthz", false},
 				{"POST", "/v1/partners", true},
+				{"GET", "/v1/partners", true},
+				{"GET", "/v1/payout-batches", true},
 				{"GET", "/v1/partners/{id}", true},
 				{"GET", "/v1/partners/{id}/statement", true},
 				{"PATCH", "/v1/partners/{id}", true},

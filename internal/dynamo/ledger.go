@@ -288,10 +288,10 @@ func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Curre
 	return out, err
 }
 
-// Statement lists the partner's accruals, newest first.
-func (s *Store) Statement(ctx context.Context, partnerID string) ([]ledger.OrderRecord, error) {
-	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
-		newestSort: true}, orderItem.record)
+// Statement lists a page of the partner's accruals, newest first.
+func (s *Store) Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]ledger.OrderRecord, string, error) {
+	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
+		newestSort: true}, limit, cursor, orderItem.record)
 }
 
 // fingerprintRetention covers the day a fingerprint is about and a margin.

@@ -208,6 +208,12 @@ func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier,
 	return it.Partner, nil
 }
 
+// PartnersPage lists a page of partners in id order.
+func (s *Store) PartnersPage(ctx context.Context, limit int32, cursor string) ([]partner.Partner, string, error) {
+	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))}, limit, cursor,
+		func(it partnerItem) partner.Partner { return it.Partner })
+}
+
 // ListPartners returns every partner.
 func (s *Store) ListPartners(ctx context.Context) ([]partner.Partner, error) {
 	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))},

@@ -30,6 +30,8 @@ type batchItem struct {
 	CreatedAt  time.Time     `json:"created_at"`
 	ApprovedAt *time.Time    `json:"approved_at,omitempty"`
 	Skipped    []payout.Skip `json:"skipped,omitempty"`
+	GSI1PK     string        `json:"gsi1pk,omitempty"` // BATCHES: the list of batches, newest first
+	GSI1SK     string        `json:"gsi1sk,omitempty"`
 }
 
 type payoutItem struct {
@@ -70,7 +72,8 @@ func (s *Store) PayableBalances(ctx context.Context, cur money.Currency, minimum
 
 // PutBatch writes a new batch header with its "created" audit entry.
 func (s *Store) PutBatch(ctx context.Context, b payout.Batch) error {
-	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped}
+	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped,
+		GSI1PK: "BATCHES", GSI1SK: sortableTime(b.CreatedAt) + "#" + b.ID}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists), Item: mustMarshal(header)}},
 		s.putAudit(b.ID, payout.AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}),
@@ -407,4 +410,10 @@ func (s *Store) CurrencyBalances(ctx context.Context, cur money.Currency) (map[s
 		out[b.PartnerID] = b.balance()
 	}
 	return out, err
+}
+
+// BatchIDs lists a page of batch ids, newest first.
+func (s *Store) BatchIDs(ctx context.Context, limit int32, cursor string) ([]string, string, error) {
+	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BATCHES")), newestSort: true},
+		limit, cursor, func(h batchItem) string { return h.ID })
 }

@@ -29,6 +29,8 @@ package dynamo
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -39,6 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/page"
 )
 
 // Store implements the storage interfaces of the ledger, partner, referral
@@ -143,6 +146,56 @@ func (s *Store) query(ctx context.Context, l lookup, each func(map[string]types.
 		}
 	}
 	return nil
+}
+
+// queryPage reads one page of up to limit items, starting after cursor (an
+// opaque token from the previous page, empty for the first); it returns the
+// cursor of the next page, empty after the last.
+func queryPage[I, T any](ctx context.Context, s *Store, l lookup, limit int32, cursor string, convert func(I) T) ([]T, string, error) {
+	b := expression.NewBuilder().WithKeyCondition(l.key)
+	expr, err := b.Build()
+	if err != nil {
+		return nil, "", err
+	}
+	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: expr.KeyCondition(), Limit: aws.Int32(limit),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(!l.newestSort)}
+	if l.index != "" {
+		in.IndexName = aws.String(l.index)
+	}
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		var start map[string]string
+		if err != nil || json.Unmarshal(raw, &start) != nil || len(start) == 0 {
+			return nil, "", page.ErrBadCursor
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{}
+		for k, v := range start {
+			in.ExclusiveStartKey[k] = &types.AttributeValueMemberS{Value: v}
+		}
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]T, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it I
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", err
+		}
+		items = append(items, convert(it))
+	}
+	if len(out.LastEvaluatedKey) == 0 {
+		return items, "", nil
+	}
+	last := map[string]string{}
+	for k, v := range out.LastEvaluatedKey {
+		if sv, ok := v.(*types.AttributeValueMemberS); ok {
+			last[k] = sv.Value
+		}
+	}
+	raw, _ := json.Marshal(last) // a map of strings always marshals
+	return items, base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 // queryAll reads every item of a query as I and converts it to T.

@@ -117,7 +117,7 @@ func TestSameDeliveryThreeTimesConcurrentlyAccruesOnce(t *testing.T) {
 	if got := f.balance(t, p.ID); got != (ledger.Balance{Accrued: 1200, Pending: 1200}) {
 		t.Fatalf("balance %+v", got)
 	}
-	lines, err := f.ledger.Statement(context.Background(), p.ID)
+	lines, _, err := f.ledger.Statement(context.Background(), p.ID, 50, "")
 	if err != nil || len(lines) != 1 || lines[0].Commission != 1200 || lines[0].Via != "referral_code" {
 		t.Fatalf("statement %+v %v", lines, err)
 	}
@@ -225,7 +225,7 @@ func TestAttributionModelsAndWindow(t *testing.T) {
 			if err != nil || out.PartnerID != tc.want(s) {
 				t.Fatalf("credited %q (%v), want %q", out.PartnerID, err, tc.want(s))
 			}
-			lines, _ := s.f.ledger.Statement(context.Background(), out.PartnerID)
+			lines, _, _ := s.f.ledger.Statement(context.Background(), out.PartnerID, 50, "")
 			if len(lines) != 1 || lines[0].Via != tc.via {
 				t.Fatalf("statement says %+v, want via %s", lines, tc.via)
 			}

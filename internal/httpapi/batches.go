@@ -184,3 +184,12 @@ func (s *Server) markItemPaid(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	s.writeBatch(w, r, http.StatusOK, b, err)
 }
+
+func (s *Server) listBatches(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	limit, cursor, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	batches, next, err := s.Payouts.List(r.Context(), limit, cursor)
+	s.writePage(w, r, "batches", batches, next, err)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
@@ -44,6 +45,19 @@ type partnerView struct {
 
 func (s *Server) view(p partner.Partner) partnerView {
 	return partnerView{Partner: p, ReferralLink: s.PublicBaseURL + "/r/" + url.PathEscape(p.ReferralCode)}
+}
+
+func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	limit, cursor, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	list, next, err := s.Partners.List(r.Context(), limit, cursor)
+	views := make([]partnerView, 0, len(list))
+	for _, p := range list {
+		views = append(views, s.view(p))
+	}
+	s.writePage(w, r, "partners", views, next, err)
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -126,7 +140,15 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if !ok {
 		return
 	}
-	recs, err := s.Ledger.Statement(r.Context(), pt.ID)
+	limit, cursor, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	recs, next, err := s.Ledger.Statement(r.Context(), pt.ID, limit, cursor)
+	if errors.Is(err, page.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not from a previous page")
+		return
+	}
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -149,7 +171,7 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 		donations = []payout.Donation{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "tier": pt.Tier, "balances": balances, "lines": lines,
-		"goals": standing.Goals, "tier_history": standing.TierHistory, "donated_on_your_behalf": donations})
+		"next_cursor": next, "goals": standing.Goals, "tier_history": standing.TierHistory, "donated_on_your_behalf": donations})
 }
 
 func newStatementLine(rec ledger.OrderRecord) statementLine {

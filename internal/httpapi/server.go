@@ -7,15 +7,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -73,6 +76,8 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	handlers := map[string]http.HandlerFunc{
 		"GET /healthz":                                         s.healthz,
 		"POST /v1/partners":                                    s.finance(s.createPartner),
+		"GET /v1/partners":                                     s.finance(s.listPartners),
+		"GET /v1/payout-batches":                               s.finance(s.listBatches),
 		"GET /v1/partners/{id}":                                s.authed(s.getPartner),
 		"GET /v1/partners/{id}/statement":                      s.authed(s.statement),
 		"PATCH /v1/partners/{id}":                              s.finance(s.updatePartner),
@@ -252,5 +257,32 @@ func (s *Server) redrive(w http.ResponseWriter, r *http.Request, p auth.Principa
 	default:
 		s.Log.InfoContext(r.Context(), "dead letters redriven", "queue", r.PathValue("queue"), "count", n, "by", p.Subject)
 		writeJSON(w, http.StatusOK, map[string]any{"queue": r.PathValue("queue"), "redriven": n})
+	}
+}
+
+// pageParams reads ?limit= (1 to page.MaxLimit, default page.DefaultLimit)
+// and ?cursor=; on a bad limit it has answered 400.
+func pageParams(w http.ResponseWriter, r *http.Request) (int32, string, bool) {
+	limit := page.DefaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > page.MaxLimit {
+			writeError(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be between 1 and %d", page.MaxLimit))
+			return 0, "", false
+		}
+		limit = n
+	}
+	return int32(limit), r.URL.Query().Get("cursor"), true
+}
+
+// writePage answers one page of a listing: {"<name>": [...], "next_cursor"}.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, name string, items any, next string, err error) {
+	switch {
+	case errors.Is(err, page.ErrBadCursor):
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not from a previous page")
+	case err != nil:
+		s.internalError(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{name: items, "next_cursor": next})
 	}
 }

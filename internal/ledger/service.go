@@ -34,7 +34,9 @@ type Store interface {
 	CommitTransition(ctx context.Context, prevVersion int64, change Change) error
 	HeldAccruals(ctx context.Context) ([]OrderRecord, error)
 	Balances(ctx context.Context, partnerID string) (map[money.Currency]Balance, error)
-	Statement(ctx context.Context, partnerID string) ([]OrderRecord, error)
+	// Statement returns a page of a partner's accruals, newest first, and
+	// the cursor of the next page ("" after the last).
+	Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]OrderRecord, string, error)
 }
 
 // Attributor finds the partner a paid order is credited to, or nil. ref
@@ -177,9 +179,9 @@ func (s *Service) Balances(ctx context.Context, partnerID string) (map[money.Cur
 	return s.Store.Balances(ctx, partnerID)
 }
 
-// Statement returns the partner's accrual lines, newest first.
-func (s *Service) Statement(ctx context.Context, partnerID string) ([]OrderRecord, error) {
-	return s.Store.Statement(ctx, partnerID)
+// Statement returns a page of the partner's accrual lines, newest first.
+func (s *Service) Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]OrderRecord, string, error) {
+	return s.Store.Statement(ctx, partnerID, limit, cursor)
 }
 
 // Held lists accruals waiting for finance, oldest first.

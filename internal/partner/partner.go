@@ -95,6 +95,7 @@ var (
 type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
 	UpdatePartner(ctx context.Context, id string, tier program.Tier, status Status) (Partner, error)
+	PartnersPage(ctx context.Context, limit int32, cursor string) ([]Partner, string, error)
 	// CharityListed reports whether the charity is in the catalog.
 	CharityListed(ctx context.Context, id string) (bool, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
@@ -179,6 +180,11 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 		return Partner{}, err
 	}
 	return p, nil
+}
+
+// List returns a page of partners and the cursor of the next page.
+func (s *Service) List(ctx context.Context, limit int32, cursor string) ([]Partner, string, error) {
+	return s.Store.PartnersPage(ctx, limit, cursor)
 }
 
 // Get returns one partner.

@@ -174,6 +174,7 @@ type Store interface {
 	// CancelBatch marks a draft batch cancelled, with the audit entry.
 	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
 	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
+	BatchIDs(ctx context.Context, limit int32, cursor string) ([]string, string, error)
 	PendingDispatches(ctx context.Context) ([]string, error)
 	// MarkQueued records that an item's messages were (re)sent at a time,
 	// unless the item is already settled.
@@ -312,6 +313,23 @@ func newItem(batchID string, p partner.Partner, cur money.Currency, total int64)
 		it.PayoutStatus = LegNone
 	}
 	return it
+}
+
+// List returns a page of batches, newest first, with their derived status.
+func (s *Service) List(ctx context.Context, limit int32, cursor string) ([]Batch, string, error) {
+	ids, next, err := s.Store.BatchIDs(ctx, limit, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Batch, 0, len(ids))
+	for _, id := range ids {
+		b, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, b)
+	}
+	return out, next, nil
 }
 
 // Get returns a batch with its items and derived status.
