@@ -76,6 +76,10 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	// Attribution depends only on the order, so a retry after a lost race
+	// reuses it instead of reading (and recording) the evidence again.
+	var attributed bool
+	var found *Attribution
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		rec, err := s.Store.GetOrder(ctx, evt.Source, evt.OrderID)
 		if err != nil {
@@ -87,10 +91,15 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		var attr *Attribution
 		var fp string
 		if evt.Kind == OrderPaid && !rec.Paid {
-			if attr, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, evt.Source+":"+evt.OrderID); err != nil {
-				return Outcome{}, fmt.Errorf("attribute order: %w", err)
+			if !attributed {
+				if found, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, evt.Source+":"+evt.OrderID); err != nil {
+					return Outcome{}, fmt.Errorf("attribute order: %w", err)
+				}
+				attributed = true
 			}
-			if attr, fp, err = s.checkCrossSource(ctx, evt, attr); err != nil {
+			// Re-checked on every attempt: losing the race may mean another
+			// source just claimed this purchase.
+			if attr, fp, err = s.checkCrossSource(ctx, evt, found); err != nil {
 				return Outcome{}, err
 			}
 		}

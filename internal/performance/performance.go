@@ -88,15 +88,34 @@ func (s *Service) Run(ctx context.Context) (Report, error) {
 	return rep, errors.Join(errs...)
 }
 
+// salesFor sums a partner's counters per period, reading each period once
+// per evaluation however many rules look at it.
+type salesFor func(program.Period) (map[string]int64, error)
+
+func (s *Service) salesOf(ctx context.Context, partnerID string) salesFor {
+	seen := map[string]map[string]int64{}
+	return func(p program.Period) (map[string]int64, error) {
+		if v, ok := seen[p.Key]; ok {
+			return v, nil
+		}
+		v, err := s.sum(ctx, partnerID, p)
+		if err == nil {
+			seen[p.Key] = v
+		}
+		return v, err
+	}
+}
+
 func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, rep *Report) error {
+	sales := s.salesOf(ctx, p.ID)
 	if r := prog.TierRules; r != nil && p.Status == partner.StatusActive {
 		window := tierWindow(*r, now)
-		sales, err := s.sum(ctx, p.ID, window)
+		measured, err := sales(window)
 		if err != nil {
 			return err
 		}
-		if to := qualifies(*r, sales); to != p.Tier {
-			change := TierChange{From: p.Tier, To: to, At: now, Period: window.Key, Measured: fmt.Sprint(sales)}
+		if to := qualifies(*r, measured); to != p.Tier {
+			change := TierChange{From: p.Tier, To: to, At: now, Period: window.Key, Measured: fmt.Sprint(measured)}
 			switch err := s.Store.ChangeTier(ctx, p.ID, change); {
 			case errors.Is(err, ErrTierChanged):
 			case err != nil:
@@ -113,12 +132,12 @@ func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.
 		// credited after the boundary.
 		cur := program.PeriodAt(g.Period, now)
 		for _, period := range []program.Period{cur.Previous(g.Period), cur} {
-			if err := s.creditGoal(ctx, prog, p, g, period, rep); err != nil {
+			if err := s.creditGoal(ctx, prog, p, g, period, sales, rep); err != nil {
 				return err
 			}
 		}
 	}
-	return s.pledgeForRevenue(ctx, prog, p, now, rep)
+	return s.pledgeForRevenue(ctx, prog, p, now, sales, rep)
 }
 
 // charityFor is where the program's donations on a partner's behalf go.
@@ -145,19 +164,19 @@ func (s *Service) pledge(ctx context.Context, pl payout.Pledge, rep *Report) err
 
 // pledgeForRevenue donates the program's share of the partner's net revenue
 // of the last closed month, once per month and currency.
-func (s *Service) pledgeForRevenue(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, rep *Report) error {
+func (s *Service) pledgeForRevenue(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, sales salesFor, rep *Report) error {
 	d := prog.Donations
 	charity := charityFor(prog, p)
 	if d == nil || d.RevenueBps == 0 || charity == "" {
 		return nil
 	}
 	month := program.PeriodAt("month", now).Previous("month")
-	sales, err := s.sum(ctx, p.ID, month)
+	measured, err := sales(month)
 	if err != nil {
 		return err
 	}
 	for _, cur := range prog.Currencies() {
-		amount := money.ApplyBasisPoints(sales[ledger.NetCounter(cur, "")], d.RevenueBps)
+		amount := money.ApplyBasisPoints(measured[ledger.NetCounter(cur, "")], d.RevenueBps)
 		pl := payout.Pledge{Ref: fmt.Sprintf("revenue:%s:%s:%s", p.ID, month.Key, cur), PartnerID: p.ID, CharityID: charity,
 			Currency: cur, Amount: amount, Reason: fmt.Sprintf("%d bps of net revenue in %s", d.RevenueBps, month.Key)}
 		if err := s.pledge(ctx, pl, rep); err != nil {
@@ -248,12 +267,12 @@ func progress(g program.Goal, period program.Period, sales map[string]int64) Goa
 	return gp
 }
 
-func (s *Service) creditGoal(ctx context.Context, prog program.Program, p partner.Partner, g program.Goal, period program.Period, rep *Report) error {
-	sales, err := s.sum(ctx, p.ID, period)
+func (s *Service) creditGoal(ctx context.Context, prog program.Program, p partner.Partner, g program.Goal, period program.Period, sales salesFor, rep *Report) error {
+	measured, err := sales(period)
 	if err != nil {
 		return err
 	}
-	gp := progress(g, period, sales)
+	gp := progress(g, period, measured)
 	for i := range gp.LevelsReached {
 		l := g.Levels[i]
 		ref := fmt.Sprintf("goal:%s:%s:%d:%s", g.ID, period.Key, i+1, p.ID)
@@ -301,13 +320,14 @@ func (s *Service) Standing(ctx context.Context, partnerID string) (Standing, err
 	if st.TierHistory == nil {
 		st.TierHistory = []TierChange{}
 	}
+	sales := s.salesOf(ctx, partnerID)
 	for _, g := range prog.Program.Goals {
 		period := program.PeriodAt(g.Period, s.Now())
-		sales, err := s.sum(ctx, partnerID, period)
+		measured, err := sales(period)
 		if err != nil {
 			return Standing{}, err
 		}
-		st.Goals = append(st.Goals, progress(g, period, sales))
+		st.Goals = append(st.Goals, progress(g, period, measured))
 	}
 	return st, nil
 }
