@@ -108,7 +108,10 @@ func (s *Store) draftCheck(batchID string) types.TransactWriteItem {
 // ReleaseItem takes a draft item out of its draft batch and returns its
 // total to payable, with its audit entry, in one transaction.
 func (s *Store) ReleaseItem(ctx context.Context, it payout.Item, status payout.ItemStatus, e payout.AuditEntry) error {
-	upd := expression.Set(expression.Name("status"), expression.Value(status)).Set(expression.Name("reason"), expression.Value(e.Reason))
+	// Its legs are no longer due, so a stray message for it pays nothing.
+	upd := expression.Set(expression.Name("status"), expression.Value(status)).Set(expression.Name("reason"), expression.Value(e.Reason)).
+		Set(expression.Name(legAttr(payout.LegPayout)), expression.Value(payout.LegNone)).
+		Set(expression.Name(legAttr(payout.LegDonation)), expression.Value(payout.LegNone))
 	cond := expression.Name("status").Equal(expression.Value(payout.ItemDraft))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
