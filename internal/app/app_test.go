@@ -125,7 +125,37 @@ func (h *harness) do(method, path, token string, body []byte, headers map[string
 	raw, _ := io.ReadAll(res.Body)
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &out.Body)
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		var doc any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			h.t.Errorf("%s %s: response is not JSON: %v", method, path, err)
+		}
+		if where := findNull(doc, "$"); where != "" {
+			h.t.Errorf("%s %s: %s is null; the API answers [] for empty lists and omits absent fields: %s", method, path, where, raw)
+		}
+	}
 	return out
+}
+
+// findNull returns the path of the first JSON null in doc, or "".
+func findNull(doc any, at string) string {
+	switch v := doc.(type) {
+	case nil:
+		return at
+	case map[string]any:
+		for k, e := range v {
+			if p := findNull(e, at+"."+k); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if p := findNull(e, fmt.Sprintf("%s[%d]", at, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func (h *harness) createPartner(body string) map[string]any {

@@ -2,6 +2,7 @@ package commission
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +126,22 @@ func BenchmarkEvaluateTypicalOrder(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.Evaluate(in)
+	}
+}
+
+// The worked example of the README's "Cap per order": 10% of 333, 333 and
+// 334 is 33.3 + 33.3 + 33.4 = 100 (rounded lines 33, 33, 33 plus a flat 10 =
+// 109) capped at 50: each line is scaled by 50/109 and floored (15, 15, 15,
+// 4 = 49) and the unit left over goes to the line with the largest remainder
+// (the flat line: 10·50 mod 109 = 64 beats 33·50 mod 109 = 15).
+func TestCapWorkedExampleFromTheREADME(t *testing.T) {
+	r := Rules{CapPerOrder: map[money.Currency]int64{"EUR": 50}, FlatPerOrder: map[money.Currency]int64{"EUR": 10}}
+	res := r.Evaluate(Input{Currency: "EUR", TierRateBps: 1000, Lines: []Line{{SKU: "A", Net: 333}, {SKU: "B", Net: 333}, {SKU: "C", Net: 334}}})
+	var got []int64
+	for _, l := range res.Lines {
+		got = append(got, l.Amount)
+	}
+	if !slices.Equal(got, []int64{15, 15, 15, 5}) || res.Total != 50 || !res.Capped {
+		t.Fatalf("lines %v total %d capped %v", got, res.Total, res.Capped)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/performance"
-	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
 
@@ -55,14 +55,30 @@ const touchRetention = 366 * 24 * time.Hour
 
 const notExists = "attribute_not_exists(pk)"
 
-// CreatePartner reserves the referral code and writes the partner in one transaction.
+// reserveCode claims a referral code or coupon for a partner; codes and
+// coupons share one namespace, so no code can name two partners.
+func (s *Store) reserveCode(code, partnerID string) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(code), partnerID}),
+		ConditionExpression: aws.String(notExists)}}
+}
+
+// CreatePartner reserves the referral code and the coupons and writes the
+// partner in one transaction.
 func (s *Store) CreatePartner(ctx context.Context, p partner.Partner) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(p.ReferralCode), p.ID}), ConditionExpression: aws.String(notExists)}},
+	items := []types.TransactWriteItem{
+		s.reserveCode(p.ReferralCode, p.ID),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: "PARTNERS", GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
-	}})
-	if failed, ok := cancelledAt(err); ok && failed[0] {
+	}
+	for _, c := range p.Coupons {
+		items = append(items, s.reserveCode(c, p.ID))
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	failed, ok := cancelledAt(err)
+	switch {
+	case ok && failed[0]:
 		return partner.ErrCodeTaken
+	case ok && !failed[1]:
+		return partner.ErrCouponTaken
 	}
 	return err
 }
@@ -178,24 +194,77 @@ func (s *Store) Touches(ctx context.Context, emailHash, customerID string) ([]re
 	return out, nil
 }
 
-// UpdatePartner sets the given tier and/or status of an existing partner.
-func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier, status partner.Status) (partner.Partner, error) {
+// UpdatePartner sets the given tier, status and coupons of an existing
+// partner. New coupon codes are reserved and dropped ones released in the
+// same transaction, conditional on the coupons still being u.OldCoupons.
+func (s *Store) UpdatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, error) {
 	var upd expression.UpdateBuilder
-	if tier != "" {
-		upd = upd.Set(expression.Name("tier"), expression.Value(tier))
+	if u.Tier != "" {
+		upd = upd.Set(expression.Name("tier"), expression.Value(u.Tier))
 	}
-	if status != "" {
-		upd = upd.Set(expression.Name("status"), expression.Value(status))
+	if u.Status != "" {
+		upd = upd.Set(expression.Name("status"), expression.Value(u.Status))
 	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
+	cond := expression.AttributeExists(expression.Name("pk"))
+	var codes []types.TransactWriteItem
+	if u.Coupons != nil {
+		upd = upd.Set(expression.Name("coupons"), expression.Value(u.Coupons))
+		if len(u.OldCoupons) == 0 {
+			cond = cond.And(expression.Or(expression.AttributeNotExists(expression.Name("coupons")),
+				expression.AttributeType(expression.Name("coupons"), expression.Null),
+				expression.Name("coupons").Size().Equal(expression.Value(0))))
+		} else {
+			cond = cond.And(expression.Name("coupons").Equal(expression.Value(u.OldCoupons)))
+		}
+		for _, c := range u.Coupons {
+			if !slices.Contains(u.OldCoupons, c) {
+				codes = append(codes, s.reserveCode(c, id))
+			}
+		}
+		for _, c := range u.OldCoupons {
+			if !slices.Contains(u.Coupons, c) {
+				codes = append(codes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: codeKey(c).av(),
+					ConditionExpression:       aws.String("partner_id = :p"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: id}}}})
+			}
+		}
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return partner.Partner{}, err
 	}
+	if len(codes) == 0 {
+		return s.updatePartnerItem(ctx, id, expr, u.Coupons != nil)
+	}
+	items := append([]types.TransactWriteItem{{Update: &types.Update{TableName: &s.Table, Key: partnerKey(id).av(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}}, codes...)
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelledAt(err); ok {
+		if failed[0] {
+			return partner.Partner{}, s.missingOrChanged(ctx, id)
+		}
+		return partner.Partner{}, partner.ErrCouponTaken
+	}
+	if isTransactionConflict(err) {
+		return partner.Partner{}, partner.ErrConcurrentChange
+	}
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	return s.GetPartner(ctx, id)
+}
+
+// updatePartnerItem applies an update to the partner item alone.
+func (s *Store) updatePartnerItem(ctx context.Context, id string, expr expression.Expression, couponsChecked bool) (partner.Partner, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(id).av(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(), ReturnValues: types.ReturnValueAllNew,
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
+		if couponsChecked {
+			return partner.Partner{}, s.missingOrChanged(ctx, id)
+		}
 		return partner.Partner{}, partner.ErrNotFound
 	}
 	if err != nil {
@@ -206,6 +275,14 @@ func (s *Store) UpdatePartner(ctx context.Context, id string, tier program.Tier,
 		return partner.Partner{}, err
 	}
 	return it.Partner, nil
+}
+
+// missingOrChanged tells why a partner's conditional update failed.
+func (s *Store) missingOrChanged(ctx context.Context, id string) error {
+	if _, err := s.GetPartner(ctx, id); err != nil {
+		return err
+	}
+	return partner.ErrConcurrentChange
 }
 
 // PartnersPage lists a page of partners in id order.

@@ -310,7 +310,7 @@ func TestProgramVersionsAreAppendOnlyAndRaceSafe(t *testing.T) {
 	}
 	p := program.Default()
 	p.HoldDays = 14
-	v1, err := reg.Update(context.Background(), p, "alice")
+	v1, err := reg.Update(context.Background(), p, "alice", nil)
 	if err != nil || v1.Version != 1 {
 		t.Fatalf("first save: %+v %v", v1, err)
 	}

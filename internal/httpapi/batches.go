@@ -79,15 +79,6 @@ func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, status int, 
 	case err != nil:
 		s.internalError(w, r, err)
 	default:
-		if b.Items == nil {
-			b.Items = []payout.Item{}
-		}
-		if b.Skipped == nil {
-			b.Skipped = []payout.Skip{}
-		}
-		if b.Pledges == nil {
-			b.Pledges = []payout.Pledge{}
-		}
 		writeJSON(w, status, b)
 	}
 }

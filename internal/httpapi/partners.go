@@ -44,6 +44,9 @@ type partnerView struct {
 }
 
 func (s *Server) view(p partner.Partner) partnerView {
+	if p.Coupons == nil {
+		p.Coupons = []string{} // partners created before coupons existed
+	}
 	return partnerView{Partner: p, ReferralLink: s.PublicBaseURL + "/r/" + url.PathEscape(p.ReferralCode)}
 }
 
@@ -69,6 +72,8 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	switch {
 	case errors.Is(err, partner.ErrInvalid):
 		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
+	case errors.Is(err, partner.ErrCouponTaken):
+		writeError(w, http.StatusConflict, "coupon_taken", err.Error())
 	case err != nil:
 		s.internalError(w, r, err)
 	default:
@@ -192,6 +197,10 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
 	case errors.Is(err, partner.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "partner not found")
+	case errors.Is(err, partner.ErrCouponTaken):
+		writeError(w, http.StatusConflict, "coupon_taken", err.Error())
+	case errors.Is(err, partner.ErrConcurrentChange):
+		writeError(w, http.StatusConflict, "concurrent_change", "the partner changed while this request ran; retry")
 	case err != nil:
 		s.internalError(w, r, err)
 	default:

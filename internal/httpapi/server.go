@@ -46,7 +46,7 @@ var ErrUnknownQueue = errors.New("unknown queue")
 // ProgramRegistry serves and saves program versions.
 type ProgramRegistry interface {
 	program.Provider
-	Update(ctx context.Context, p program.Program, by string) (program.Versioned, error)
+	Update(ctx context.Context, p program.Program, by string, basedOn *int64) (program.Versioned, error)
 }
 
 // Authenticator turns a request into a principal or auth.ErrUnauthenticated.

@@ -67,15 +67,18 @@ func (d *PayoutDetails) validate() error {
 
 // Partner is a member of the program.
 type Partner struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	Email        string         `json:"email"`
-	Tier         program.Tier   `json:"tier"`
-	Status       Status         `json:"status"`
-	ReferralCode string         `json:"referral_code"`
-	Charity      *CharityShare  `json:"charity,omitempty"`
-	Payout       *PayoutDetails `json:"payout,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	Email        string       `json:"email"`
+	Tier         program.Tier `json:"tier"`
+	Status       Status       `json:"status"`
+	ReferralCode string       `json:"referral_code"`
+	// Coupons are the partner's own coupon codes (normalised like referral
+	// codes), unique across all partners' codes and coupons.
+	Coupons   []string       `json:"coupons"`
+	Charity   *CharityShare  `json:"charity,omitempty"`
+	Payout    *PayoutDetails `json:"payout,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
 	// FlaggedUntil is set when the partner's link was flooded with clicks;
 	// orders credited by its referral code until then are held.
 	FlaggedUntil *time.Time `json:"flagged_until,omitempty"`
@@ -86,15 +89,23 @@ var (
 	ErrNotFound = errors.New("partner not found")
 	// ErrCodeTaken means a generated referral code already exists.
 	ErrCodeTaken = errors.New("referral code taken")
+	// ErrCouponTaken means a coupon is already another partner's code or coupon.
+	ErrCouponTaken = errors.New("coupon code already belongs to a partner")
+	// ErrConcurrentChange means the partner changed between read and write.
+	ErrConcurrentChange = errors.New("partner changed concurrently")
 	// ErrInvalid wraps validation failures of a new partner.
 	ErrInvalid = errors.New("invalid partner")
 )
 
-// Store persists partners. CreatePartner must reserve the referral code and
-// write the partner atomically, failing with ErrCodeTaken if the code exists.
+// Store persists partners. CreatePartner must reserve the referral code, the
+// coupons and write the partner atomically, failing with ErrCodeTaken if the
+// referral code exists and ErrCouponTaken if a coupon does. UpdatePartner
+// applies u only if the partner's coupons are still u.OldCoupons
+// (ErrConcurrentChange otherwise), reserving and releasing coupon codes in the
+// same transaction.
 type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
-	UpdatePartner(ctx context.Context, id string, tier program.Tier, status Status) (Partner, error)
+	UpdatePartner(ctx context.Context, id string, u Update) (Partner, error)
 	PartnersPage(ctx context.Context, limit int32, cursor string) ([]Partner, string, error)
 	// CharityListed reports whether the charity is in the catalog.
 	CharityListed(ctx context.Context, id string) (bool, error)
@@ -109,6 +120,31 @@ type NewPartner struct {
 	Tier    string         `json:"tier"`
 	Charity *CharityShare  `json:"charity"`
 	Payout  *PayoutDetails `json:"payout"`
+	Coupons []string       `json:"coupons"`
+}
+
+// MaxCoupons bounds a partner's coupon codes (each is one item written with
+// the partner in a single transaction).
+const MaxCoupons = 20
+
+// normalizeCoupons validates and upper-cases coupon codes, so matching is
+// case-insensitive whatever case a shop sends.
+func normalizeCoupons(in []string) ([]string, error) {
+	if len(in) > MaxCoupons {
+		return nil, fmt.Errorf("%w: at most %d coupons", ErrInvalid, MaxCoupons)
+	}
+	out := make([]string, 0, len(in))
+	for i, c := range in {
+		code, ok := NormalizeCode(c)
+		if !ok {
+			return nil, fmt.Errorf("%w: coupons[%d] must be 3 to 32 letters, digits, - or _", ErrInvalid, i)
+		}
+		if slices.Contains(out, code) {
+			return nil, fmt.Errorf("%w: coupons[%d] repeats %s", ErrInvalid, i, code)
+		}
+		out = append(out, code)
+	}
+	return out, nil
 }
 
 func (n NewPartner) validate() (program.Tier, error) {
@@ -165,9 +201,13 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 			return Partner{}, fmt.Errorf("%w: charity.charity_id must be one of the program's charity_options", ErrInvalid)
 		}
 	}
+	coupons, err := normalizeCoupons(in.Coupons)
+	if err != nil {
+		return Partner{}, err
+	}
 	p := Partner{
 		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email,
-		Tier: tier, Status: StatusActive, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
+		Tier: tier, Status: StatusActive, Coupons: coupons, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
 	}
 	for range 5 {
 		p.ReferralCode = randomString(8)
@@ -225,12 +265,24 @@ func NormalizeCode(code string) (string, bool) {
 
 // Change is the input to Update; nil fields stay as they are.
 type Change struct {
-	Tier   *string `json:"tier"`
-	Status *string `json:"status"`
+	Tier    *string   `json:"tier"`
+	Status  *string   `json:"status"`
+	Coupons *[]string `json:"coupons"`
 }
 
-// Update changes a partner's tier or status. A tier change applies to orders
-// that arrive after it; suspending holds the partner's new accruals.
+// Update is a validated Change as the store applies it: empty Tier and
+// Status stay, nil Coupons stay; OldCoupons are the coupons it replaces.
+type Update struct {
+	Tier       program.Tier
+	Status     Status
+	Coupons    []string
+	OldCoupons []string
+}
+
+// Update changes a partner's tier, status or coupons. A tier change applies
+// to orders that arrive after it; suspending holds the partner's new
+// accruals; a coupon code taken by any partner is refused with
+// ErrCouponTaken and changes nothing.
 func (s *Service) Update(ctx context.Context, id string, c Change) (Partner, error) {
 	var tier program.Tier
 	var status Status
@@ -247,8 +299,30 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Partner, err
 			return Partner{}, fmt.Errorf("%w: status must be active or suspended", ErrInvalid)
 		}
 	}
-	if tier == "" && status == "" {
-		return Partner{}, fmt.Errorf("%w: nothing to change (tier, status)", ErrInvalid)
+	if tier == "" && status == "" && c.Coupons == nil {
+		return Partner{}, fmt.Errorf("%w: nothing to change (tier, status, coupons)", ErrInvalid)
 	}
-	return s.Store.UpdatePartner(ctx, id, tier, status)
+	u := Update{Tier: tier, Status: status}
+	if c.Coupons == nil {
+		return s.Store.UpdatePartner(ctx, id, u)
+	}
+	coupons, err := normalizeCoupons(*c.Coupons)
+	if err != nil {
+		return Partner{}, err
+	}
+	u.Coupons = coupons
+	// The store releases the coupons it replaces, so it must know them; a
+	// concurrent change in between is retried on a fresh read.
+	for range 3 {
+		cur, err := s.Store.GetPartner(ctx, id)
+		if err != nil {
+			return Partner{}, err
+		}
+		u.OldCoupons = cur.Coupons
+		p, err := s.Store.UpdatePartner(ctx, id, u)
+		if !errors.Is(err, ErrConcurrentChange) {
+			return p, err
+		}
+	}
+	return Partner{}, ErrConcurrentChange
 }

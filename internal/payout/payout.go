@@ -284,7 +284,22 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 			b.Items = append(b.Items, r.item)
 		}
 	}
-	return b, nil
+	return b.withLists(), nil
+}
+
+// withLists gives every list of the batch a value, so a batch with nothing
+// skipped reads "skipped": [] wherever it is shown.
+func (b Batch) withLists() Batch {
+	if b.Items == nil {
+		b.Items = []Item{}
+	}
+	if b.Skipped == nil {
+		b.Skipped = []Skip{}
+	}
+	if b.Pledges == nil {
+		b.Pledges = []Pledge{}
+	}
+	return b
 }
 
 type reservation struct {
@@ -339,7 +354,7 @@ func (s *Service) Get(ctx context.Context, id string) (Batch, error) {
 		return Batch{}, err
 	}
 	b.Status = derivedStatus(b)
-	return b, nil
+	return b.withLists(), nil
 }
 
 func derivedStatus(b Batch) BatchStatus {

@@ -65,16 +65,28 @@ type Program struct {
 
 // Recurring configures commission on subscription invoices: the first
 // invoice always earns; later ones while the subscription is younger than
-// Months months, or for its whole life with Forever.
+// Months months, or for its whole life with Forever. Months 0 means the
+// first invoice only.
 type Recurring struct {
 	Months  int  `json:"months"`
 	Forever bool `json:"forever,omitempty"`
 }
 
 // Earns reports whether an invoice at `at` of a subscription referred at
-// `start` earns commission.
+// `start` (its checkout) earns commission: calendar months counted from
+// start, a day of the month the end month lacks clamped to its last day
+// (31 January + 1 month ends on 28 or 29 February), and the first invoice,
+// paid within a day of checkout, always earns.
 func (r Recurring) Earns(start, at time.Time) bool {
-	return r.Forever || at.Before(start.AddDate(0, r.Months, 0)) || at.Sub(start) < 24*time.Hour
+	return r.Forever || at.Before(AddMonths(start, r.Months)) || at.Sub(start) < 24*time.Hour
+}
+
+// AddMonths adds calendar months, clamping the day to the target month's
+// length instead of spilling into the next month as time.AddDate does.
+func AddMonths(t time.Time, months int) time.Time {
+	first := time.Date(t.Year(), t.Month(), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location()).AddDate(0, months, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(t.Day(), last)-1)
 }
 
 // Attribution models: which partner an order goes to when several referred it.

@@ -93,3 +93,27 @@ func TestPerformanceRulesNameTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestRecurringCutOff(t *testing.T) {
+	jan31 := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		r    Recurring
+		at   time.Time
+		want bool
+	}{
+		{"months 0: the first invoice earns", Recurring{Months: 0}, jan31.Add(time.Hour), true},
+		{"months 0: nothing after it", Recurring{Months: 0}, jan31.AddDate(0, 0, 2), false},
+		{"months 1: the last day of the shorter month still earns", Recurring{Months: 1}, time.Date(2026, 2, 28, 9, 59, 0, 0, time.UTC), true},
+		{"months 1: ends on 28 February, not 3 March", Recurring{Months: 1}, time.Date(2026, 2, 28, 10, 0, 0, 0, time.UTC), false},
+		{"months 12: a year later it ends", Recurring{Months: 12}, time.Date(2027, 1, 31, 10, 0, 0, 0, time.UTC), false},
+		{"forever", Recurring{Forever: true}, jan31.AddDate(5, 0, 0), true},
+	} {
+		if got := tc.r.Earns(jan31, tc.at); got != tc.want {
+			t.Errorf("%s: Earns = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := AddMonths(time.Date(2028, 1, 31, 0, 0, 0, 0, time.UTC), 1); got.Day() != 29 || got.Month() != time.February {
+		t.Errorf("leap year: %v", got)
+	}
+}

@@ -71,8 +71,11 @@ func (r *Registry) Current(ctx context.Context) (Versioned, error) {
 	return v, nil
 }
 
-// Update validates p and saves it as the next version, recording who and when.
-func (r *Registry) Update(ctx context.Context, p Program, by string) (Versioned, error) {
+// Update validates p and saves it as the next version, recording who and
+// when. With basedOn (the version the editor started from) a save by someone
+// else in between is ErrVersionConflict; without it the newest version is
+// replaced.
+func (r *Registry) Update(ctx context.Context, p Program, by string, basedOn *int64) (Versioned, error) {
 	if err := p.Validate(); err != nil {
 		return Versioned{}, err
 	}
@@ -82,6 +85,9 @@ func (r *Registry) Update(ctx context.Context, p Program, by string) (Versioned,
 	cur, err := r.Current(ctx)
 	if err != nil {
 		return Versioned{}, err
+	}
+	if basedOn != nil && *basedOn != cur.Version {
+		return Versioned{}, fmt.Errorf("%w: version %d is current, the edit started from %d", ErrVersionConflict, cur.Version, *basedOn)
 	}
 	next := Versioned{Version: cur.Version + 1, UpdatedBy: by, UpdatedAt: r.Now().UTC(), Program: p}
 	if err := r.Store.PutVersion(ctx, next); err != nil {

@@ -232,3 +232,25 @@ func BenchmarkVerifyAndParseShopify(b *testing.B) {
 		}
 	}
 }
+
+// The README promises this order of preference for a Shopify order's referral.
+func TestShopifyReferralPreference(t *testing.T) {
+	order := func(fields string) string {
+		return `{"id":7,"currency":"EUR",` + fields + `"line_items":[{"sku":"A","quantity":1,"price":"10.00"}]}`
+	}
+	for _, tc := range []struct {
+		name, body, code, coupon string
+	}{
+		{"landing page ?ref= first", order(`"landing_site":"/products/x?utm_source=a&ref=LAND1","note_attributes":[{"name":"partnerloop_ref","value":"NOTE1"}],`), "LAND1", ""},
+		{"cart attribute when the landing page has none", order(`"landing_site":"/?utm_source=a","note_attributes":[{"name":"Partnerloop_Ref","value":"NOTE1"}],`), "NOTE1", ""},
+		{"the first discount code is the coupon", order(`"discount_codes":[{"code":"summer10"},{"code":"OTHER"}],`), "", "summer10"},
+		{"code and coupon side by side", order(`"landing_site":"/?ref=LAND1","discount_codes":[{"code":"SUMMER10"}],`), "LAND1", "SUMMER10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			evt, _, err := ParseShopify("orders/paid", "wh", []byte(tc.body), hasher)
+			if err != nil || evt.Order.ReferralCode != tc.code || evt.Order.Coupon != tc.coupon {
+				t.Fatalf("got code %q coupon %q (%v), want %q %q", evt.Order.ReferralCode, evt.Order.Coupon, err, tc.code, tc.coupon)
+			}
+		})
+	}
+}
