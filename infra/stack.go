@@ -50,9 +50,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		queues[q.Name], dlqs[q.Name] = newQueue(stack, q)
 	}
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecrets"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Webhook signing secrets (generic, shopify, stripe) and the customer e-mail hash key"),
+		Description: jsii.String("Webhook signing secrets (generic, shopify, stripe, woocommerce) and the customer e-mail hash key"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			SecretStringTemplate: jsii.String(`{"generic":"","shopify":"","stripe":""}`),
+			SecretStringTemplate: jsii.String(`{"generic":"","shopify":"","stripe":"","woocommerce":""}`),
 			GenerateStringKey:    jsii.String("email_hash_key"),
 			PasswordLength:       jsii.Number(48),
 			ExcludePunctuation:   jsii.Bool(true),

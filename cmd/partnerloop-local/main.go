@@ -30,12 +30,13 @@ import (
 
 // Development defaults: each is used only when its variable is unset.
 var devDefaults = map[string]string{
-	"PARTNERLOOP_DEV_JWT_SECRET": "dev-jwt-secret-change-me",
-	"PARTNERLOOP_WEBHOOK_SECRET": "dev-webhook-secret",
-	"PARTNERLOOP_SHOPIFY_SECRET": "dev-shopify-secret",
-	"PARTNERLOOP_STRIPE_SECRET":  "whsec_dev",
-	"PARTNERLOOP_EMAIL_HASH_KEY": "dev-email-hash-key",
-	"PARTNERLOOP_ADDR":           "127.0.0.1:8080",
+	"PARTNERLOOP_DEV_JWT_SECRET":     "dev-jwt-secret-change-me",
+	"PARTNERLOOP_WEBHOOK_SECRET":     "dev-webhook-secret",
+	"PARTNERLOOP_SHOPIFY_SECRET":     "dev-shopify-secret",
+	"PARTNERLOOP_STRIPE_SECRET":      "whsec_dev",
+	"PARTNERLOOP_WOOCOMMERCE_SECRET": "dev-woocommerce-secret",
+	"PARTNERLOOP_EMAIL_HASH_KEY":     "dev-email-hash-key",
+	"PARTNERLOOP_ADDR":               "127.0.0.1:8080",
 }
 
 func env(name string) string { return cmp.Or(os.Getenv(name), devDefaults[name]) }
@@ -110,7 +111,7 @@ func run() error {
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
-			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
+			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
 		StripeAPIKey: stripeKey, StripeAPIBase: stripeBase,
 	}, httpapi.BearerHS256(jwt), log)
 
@@ -188,6 +189,7 @@ Secrets (dev defaults unless set in the environment):
   PARTNERLOOP_WEBHOOK_SECRET=%[9]s
   PARTNERLOOP_SHOPIFY_SECRET=%[10]s
   PARTNERLOOP_STRIPE_SECRET=%[11]s
+  PARTNERLOOP_WOOCOMMERCE_SECRET=%[13]s
   PARTNERLOOP_DEV_JWT_SECRET=%[12]s
 
 Tokens (12 h):
@@ -196,6 +198,7 @@ Tokens (12 h):
   PARTNER_TOKEN=%[6]s
 
 `, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
-		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"))
+		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"),
+		env("PARTNERLOOP_WOOCOMMERCE_SECRET"))
 	return nil
 }

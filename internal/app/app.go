@@ -42,6 +42,7 @@ type Secrets struct {
 	Generic      string `json:"generic"`
 	Shopify      string `json:"shopify"`
 	Stripe       string `json:"stripe"`
+	WooCommerce  string `json:"woocommerce"`
 	EmailHashKey string `json:"email_hash_key"`
 }
 
@@ -98,7 +99,8 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
 		Programs: programs, Hasher: hasher,
-		Secrets:      httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe)},
+		Secrets: httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe),
+			WooCommerce: []byte(cfg.Secrets.WooCommerce)},
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
 		Reports: &reports.Service{Store: store, Programs: programs},
 		DeadLetters: deadLetters{client: q, queues: map[string][2]string{

@@ -34,7 +34,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 
-var secrets = app.Secrets{Generic: "gen-secret", Shopify: "shop-secret", Stripe: "whsec_test", EmailHashKey: "hash-key"}
+var secrets = app.Secrets{Generic: "gen-secret", Shopify: "shop-secret", Stripe: "whsec_test", WooCommerce: "woo-secret", EmailHashKey: "hash-key"}
 
 type harness struct {
 	t      testing.TB
@@ -226,7 +226,7 @@ func TestSignedWebhooksFromEverySourceAccrue(t *testing.T) {
 	shop, _ := os.ReadFile("../../events/webhooks/shopify-orders-paid.json")
 	shop = bytes.ReplaceAll(shop, []byte("DEMO1234"), []byte(code))
 	shopHeaders := func(body []byte, topic, id string) map[string]string {
-		mac := webhook.SignShopifyRaw(body, []byte(secrets.Shopify))
+		mac := webhook.SignRaw(body, []byte(secrets.Shopify))
 		return map[string]string{"X-Shopify-Hmac-Sha256": base64.StdEncoding.EncodeToString(mac), "X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": id}
 	}
 	if res := h.do("POST", "/webhooks/shopify", "", shop, shopHeaders(shop, "orders/paid", "wh-1")); res.Status != 200 || res.Body["commission"] != 2399.0 {
@@ -304,7 +304,7 @@ func TestWebhookWithoutConfiguredSecretIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.app.Server.Secrets.Shopify = nil
 	body := []byte(`{"id":1}`)
-	empty := base64.StdEncoding.EncodeToString(webhook.SignShopifyRaw(body, nil))
+	empty := base64.StdEncoding.EncodeToString(webhook.SignRaw(body, nil))
 	res := h.do("POST", "/webhooks/shopify", "", body, map[string]string{"X-Shopify-Hmac-Sha256": empty,
 		"X-Shopify-Topic": "orders/paid", "X-Shopify-Webhook-Id": "wh"})
 	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "not_configured" {

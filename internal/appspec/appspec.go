@@ -130,6 +130,7 @@ var (
 				{"POST", "/webhooks/referrals", false},
 				{"POST", "/webhooks/shopify", false},
 				{"POST", "/webhooks/stripe", false},
+				{"POST", "/webhooks/woocommerce", false},
 			},
 			Access: Access{TableRead: true, TableWrite: true, WebhookSecrets: true},
 		},

@@ -32,7 +32,7 @@ const MaxBodyBytes = 1 << 20
 
 // WebhookSecrets are the shared secrets per sender.
 type WebhookSecrets struct {
-	Generic, Shopify, Stripe []byte
+	Generic, Shopify, Stripe, WooCommerce []byte
 }
 
 // DeadLetters redrives a queue's dead-letter queue ("payouts" or "donations").
@@ -106,6 +106,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"POST /webhooks/referrals":                             s.referralLead,
 		"POST /webhooks/shopify":                               s.shopify,
 		"POST /webhooks/stripe":                                s.stripe,
+		"POST /webhooks/woocommerce":                           s.wooCommerce,
 	}
 	mux := http.NewServeMux()
 	for _, r := range routes {

@@ -47,12 +47,12 @@ func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evt, err := webhook.ParseGeneric(body, s.Hasher)
-	s.record(w, r, evt, true, err)
+	s.record(w, r, err, evt)
 }
 
 func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.verified(w, r, s.Secrets.Shopify, func(b []byte) error {
-		return webhook.VerifyShopify(r.Header.Get("X-Shopify-Hmac-Sha256"), b, s.Secrets.Shopify)
+		return webhook.VerifyBase64HMAC(r.Header.Get("X-Shopify-Hmac-Sha256"), b, s.Secrets.Shopify)
 	})
 	if !ok {
 		return
@@ -63,7 +63,38 @@ func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evt, handled, err := webhook.ParseShopify(r.Header.Get("X-Shopify-Topic"), id, body, s.Hasher)
-	s.record(w, r, evt, handled, err)
+	if !handled {
+		s.record(w, r, err)
+		return
+	}
+	s.record(w, r, err, evt)
+}
+
+// wooCommerce takes WooCommerce's order.created / order.updated deliveries;
+// the unsigned ping sent when a webhook is created is acknowledged.
+func (s *Server) wooCommerce(w http.ResponseWriter, r *http.Request) {
+	sig := r.Header.Get("X-WC-Webhook-Signature")
+	ping := false
+	body, ok := s.verified(w, r, s.Secrets.WooCommerce, func(b []byte) error {
+		if ping = webhook.IsWooCommercePing(sig, b); ping {
+			return nil
+		}
+		return webhook.VerifyBase64HMAC(sig, b, s.Secrets.WooCommerce)
+	})
+	if !ok {
+		return
+	}
+	if ping {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ping"})
+		return
+	}
+	id := r.Header.Get("X-WC-Webhook-Delivery-ID")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, "invalid_event", "X-WC-Webhook-Delivery-ID is required")
+		return
+	}
+	evts, err := webhook.ParseWooCommerce(r.Header.Get("X-WC-Webhook-Topic"), id, body, s.Hasher)
+	s.record(w, r, err, evts...)
 }
 
 func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
@@ -72,12 +103,12 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := webhook.ParseStripe(body, s.Hasher)
-	if err != nil || d.Subscription == nil {
-		var evt ledger.Event
-		if d.Order != nil {
-			evt = *d.Order
-		}
-		s.record(w, r, evt, d.Order != nil, err)
+	switch {
+	case err != nil || d.Subscription == nil && d.Order == nil:
+		s.record(w, r, err)
+		return
+	case d.Subscription == nil:
+		s.record(w, r, nil, *d.Order)
 		return
 	}
 	_, err = s.Referrals.RecordSubscription(r.Context(), d.Subscription.ID, d.Subscription.ReferralCode, d.Subscription.Customer)
@@ -93,31 +124,39 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// record hands a parsed event to the ledger and maps the result to HTTP:
-// 4xx for what retrying cannot fix, 5xx for what it can.
-func (s *Server) record(w http.ResponseWriter, r *http.Request, evt ledger.Event, handled bool, err error) {
+// record hands the parsed events of one delivery to the ledger, in order,
+// and maps the result to HTTP: 4xx for what retrying cannot fix, 5xx for
+// what it can (a retried delivery finds what was applied a duplicate). No
+// events means the delivery was not about an order: 200 ignored. The answer
+// is the last event's outcome.
+func (s *Server) record(w http.ResponseWriter, r *http.Request, parseErr error, evts ...ledger.Event) {
 	switch {
-	case errors.Is(err, money.ErrUnknownCurrency):
-		writeError(w, http.StatusBadRequest, "unknown_currency", err.Error())
+	case errors.Is(parseErr, money.ErrUnknownCurrency):
+		writeError(w, http.StatusBadRequest, "unknown_currency", parseErr.Error())
 		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+	case parseErr != nil:
+		writeError(w, http.StatusBadRequest, "invalid_event", parseErr.Error())
 		return
-	case !handled:
+	case len(evts) == 0:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
 		return
 	}
-	out, err := s.Ledger.Record(r.Context(), evt)
-	switch {
-	case errors.Is(err, ledger.ErrInvalidEvent):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
+	var out ledger.Outcome
+	for _, evt := range evts {
+		var err error
+		out, err = s.Ledger.Record(r.Context(), evt)
+		switch {
+		case errors.Is(err, ledger.ErrInvalidEvent):
+			writeError(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
+			return
+		case err != nil:
+			s.internalError(w, r, err)
+			return
+		}
 		s.Log.InfoContext(r.Context(), "order event", "source", evt.Source, "event_id", evt.ID, "kind", evt.Kind,
 			"order_id", evt.OrderID, "status", out.Status, "partner_id", out.PartnerID, "commission", out.Commission)
-		writeJSON(w, http.StatusOK, out)
 	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {

@@ -82,20 +82,22 @@ func SignTimestamped(body, secret []byte, at time.Time) string {
 	return "t=" + t + ",v1=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// VerifyShopify checks X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the body.
-func VerifyShopify(header string, body, secret []byte) error {
+// VerifyBase64HMAC checks a base64 HMAC-SHA256 of the raw body, the scheme
+// of Shopify's X-Shopify-Hmac-Sha256 and WooCommerce's X-WC-Webhook-Signature.
+func VerifyBase64HMAC(header string, body, secret []byte) error {
 	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(header))
 	if err != nil || len(got) == 0 {
 		return fmt.Errorf("%w: header must be base64", ErrSignature)
 	}
-	if !hmac.Equal(got, SignShopifyRaw(body, secret)) {
+	if !hmac.Equal(got, SignRaw(body, secret)) {
 		return ErrSignature
 	}
 	return nil
 }
 
-// SignShopifyRaw is the raw HMAC Shopify sends base64-encoded.
-func SignShopifyRaw(body, secret []byte) []byte {
+// SignRaw is the raw HMAC-SHA256 of the body that Shopify and WooCommerce
+// send base64-encoded.
+func SignRaw(body, secret []byte) []byte {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	return mac.Sum(nil)

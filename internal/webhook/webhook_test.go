@@ -56,16 +56,16 @@ func TestVerifyTimestamped(t *testing.T) {
 	}
 }
 
-func TestVerifyShopify(t *testing.T) {
+func TestVerifyBase64HMAC(t *testing.T) {
 	secret, body := []byte("shpss"), sample(t, "shopify-orders-paid.json")
-	sig := base64.StdEncoding.EncodeToString(SignShopifyRaw(body, secret))
-	if err := VerifyShopify(sig, body, secret); err != nil {
+	sig := base64.StdEncoding.EncodeToString(SignRaw(body, secret))
+	if err := VerifyBase64HMAC(sig, body, secret); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyShopify(sig, append(body, ' '), secret); !errors.Is(err, ErrSignature) {
+	if err := VerifyBase64HMAC(sig, append(body, ' '), secret); !errors.Is(err, ErrSignature) {
 		t.Fatalf("tampered body: %v", err)
 	}
-	if err := VerifyShopify("not base64!", body, secret); !errors.Is(err, ErrSignature) {
+	if err := VerifyBase64HMAC("not base64!", body, secret); !errors.Is(err, ErrSignature) {
 		t.Fatalf("garbage header: %v", err)
 	}
 }
@@ -221,10 +221,10 @@ func BenchmarkVerifyAndParseGeneric(b *testing.B) {
 
 func BenchmarkVerifyAndParseShopify(b *testing.B) {
 	body, secret := sample(b, "shopify-orders-paid.json"), []byte("s3cret")
-	sig := base64.StdEncoding.EncodeToString(SignShopifyRaw(body, secret))
+	sig := base64.StdEncoding.EncodeToString(SignRaw(body, secret))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := VerifyShopify(sig, body, secret); err != nil {
+		if err := VerifyBase64HMAC(sig, body, secret); err != nil {
 			b.Fatal(err)
 		}
 		if _, _, err := ParseShopify("orders/paid", "wh", body, hasher); err != nil {
