@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
+	"github.com/partnerloop/partnerloop/internal/httpapi/apispec"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -125,6 +127,10 @@ func (h *harness) do(method, path, token string, body []byte, headers map[string
 	raw, _ := io.ReadAll(res.Body)
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	_ = json.Unmarshal(raw, &out.Body)
+	if err := describedAPI(h.t).Check(context.Background(), apispec.Exchange{Method: method, Path: path, Header: req.Header,
+		Body: body, Status: res.StatusCode, RespHeader: res.Header, RespBody: raw}); err != nil {
+		h.t.Error(err)
+	}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		var doc any
 		if err := json.Unmarshal(raw, &doc); err != nil {
@@ -135,6 +141,17 @@ func (h *harness) do(method, path, token string, body []byte, headers map[string
 		}
 	}
 	return out
+}
+
+var loadDescribedAPI = sync.OnceValues(apispec.Load)
+
+// describedAPI is the OpenAPI description every exchange of the suite is held to.
+func describedAPI(t testing.TB) *apispec.Checker {
+	c, err := loadDescribedAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // findNull returns the path of the first JSON null in doc, or "".

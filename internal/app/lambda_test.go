@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"slices"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/httpapi/apispec"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 )
 
@@ -58,6 +60,18 @@ func TestSampleGatewayEventsThroughTheLambdaAdapter(t *testing.T) {
 			_ = json.Unmarshal([]byte(res.Body), &body)
 			if res.StatusCode != tc.status || body.Error.Code != tc.code {
 				t.Fatalf("got %d %s, want %d %s", res.StatusCode, res.Body, tc.status, tc.code)
+			}
+			reqHeader, resHeader := http.Header{}, http.Header{}
+			for k, v := range ev.Headers {
+				reqHeader.Set(k, v)
+			}
+			for k, v := range res.Headers {
+				resHeader.Set(k, v)
+			}
+			if err := describedAPI(t).Check(context.Background(), apispec.Exchange{Method: ev.RequestContext.HTTP.Method,
+				Path: ev.RawPath, Header: reqHeader, Body: []byte(ev.Body), Status: res.StatusCode, RespHeader: resHeader,
+				RespBody: []byte(res.Body)}); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -94,6 +94,7 @@ var (
 			Name: "Api", Dir: "api", Timeout: 29,
 			Routes: []Route{
 				{"GET", "/healthz", false},
+				{"GET", "/v1/openapi.json", false},
 				{"POST", "/v1/partners", true},
 				{"GET", "/v1/partners", true},
 				{"GET", "/v1/payout-batches", true},

@@ -75,6 +75,7 @@ type Server struct {
 func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	handlers := map[string]http.HandlerFunc{
 		"GET /healthz":                                         s.healthz,
+		"GET /v1/openapi.json":                                 s.openAPI,
 		"POST /v1/partners":                                    s.finance(s.createPartner),
 		"GET /v1/partners":                                     s.finance(s.listPartners),
 		"GET /v1/payout-batches":                               s.finance(s.listBatches),
