@@ -64,7 +64,7 @@ func (r Rules) Validate() error {
 		if o.RateBps != nil && (*o.RateBps < 0 || *o.RateBps > money.BasisPointsPerUnit) {
 			return fmt.Errorf("%s.rate_bps must be between 0 and 10000", field)
 		}
-		if err := amounts(field+".flat_per_unit", o.FlatPerUnit, true); err != nil {
+		if err := amountsUpTo(field+".flat_per_unit", o.FlatPerUnit, true, money.MaxUnitAmount); err != nil {
 			return err
 		}
 	}
@@ -75,12 +75,19 @@ func (r Rules) Validate() error {
 }
 
 func amounts(field string, m map[money.Currency]int64, allowZero bool) error {
+	return amountsUpTo(field, m, allowZero, money.MaxAmount)
+}
+
+func amountsUpTo(field string, m map[money.Currency]int64, allowZero bool, limit int64) error {
 	for cur, v := range m {
 		if c, err := money.ParseCurrency(string(cur)); err != nil || c != cur {
 			return fmt.Errorf("%s.%s is not an ISO 4217 currency", field, cur)
 		}
 		if v < 0 || (!allowZero && v == 0) {
 			return fmt.Errorf("%s.%s must be positive", field, cur)
+		}
+		if v > limit {
+			return fmt.Errorf("%s.%s must be at most %d", field, cur, limit)
 		}
 	}
 	return nil

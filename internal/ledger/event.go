@@ -125,18 +125,21 @@ func (e Event) Validate() error {
 		if e.Refund == nil || e.Refund.ID == "" {
 			return invalid("refund id is required")
 		}
-		if e.Refund.Amount < 0 {
-			return invalid("refund amount must not be negative")
+		if e.Refund.Amount < 0 || e.Refund.Amount > money.MaxAmount {
+			return invalid("refund amount must be between 0 and %d", money.MaxAmount)
+		}
+		if len(e.Refund.Lines) > MaxLines {
+			return invalid("refund has more than %d lines", MaxLines)
 		}
 		if e.Refund.Basis != RefundNet && e.Refund.Basis != RefundGross {
 			return invalid("refund basis must be net or gross")
 		}
 		var sum int64
 		for i, l := range e.Refund.Lines {
-			if l.Amount < 0 || l.SKU == "" {
-				return invalid("refund.lines[%d] needs a sku and a non-negative amount", i)
+			if l.Amount < 0 || l.Amount > money.MaxAmount || l.SKU == "" {
+				return invalid("refund.lines[%d] needs a sku and an amount between 0 and %d", i, money.MaxAmount)
 			}
-			sum += l.Amount
+			sum += l.Amount // at most MaxLines × MaxAmount
 		}
 		if len(e.Refund.Lines) > 0 && (sum != e.Refund.Amount || e.Refund.Basis != RefundNet) {
 			return invalid("refund.lines must add up to the refund's net amount")
@@ -155,16 +158,21 @@ func (e Event) validateCurrency() error {
 	return nil
 }
 
+// MaxLines bounds the lines of an order or a refund.
+const MaxLines = 1000
+
+// validate bounds every amount and quantity (see money.MaxAmount), so Net,
+// Gross and the commission computed from them cannot overflow.
 func (o Order) validate() error {
-	if len(o.Lines) == 0 {
-		return invalid("order has no lines")
+	if len(o.Lines) == 0 || len(o.Lines) > MaxLines {
+		return invalid("order must have 1 to %d lines", MaxLines)
 	}
-	if o.Tax < 0 || o.Shipping < 0 {
-		return invalid("tax and shipping must not be negative")
+	if o.Tax < 0 || o.Shipping < 0 || o.Tax > money.MaxAmount || o.Shipping > money.MaxAmount {
+		return invalid("tax and shipping must be between 0 and %d", money.MaxAmount)
 	}
 	for i, l := range o.Lines {
-		if l.Amount < 0 || l.Quantity < 0 {
-			return invalid("lines[%d]: amount and quantity must not be negative", i)
+		if l.Amount < 0 || l.Amount > money.MaxAmount || l.Quantity < 0 || l.Quantity > money.MaxQuantity {
+			return invalid("lines[%d]: amount must be between 0 and %d and quantity between 0 and %d", i, money.MaxAmount, money.MaxQuantity)
 		}
 	}
 	return nil

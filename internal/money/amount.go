@@ -15,6 +15,42 @@ const BasisPointsPerUnit = 10_000
 // that is not allowed, or too large to hold exactly.
 var ErrInvalidAmount = errors.New("invalid amount")
 
+// Bounds on what arrives from outside. They keep every sum and product the
+// rules compute far inside int64 (an order's 1,000 lines at MaxAmount sum
+// to 10^16; a rate or a per-unit amount times a line stays below 10^17), so
+// arithmetic on validated input cannot overflow.
+const (
+	// MaxAmount bounds one amount: a line, tax, shipping, a refund, a
+	// program value (10^13 minor units is 100 billion EUR).
+	MaxAmount int64 = 10_000_000_000_000
+	// MaxQuantity bounds the units of one order line.
+	MaxQuantity int64 = 1_000_000
+	// MaxUnitAmount bounds an amount paid per unit, so that times
+	// MaxQuantity it stays within MaxAmount.
+	MaxUnitAmount = MaxAmount / MaxQuantity
+)
+
+// MulChecked returns a*b, or false if the product does not fit in an int64.
+func MulChecked(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	p := a * b
+	if p/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		return 0, false
+	}
+	return p, true
+}
+
+// AddChecked returns a+b, or false if the sum does not fit in an int64.
+func AddChecked(a, b int64) (int64, bool) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, false
+	}
+	return s, true
+}
+
 // ParseDecimal turns a decimal string such as "12.50" (as Shopify sends prices)
 // into minor units of c. More decimals than the currency has is an error rather
 // than a silent rounding.

@@ -3,6 +3,7 @@ package money
 import (
 	"errors"
 	"math"
+	"math/big"
 	"testing"
 )
 
@@ -107,6 +108,39 @@ func TestFormatDecimal(t *testing.T) {
 		}
 		if back, err := ParseDecimal(tc.want, tc.c); err != nil || back != tc.v {
 			t.Errorf("round trip of %s: %d %v", tc.want, back, err)
+		}
+	}
+}
+
+func TestCheckedArithmetic(t *testing.T) {
+	for _, tc := range []struct {
+		a, b    int64
+		mul, ok bool
+	}{
+		{math.MaxInt64, 1, false, false},
+		{math.MaxInt64, -1, false, true},
+		{math.MinInt64, -1, false, false},
+		{1 << 62, 2, true, false},
+		{(1 << 62) + 5, 4, true, false}, // wraps to 20 unchecked
+		{-(1 << 62), 2, true, true},
+		{MaxUnitAmount, MaxQuantity, true, true},
+		{MaxAmount, MaxQuantity, true, false},
+		{math.MinInt64, -1, true, false},
+		{-1, math.MinInt64, true, false},
+		{3, -7, true, true},
+	} {
+		var got int64
+		var ok bool
+		var want big.Int
+		if tc.mul {
+			got, ok = MulChecked(tc.a, tc.b)
+			want.Mul(big.NewInt(tc.a), big.NewInt(tc.b))
+		} else {
+			got, ok = AddChecked(tc.a, tc.b)
+			want.Add(big.NewInt(tc.a), big.NewInt(tc.b))
+		}
+		if ok != tc.ok || ok && (!want.IsInt64() || want.Int64() != got) {
+			t.Errorf("%d op %d (mul %v): %d %v", tc.a, tc.b, tc.mul, got, ok)
 		}
 	}
 }

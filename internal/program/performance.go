@@ -72,8 +72,8 @@ func (r *TierRules) check() error {
 			return fmt.Errorf("tier_rules.thresholds.%s needs revenue or units", tier)
 		}
 		for cur, v := range th.Revenue {
-			if c, err := money.ParseCurrency(string(cur)); err != nil || c != cur || v <= 0 {
-				return fmt.Errorf("tier_rules.thresholds.%s.revenue.%s must be a positive amount in an ISO 4217 currency", tier, cur)
+			if c, err := money.ParseCurrency(string(cur)); err != nil || c != cur || v <= 0 || v > money.MaxAmount {
+				return fmt.Errorf("tier_rules.thresholds.%s.revenue.%s must be a positive amount (at most %d) in an ISO 4217 currency", tier, cur, money.MaxAmount)
 			}
 		}
 	}
@@ -101,8 +101,11 @@ func checkGoals(goals []Goal) error {
 		prev := int64(0)
 		for j, l := range g.Levels {
 			lf := fmt.Sprintf("%s.levels[%d]", f, j)
-			if l.Threshold <= prev {
-				return fmt.Errorf("%s.threshold must be positive and above the previous level's", lf)
+			if l.Threshold <= prev || l.Threshold > money.MaxAmount {
+				return fmt.Errorf("%s.threshold must be positive, above the previous level's and at most %d", lf, money.MaxAmount)
+			}
+			if l.BonusFlat > money.MaxAmount || l.DonationFlat > money.MaxAmount {
+				return fmt.Errorf("%s: bonus_flat and donation_flat must be at most %d", lf, money.MaxAmount)
 			}
 			if l.BonusFlat > 0 && l.BonusBps > 0 || l.BonusFlat < 0 || l.BonusBps < 0 || l.BonusBps > money.BasisPointsPerUnit ||
 				l.DonationFlat < 0 || l.BonusFlat+l.BonusBps+l.DonationFlat == 0 {

@@ -180,8 +180,8 @@ func (p Program) check() error {
 		if _, err := money.ParseCurrency(string(cur)); err != nil || money.Currency(cur) != cur {
 			return fmt.Errorf("minimum_payout.%s is not an ISO 4217 currency", cur)
 		}
-		if min <= 0 {
-			return fmt.Errorf("minimum_payout.%s must be positive", cur)
+		if min <= 0 || min > money.MaxAmount {
+			return fmt.Errorf("minimum_payout.%s must be between 1 and %d", cur, money.MaxAmount)
 		}
 	}
 	switch p.Attribution.Model {

@@ -128,7 +128,12 @@ func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledg
 		if err != nil {
 			return evt, err
 		}
-		order.Lines = append(order.Lines, ledger.Line{SKU: lineSKU(li.SKU, li.ProductID), Category: li.ProductType, Quantity: li.Quantity, Amount: price*li.Quantity - discount})
+		gross, ok := money.MulChecked(price, li.Quantity)
+		net, ok2 := money.AddChecked(gross, -discount)
+		if !ok || !ok2 {
+			return evt, fmt.Errorf("line_items[%d]: price × quantity − discount is out of range", i)
+		}
+		order.Lines = append(order.Lines, ledger.Line{SKU: lineSKU(li.SKU, li.ProductID), Category: li.ProductType, Quantity: li.Quantity, Amount: net})
 	}
 	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, string(o.ID), cur, order
 	return evt, nil
