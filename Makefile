@@ -8,7 +8,12 @@ export AWS_SECRET_ACCESS_KEY ?= local
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: deps run test test-go test-infra bench build synth deploy clean
+.PHONY: deps run test test-go test-infra bench fuzz build synth deploy clean
+
+# Fuzz targets (package:target); `make test` runs each for FUZZTIME, `make fuzz` longer.
+FUZZ_TARGETS := webhook:FuzzParseGeneric webhook:FuzzParseLead webhook:FuzzParseShopify webhook:FuzzParseStripe \
+	webhook:FuzzParseWooCommerce webhook:FuzzVerifyTimestamped program:FuzzParse auth:FuzzVerify auth:FuzzFromGatewayClaims
+FUZZTIME ?= 5s
 
 # Pinned dev tools (DynamoDB Local, SQS emulator, CDK CLI) and Go modules.
 node_modules/.installed: package.json package-lock.json
@@ -26,6 +31,16 @@ test: deps
 	go vet ./...
 	go run ./cmd/with-emulators -- go test $(GO_TEST_FLAGS) ./...
 	cd infra && go vet ./... && go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+# Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for a long run);
+# findings land in the package's testdata/fuzz and fail the run.
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) ./internal/$$pkg/ > /tmp/partnerloop-fuzz.log 2>&1 || { cat /tmp/partnerloop-fuzz.log; exit 1; }; \
+	done
 
 # Micro benchmarks, then the payout batch at scale (one run per size;
 # PARTNERLOOP_BENCH_FULL=1 adds 10,000 partners with 1,000,000 accruals).

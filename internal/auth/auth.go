@@ -73,11 +73,23 @@ func (h HS256) Issue(subject string, groups []string, partnerID string, ttl time
 
 // FromGatewayClaims builds a principal from claims already verified by the
 // API Gateway JWT authorizer, which flattens arrays to "[a b]" strings.
+// Groups come from "groups" or Cognito's "cognito:groups"; the partner id
+// from "partner_id" or Cognito's custom attribute "custom:partner_id".
 func FromGatewayClaims(c map[string]string) (Principal, error) {
 	if c["sub"] == "" {
 		return Principal{}, ErrUnauthenticated
 	}
-	return Principal{Subject: c["sub"], Groups: parseGroups(c["groups"]), PartnerID: c["partner_id"]}, nil
+	groups := parseGroups(c["groups"])
+	for _, g := range parseGroups(c["cognito:groups"]) {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	partnerID := c["partner_id"]
+	if partnerID == "" {
+		partnerID = c["custom:partner_id"]
+	}
+	return Principal{Subject: c["sub"], Groups: groups, PartnerID: partnerID}, nil
 }
 
 func parseGroups(v string) []string {

@@ -54,3 +54,15 @@ func TestFromGatewayClaims(t *testing.T) {
 		t.Fatal("claims without sub accepted")
 	}
 }
+
+// Cognito puts groups in cognito:groups and custom attributes under custom:.
+func TestCognitoClaims(t *testing.T) {
+	p, err := FromGatewayClaims(map[string]string{"sub": "u1", "cognito:groups": "[finance]", "custom:partner_id": "pt_1"})
+	if err != nil || !p.IsFinance() || p.IsAdmin() || p.PartnerID != "pt_1" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	p, _ = FromGatewayClaims(map[string]string{"sub": "u2", "groups": "[finance]", "cognito:groups": "[admin finance]"})
+	if !p.IsAdmin() || len(p.Groups) != 2 {
+		t.Fatalf("merged groups %v", p.Groups)
+	}
+}
