@@ -27,6 +27,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -65,6 +66,8 @@ type Config struct {
 	// client at stripe-mock locally.
 	StripeAPIKey  string
 	StripeAPIBase string
+	// Metrics receives the EMF metric lines; nil emits none.
+	Metrics *obs.Metrics
 }
 
 // App holds the services of one process.
@@ -76,10 +79,12 @@ type App struct {
 	Server      *httpapi.Server
 	SQS         *sqs.Client
 	Log         *slog.Logger
+	Metrics     *obs.Metrics
 }
 
-// Logger writes JSON logs, the format CloudWatch Logs Insights queries.
-func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
+// Logger writes JSON logs, the format CloudWatch Logs Insights queries,
+// each line with the request id of its context.
+func Logger() *slog.Logger { return obs.NewLogger(os.Stdout) }
 
 // New builds the services on the given clients.
 func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authenticator, log *slog.Logger) *App {
@@ -101,12 +106,12 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Programs: programs, Hasher: hasher,
 		Secrets: httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe),
 			WooCommerce: []byte(cfg.Secrets.WooCommerce)},
-		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log,
+		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
 		Reports: &reports.Service{Store: store, Programs: programs},
 		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
 			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
 	}
-	return &App{Store: store, Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log}
+	return &App{Store: store, Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log, Metrics: cfg.Metrics}
 }
 
 // AWSConfig loads the SDK configuration; PARTNERLOOP_DYNAMODB_ENDPOINT and
@@ -145,7 +150,7 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
 		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
 		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
-		ProgramCacheFor: 30 * time.Second}
+		ProgramCacheFor: 30 * time.Second, Metrics: obs.NewMetrics(os.Stdout)}
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		if err := readSecret(ctx, awsCfg, arn, &cfg.Secrets); err != nil {
 			return nil, fmt.Errorf("read webhook secrets: %w", err)
@@ -228,7 +233,7 @@ func StartScheduled(what string, job func(context.Context, *App) (int, error)) {
 func StartQueueWorker() {
 	a := MustFromLambdaEnv()
 	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		return sqsqueue.HandleBatch(ctx, a.Payouts, ev), nil
+		return sqsqueue.HandleBatch(ctx, a.Payouts, ev, a.Metrics), nil
 	})
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/httpapi/apispec"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
@@ -48,6 +49,11 @@ type harness struct {
 }
 
 func newHarness(t testing.TB) *harness {
+	return newObservedHarness(t, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil)
+}
+
+// newObservedHarness runs the services with the given logger and metrics.
+func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *harness {
 	env := devtest.New(t)
 	prog := program.Default()
 	prog.HoldDays = 0
@@ -56,8 +62,8 @@ func newHarness(t testing.TB) *harness {
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
 		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
-		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets}
-	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics}
+	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), log)
 	srv := httptest.NewServer(a.Server.Handler(appspec.AllRoutes()))
 	t.Cleanup(srv.Close)
 	h := &harness{t: t, env: env, app: a, cfg: cfg, srv: srv, tokens: map[string]string{}}
@@ -483,7 +489,7 @@ func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 		{BatchID: batchID, ItemID: batchID + "." + ids[0] + ".EUR", PartnerID: ids[0], Leg: payout.LegPayout, Currency: "EUR", Amount: 900},
 		{BatchID: batchID, ItemID: batchID + ".donation.ch_water.EUR", Leg: payout.LegDonation, CharityID: "ch_water", Currency: "EUR", Amount: 400},
 	} {
-		if err := h.app.Payouts.Settle(context.Background(), redelivered); err != nil {
+		if _, err := h.app.Payouts.Settle(context.Background(), redelivered); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -491,11 +497,11 @@ func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 		t.Fatalf("redelivery paid again: %v", a)
 	}
 	// The next sweep sees every item settled and closes the outbox row.
-	if n, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || n != 1 {
-		t.Fatalf("closing sweep: %d %v", n, err)
+	if r, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || r.Open != 1 {
+		t.Fatalf("closing sweep: %d %v", r.Open, err)
 	}
-	if n, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || n != 0 {
-		t.Fatalf("outbox after completion: %d %v", n, err)
+	if r, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || r.Open != 0 {
+		t.Fatalf("outbox after completion: %d %v", r.Open, err)
 	}
 }
 

@@ -84,7 +84,7 @@ func TestUnknownAndPoisonMessagesAreReportedAsFailures(t *testing.T) {
 	h := newHarness(t)
 	var ev events.SQSEvent
 	loadEvent(t, "sqs-payout.json", &ev)
-	res := sqsqueue.HandleBatch(context.Background(), h.app.Payouts, ev)
+	res := sqsqueue.HandleBatch(context.Background(), h.app.Payouts, ev, nil)
 	var failed []string
 	for _, f := range res.BatchItemFailures {
 		failed = append(failed, f.ItemIdentifier)

@@ -49,7 +49,7 @@ func TestStripeOutageIsRetriedAndPaysOnce(t *testing.T) {
 		Amount: b.Items[0].Amount, Method: "stripe", Destination: "acct_1Qx"}
 
 	mock.Stop()
-	if err := h.app.Payouts.Settle(ctx, msg); err == nil {
+	if _, err := h.app.Payouts.Settle(ctx, msg); err == nil {
 		t.Fatal("a payout with Stripe unreachable was acknowledged")
 	}
 	if bal := h.balances(id); balance(bal, "EUR", "in_payout") != 1200 || balance(bal, "EUR", "paid") != 0 {
@@ -61,7 +61,7 @@ func TestStripeOutageIsRetriedAndPaysOnce(t *testing.T) {
 	}
 	t.Cleanup(func() { restarted.Stop() })
 	for range 2 { // the retry pays; a later redelivery does not pay again
-		if err := h.app.Payouts.Settle(ctx, msg); err != nil {
+		if _, err := h.app.Payouts.Settle(ctx, msg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,7 +78,7 @@ func TestFinalStripeErrorReturnsTheAmountToPayable(t *testing.T) {
 	msg := payout.Message{BatchID: b.ID, ItemID: b.Items[0].ID, PartnerID: id, Leg: payout.LegPayout, Currency: "EUR",
 		Amount: b.Items[0].Amount, Method: "stripe"}
 	h.do("POST", "/v1/payout-batches/"+b.ID+"/approve", h.tokens["bob"], nil, nil)
-	if err := h.app.Payouts.Settle(context.Background(), msg); err != nil {
+	if _, err := h.app.Payouts.Settle(context.Background(), msg); err != nil {
 		t.Fatalf("a final failure must be acknowledged, not retried: %v", err)
 	}
 	// The queued message for the same leg arrives afterwards and changes nothing.

@@ -243,9 +243,12 @@ func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.T
 }
 
 // PendingDispatches lists batches whose outbox row is still open, oldest first.
-func (s *Store) PendingDispatches(ctx context.Context) ([]string, error) {
+func (s *Store) PendingDispatches(ctx context.Context) ([]payout.OpenOutbox, error) {
 	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))},
-		func(o outboxItem) string { return o.BatchID })
+		func(o outboxItem) payout.OpenOutbox {
+			at, _ := time.Parse("2006-01-02T15:04:05.000000000Z", strings.SplitN(o.GSI2SK, "#", 2)[0])
+			return payout.OpenOutbox{BatchID: o.BatchID, ApprovedAt: at}
+		})
 }
 
 // conditionalUpdate runs an update whose failed condition means "already done".

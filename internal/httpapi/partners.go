@@ -16,6 +16,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -263,6 +264,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: "pl_ref", Value: p.ReferralCode, Path: "/", MaxAge: prog.Program.CookieDays * 86400,
 		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
+	s.Metrics.Emit(map[string]string{"Source": "link"}, obs.Metric{Name: "Clicks", Unit: obs.Count, Value: 1})
 	http.Redirect(w, r, target.String(), http.StatusFound)
 }
 

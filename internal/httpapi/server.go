@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,9 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -69,6 +74,7 @@ type Server struct {
 	PublicBaseURL string
 	Now           func() time.Time
 	Log           *slog.Logger
+	Metrics       *obs.Metrics
 }
 
 // Handler serves the given routes (one function's, or all of them locally).
@@ -124,9 +130,11 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	return s.logged(s.recoverer(mux))
 }
 
+// statusRecorder keeps the status and error code a handler answered with.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status    int
+	errorCode string
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -134,17 +142,40 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// logged writes one structured line per request: route, status and latency,
-// with the trace id API Gateway forwards. Bodies and headers are never
-// logged, so neither secrets nor customer e-mails reach the logs.
+func (r *statusRecorder) setErrorCode(code string) { r.errorCode = code }
+
+// logged gives the request an id (Lambda's request id, so these lines sit
+// with the platform's own; a fresh one locally) that every log line of the
+// request carries, and writes one line per request: route, status, error
+// code and latency. Bodies and headers are never logged, so neither
+// secrets, tokens, signatures nor customer e-mails reach the logs.
+// Webhook routes also report their latency and rejections as metrics.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := newRequestID()
+		if lc, ok := lambdacontext.FromContext(r.Context()); ok {
+			id = lc.AwsRequestID
+		}
+		r = r.WithContext(obs.WithRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		took := time.Since(start).Milliseconds()
 		s.Log.InfoContext(r.Context(), "request", "method", r.Method, "route", r.Pattern, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "trace_id", r.Header.Get("X-Amzn-Trace-Id"))
+			"error_code", rec.errorCode, "duration_ms", took, "trace_id", r.Header.Get("X-Amzn-Trace-Id"))
+		if source, ok := strings.CutPrefix(r.Pattern, "POST /webhooks/"); ok {
+			s.Metrics.Emit(map[string]string{"Source": source}, obs.Metric{Name: "WebhookLatency", Unit: obs.Milliseconds, Value: took})
+			if rec.status >= 400 {
+				s.Metrics.Emit(map[string]string{"Source": source, "Reason": rec.errorCode}, obs.Metric{Name: "OrdersRejected", Unit: obs.Count, Value: 1})
+			}
+		}
 	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 func (s *Server) recoverer(next http.Handler) http.Handler {
@@ -215,6 +246,9 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
+	if rec, ok := w.(interface{ setErrorCode(string) }); ok {
+		rec.setErrorCode(code)
+	}
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
 	writeJSON(w, status, b)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/webhook"
@@ -155,6 +156,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, parseErr error, 
 		}
 		s.Log.InfoContext(r.Context(), "order event", "source", evt.Source, "event_id", evt.ID, "kind", evt.Kind,
 			"order_id", evt.OrderID, "status", out.Status, "partner_id", out.PartnerID, "commission", out.Commission)
+		s.measure(evt, out)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -177,5 +179,22 @@ func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": touch.PartnerID, "referred_at": touch.At})
+	}
+}
+
+// measure reports an order event's outcome: applied or duplicate per
+// source, refunds, and the commission it accrued per currency.
+func (s *Server) measure(evt ledger.Event, out ledger.Outcome) {
+	name := "OrdersApplied"
+	if out.Status == ledger.StatusDuplicate {
+		name = "OrdersDuplicate"
+	}
+	metrics := []obs.Metric{{Name: name, Unit: obs.Count, Value: 1}}
+	if evt.Kind == ledger.OrderRefunded && out.Status != ledger.StatusDuplicate {
+		metrics = append(metrics, obs.Metric{Name: "Refunds", Unit: obs.Count, Value: 1})
+	}
+	s.Metrics.Emit(map[string]string{"Source": evt.Source}, metrics...)
+	if out.Status != ledger.StatusDuplicate && evt.Kind == ledger.OrderPaid && out.Commission > 0 && evt.Currency != "" {
+		s.Metrics.Emit(map[string]string{"Currency": string(evt.Currency)}, obs.Metric{Name: "CommissionAccrued", Unit: obs.None, Value: out.Commission})
 	}
 }

@@ -53,9 +53,15 @@ type Service struct {
 	Now        func() time.Time
 }
 
+// Outcome statuses.
+const (
+	StatusApplied   = "applied"
+	StatusDuplicate = "duplicate"
+)
+
 // Outcome tells the sender what its event did.
 type Outcome struct {
-	Status     string        `json:"status"` // applied, duplicate
+	Status     string        `json:"status"` // StatusApplied or StatusDuplicate
 	OrderID    string        `json:"order_id"`
 	PartnerID  string        `json:"partner_id,omitempty"`
 	Commission int64         `json:"commission"`
@@ -110,13 +116,13 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		case errors.Is(err, ErrConflict):
 			continue
 		case errors.Is(err, ErrDuplicateEvent):
-			return outcome("duplicate", rec), nil
+			return outcome(StatusDuplicate, rec), nil
 		case err != nil:
 			return Outcome{}, fmt.Errorf("commit order: %w", err)
 		}
-		status := "applied"
+		status := StatusApplied
 		if change.Noop {
-			status = "duplicate"
+			status = StatusDuplicate
 		}
 		return outcome(status, change.Next), nil
 	}

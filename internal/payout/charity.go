@@ -164,10 +164,10 @@ func donorItems(b Batch, charity string, cur money.Currency) []Item {
 // settleDonation pays a batch's aggregated donation to a charity once, files
 // the receipt, and settles each partner's donation leg. Every step is
 // idempotent, so a redelivered message finishes what a crashed worker began.
-func (s *Service) settleDonation(ctx context.Context, m Message) error {
+func (s *Service) settleDonation(ctx context.Context, m Message) (Settlement, error) {
 	b, err := s.Store.GetBatch(ctx, m.BatchID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	donors := donorItems(b, m.CharityID, m.Currency)
 	pledges := pledgesTo(b, m.CharityID, m.Currency)
@@ -189,28 +189,28 @@ func (s *Service) settleDonation(ctx context.Context, m Message) error {
 		}
 	}
 	if len(due) == 0 && len(duePledges) == 0 {
-		return nil
+		return AlreadySettled, nil
 	}
 	pay := m
 	pay.Amount = r.Amount
 	r.Reference, err = s.Methods[MethodManual].Pay(ctx, pay)
 	if err != nil {
-		return fmt.Errorf("pay donation %s: %w", m.ItemID, err)
+		return "", fmt.Errorf("pay donation %s: %w", m.ItemID, err)
 	}
 	if err := s.Charities.PutReceipt(ctx, r); err != nil {
-		return fmt.Errorf("file receipt: %w", err)
+		return "", fmt.Errorf("file receipt: %w", err)
 	}
 	for _, it := range due {
 		leg := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Leg: LegDonation, Currency: it.Currency,
 			Amount: it.Donation, CharityID: it.CharityID}
 		if err := s.Store.SettleLeg(ctx, leg, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
-			return err
+			return "", err
 		}
 	}
 	for _, p := range duePledges {
 		if err := s.Pledges.SettlePledge(ctx, p, b.ID, r.Reference, r.At); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return Paid, nil
 }

@@ -175,7 +175,7 @@ type Store interface {
 	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
 	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
 	BatchIDs(ctx context.Context, limit int32, cursor string) ([]string, string, error)
-	PendingDispatches(ctx context.Context) ([]string, error)
+	PendingDispatches(ctx context.Context) ([]OpenOutbox, error)
 	// MarkQueued records that an item's messages were (re)sent at a time,
 	// unless the item is already settled.
 	MarkQueued(ctx context.Context, it Item, at time.Time) error
@@ -418,18 +418,33 @@ func (s *Service) Approve(ctx context.Context, id, approver string) (Batch, erro
 
 // DispatchPending sends the messages of every approved batch whose outbox
 // row is still open. Run on a schedule; safe to run concurrently and again.
-func (s *Service) DispatchPending(ctx context.Context) (int, error) {
-	ids, err := s.Store.PendingDispatches(ctx)
+func (s *Service) DispatchPending(ctx context.Context) (OutboxReport, error) {
+	open, err := s.Store.PendingDispatches(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list outbox: %w", err)
+		return OutboxReport{}, fmt.Errorf("list outbox: %w", err)
 	}
+	report := OutboxReport{Open: len(open)}
 	var errs []error
-	for _, id := range ids {
-		if err := s.dispatch(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("batch %s: %w", id, err))
+	for _, o := range open {
+		report.OldestAge = max(report.OldestAge, s.Now().Sub(o.ApprovedAt))
+		if err := s.dispatch(ctx, o.BatchID); err != nil {
+			errs = append(errs, fmt.Errorf("batch %s: %w", o.BatchID, err))
 		}
 	}
-	return len(ids), errors.Join(errs...)
+	return report, errors.Join(errs...)
+}
+
+// OpenOutbox is an approved batch whose legs are not all settled yet.
+type OpenOutbox struct {
+	BatchID    string
+	ApprovedAt time.Time
+}
+
+// OutboxReport is what a dispatch sweep found: the batches still open and
+// how long the oldest has waited (an alarm fires past 30 minutes).
+type OutboxReport struct {
+	Open      int
+	OldestAge time.Duration
 }
 
 // dispatch sends what an approved batch still owes the queues: items never
@@ -488,39 +503,48 @@ func payoutMessage(it Item) Message {
 		Amount: it.Amount, Method: it.Method, Destination: it.Destination}
 }
 
+// Settlement is what settling a message did.
+type Settlement string
+
+const (
+	Paid           Settlement = "paid"            // the leg (or a charity's donation) was paid now
+	AlreadySettled Settlement = "already_settled" // a redelivery: nothing to do
+	Failed         Settlement = "failed"          // a final provider error: the amount is back in payable
+)
+
 // Settle pays one leg. A leg that is no longer due is acknowledged without
 // calling the provider, which makes SQS redelivery and worker crashes
 // harmless; the provider also gets the leg's deduplication id as idempotency
 // key for the window between paying and recording. A final provider error
 // fails the leg and returns its amount to payable; other errors are returned
 // so SQS retries the message.
-func (s *Service) Settle(ctx context.Context, m Message) error {
+func (s *Service) Settle(ctx context.Context, m Message) (Settlement, error) {
 	if m.Leg == LegDonation {
 		return s.settleDonation(ctx, m)
 	}
 	due, err := s.Store.LegDue(ctx, m)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !due {
 		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
-		return nil
+		return AlreadySettled, nil
 	}
 	method, ok := s.Methods[cmp.Or(m.Method, MethodManual)]
 	if !ok {
-		return s.Store.FailLeg(ctx, m, "unknown payout method "+m.Method, s.Now().UTC())
+		return Failed, s.Store.FailLeg(ctx, m, "unknown payout method "+m.Method, s.Now().UTC())
 	}
 	ref, err := method.Pay(ctx, m)
 	if errors.Is(err, ErrFinal) {
 		s.Log.WarnContext(ctx, "payout failed", "item_id", m.ItemID, "leg", m.Leg, "error", err)
-		return s.Store.FailLeg(ctx, m, err.Error(), s.Now().UTC())
+		return Failed, s.Store.FailLeg(ctx, m, err.Error(), s.Now().UTC())
 	}
 	if err != nil {
-		return fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
+		return "", fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
 	}
 	err = s.Store.SettleLeg(ctx, m, ref, "worker", s.Now().UTC())
 	if errors.Is(err, ErrAlreadySettled) {
-		return nil
+		return AlreadySettled, nil
 	}
-	return err
+	return Paid, err
 }

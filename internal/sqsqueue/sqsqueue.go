@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,7 +15,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
-
+	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
@@ -48,22 +49,33 @@ func (p *Publisher) Send(ctx context.Context, m payout.Message) error {
 
 // Settler is the part of the payout service a worker needs.
 type Settler interface {
-	Settle(ctx context.Context, m payout.Message) error
+	Settle(ctx context.Context, m payout.Message) (payout.Settlement, error)
 }
 
 // HandleBatch settles every record and reports the ones that failed, so SQS
 // retries only those (ReportBatchItemFailures).
-func HandleBatch(ctx context.Context, s Settler, ev events.SQSEvent) events.SQSEventResponse {
+// Each message's outcome is a metric per leg (payout or donation): Paid,
+// AlreadySettled, Failed (final, back to payable) or Retried, with the
+// time it took.
+func HandleBatch(ctx context.Context, s Settler, ev events.SQSEvent, metrics *obs.Metrics) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	for _, r := range ev.Records {
+		start := time.Now()
 		var m payout.Message
+		var outcome payout.Settlement
 		err := json.Unmarshal([]byte(r.Body), &m)
 		if err == nil {
-			err = s.Settle(ctx, m)
+			outcome, err = s.Settle(ctx, m)
 		}
+		name := "Retried"
 		if err != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		} else {
+			name = map[payout.Settlement]string{payout.Paid: "Paid", payout.AlreadySettled: "AlreadySettled", payout.Failed: "Failed"}[outcome]
 		}
+		metrics.Emit(map[string]string{"Leg": cmp.Or(string(m.Leg), "unreadable")},
+			obs.Metric{Name: "Legs" + name, Unit: obs.Count, Value: 1},
+			obs.Metric{Name: "WorkerLatency", Unit: obs.Milliseconds, Value: time.Since(start).Milliseconds()})
 	}
 	return resp
 }
@@ -84,7 +96,7 @@ func PollOnce(ctx context.Context, client *sqs.Client, queueURL string, s Settle
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
 	}
 	failed := map[string]bool{}
-	for _, f := range HandleBatch(ctx, s, ev).BatchItemFailures {
+	for _, f := range HandleBatch(ctx, s, ev, nil).BatchItemFailures {
 		failed[f.ItemIdentifier] = true
 	}
 	for _, r := range ev.Records {
