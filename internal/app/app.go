@@ -121,6 +121,11 @@ func AWSConfig(ctx context.Context) (*dynamodb.Client, *sqs.Client, aws.Config, 
 	if err != nil {
 		return nil, nil, cfg, fmt.Errorf("load aws config: %w", err)
 	}
+	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		// Every AWS SDK call becomes an X-Ray subsegment of the function's
+		// active-tracing segment (the stack turns tracing on).
+		obs.TraceAWSCalls(&cfg.APIOptions, os.Getenv("AWS_XRAY_DAEMON_ADDRESS"))
+	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if ep := os.Getenv("PARTNERLOOP_DYNAMODB_ENDPOINT"); ep != "" {
 			o.BaseEndpoint = aws.String(ep)
