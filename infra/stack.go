@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 
@@ -37,37 +39,87 @@ type StackProps struct {
 	// PublicBaseURL is where referral links point (a custom domain mapped to
 	// the API); empty uses the API's own endpoint.
 	PublicBaseURL string
+	// Stage is dev or prod: it sets names, log retention, removal policies
+	// and alarm thresholds.
+	Stage Stage
+	// AlarmEmail, if set, subscribes to the alarm topic.
+	AlarmEmail string
+	// ThrottleRate (requests/s) and ThrottleBurst bound the API stage.
+	ThrottleRate, ThrottleBurst float64
+	// ContributorInsights turns on DynamoDB Contributor Insights (hot keys).
+	ContributorInsights bool
+}
+
+// Stage is a deployment environment.
+type Stage string
+
+const (
+	Dev  Stage = "dev"
+	Prod Stage = "prod"
+)
+
+// logRetention keeps logs a week in dev, three months in prod.
+func (s Stage) logRetention() awslogs.RetentionDays {
+	if s == Prod {
+		return awslogs.RetentionDays_THREE_MONTHS
+	}
+	return awslogs.RetentionDays_ONE_WEEK
+}
+
+// removal keeps what prod stores when the stack goes; dev cleans up.
+func (s Stage) removal() awscdk.RemovalPolicy {
+	if s == Prod {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
 }
 
 // NewPartnerloopStack builds every resource from appspec, so the stack, the
 // local runner and template.yaml describe the same application.
 func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	stage := cmp.Or(props.Stage, Dev)
+	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("partnerloop"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(string(stage)), nil)
 
-	table := newTable(stack)
+	table := newTable(stack, stage, props.ContributorInsights)
 	queues, dlqs := map[string]awssqs.Queue{}, map[string]awssqs.Queue{}
 	for _, q := range appspec.Queues {
 		queues[q.Name], dlqs[q.Name] = newQueue(stack, q)
 	}
+	// Secrets outlive the stack: shops keep signing with them, and stored
+	// e-mail hashes depend on the hash key, which therefore lives apart and
+	// is never rotated.
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecrets"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Webhook signing secrets (generic, shopify, stripe, woocommerce) and the customer e-mail hash key"),
+		Description: jsii.String("Webhook signing secrets: {\"generic\", \"shopify\", \"stripe\", \"woocommerce\"}; read again within 5 minutes of a change"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String(`{"generic":"","shopify":"","stripe":"","woocommerce":""}`),
-			GenerateStringKey:    jsii.String("email_hash_key"),
-			PasswordLength:       jsii.Number(48),
-			ExcludePunctuation:   jsii.Bool(true),
+			GenerateStringKey:    jsii.String("unused"),
 		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	hashKey := awssecretsmanager.NewSecret(stack, jsii.String("EmailHashKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Key of the customer e-mail hashes stored in the table; never rotate it"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(`{}`), GenerateStringKey: jsii.String("email_hash_key"),
+			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	providerSecret := awssecretsmanager.NewSecret(stack, jsii.String("ProviderSecrets"), &awssecretsmanager.SecretProps{
 		Description:          jsii.String("Payout provider API keys: {\"stripe_api_key\": \"rk_live_...\"}; empty disables Stripe Connect payouts"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{SecretStringTemplate: jsii.String(`{"stripe_api_key":""}`), GenerateStringKey: jsii.String("unused")},
+		RemovalPolicy:        awscdk.RemovalPolicy_RETAIN,
 	})
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
-		ApiName: jsii.String("partnerloop"),
+		ApiName:            jsii.String("partnerloop-" + string(stage)),
+		CreateDefaultStage: jsii.Bool(false),
 	})
+	newStage(stack, api, stage, props)
 	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), jsii.String(props.JWTIssuer),
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(props.JWTAudience...)})
 
+	functions := map[string]awslambda.Function{}
 	baseURL := api.ApiEndpoint()
 	if props.PublicBaseURL != "" {
 		baseURL = jsii.String(props.PublicBaseURL)
@@ -85,6 +137,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		}
 		if spec.Access.WebhookSecrets {
 			env[appspec.EnvSecretARN] = secret.SecretArn()
+			env[appspec.EnvHashKeyARN] = hashKey.SecretArn()
 		}
 		if spec.Access.ProviderSecrets {
 			env[appspec.EnvProviderSecretARN] = providerSecret.SecretArn()
@@ -98,14 +151,19 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 			Architecture: awslambda.Architecture_ARM_64(),
 			Handler:      jsii.String("bootstrap"),
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(props.AssetDir, spec.Dir)), nil),
-			MemorySize:   jsii.Number(256),
+			MemorySize:   jsii.Number(float64(spec.MemoryMB())),
 			Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(spec.Timeout))),
 			Environment:  &env,
+			Tracing:      awslambda.Tracing_ACTIVE,
 			LogGroup: awslogs.NewLogGroup(stack, jsii.String(spec.Name+"Logs"), &awslogs.LogGroupProps{
-				Retention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+				Retention: stage.logRetention(), RemovalPolicy: stage.removal(),
 			}),
 		})
+		functions[spec.Name] = fn
 		grant(spec.Access, fn, table, queues, dlqs, secret)
+		if spec.Access.WebhookSecrets {
+			hashKey.GrantRead(fn, nil)
+		}
 		if spec.Access.ProviderSecrets {
 			providerSecret.GrantRead(fn, nil)
 		}
@@ -121,23 +179,70 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 			}
 		}
 		if spec.Schedule != "" {
+			// A tick that cannot invoke the function is retried, then kept.
 			awsevents.NewRule(stack, jsii.String(spec.Name+"Schedule"), &awsevents.RuleProps{
 				Schedule: awsevents.Schedule_Expression(jsii.String(spec.Schedule)),
-				Targets:  &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, nil)},
+				Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+					DeadLetterQueue: scheduleDLQ(stack), RetryAttempts: jsii.Number(3), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)),
+				})},
 			})
 		}
-		if spec.Access.ConsumeFrom != "" {
-			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queues[spec.Access.ConsumeFrom], &awslambdaeventsources.SqsEventSourceProps{
-				BatchSize: jsii.Number(10), ReportBatchItemFailures: jsii.Bool(true),
+		if name := spec.Access.ConsumeFrom; name != "" {
+			q := queueSpec(name)
+			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queues[name], &awslambdaeventsources.SqsEventSourceProps{
+				BatchSize: jsii.Number(10), ReportBatchItemFailures: jsii.Bool(true), MaxConcurrency: jsii.Number(float64(q.MaxConcurrency)),
 			}))
 		}
 	}
+	newMonitoring(stack, stage, props.AlarmEmail, api, functions, queues, dlqs, scheduleDLQ(stack))
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("WebhookSecretArn"), &awscdk.CfnOutputProps{Value: secret.SecretArn()})
 	return stack
 }
 
-func newTable(stack awscdk.Stack) awsdynamodb.Table {
+// newStage is the API's $default stage: throttled, with JSON access logs.
+func newStage(stack awscdk.Stack, api awsapigatewayv2.HttpApi, stage Stage, props StackProps) {
+	logs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention: stage.logRetention(), RemovalPolicy: stage.removal(),
+	})
+	format, _ := json.Marshal(map[string]string{
+		"requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "requestTime": "$context.requestTime",
+		"method": "$context.httpMethod", "routeKey": "$context.routeKey", "status": "$context.status",
+		"responseLength": "$context.responseLength", "latency": "$context.responseLatency",
+		"integrationLatency": "$context.integrationLatency", "integrationError": "$context.integrationErrorMessage",
+		"authorizerError": "$context.authorizer.error",
+	})
+	awsapigatewayv2.NewCfnStage(stack, jsii.String("DefaultStage"), &awsapigatewayv2.CfnStageProps{
+		ApiId: api.ApiId(), StageName: jsii.String("$default"), AutoDeploy: jsii.Bool(true),
+		DefaultRouteSettings: &awsapigatewayv2.CfnStage_RouteSettingsProperty{
+			ThrottlingRateLimit: jsii.Number(cmp.Or(props.ThrottleRate, 500)), ThrottlingBurstLimit: jsii.Number(cmp.Or(props.ThrottleBurst, 1000)),
+			DetailedMetricsEnabled: jsii.Bool(false),
+		},
+		AccessLogSettings: &awsapigatewayv2.CfnStage_AccessLogSettingsProperty{DestinationArn: logs.LogGroupArn(), Format: jsii.String(string(format))},
+	})
+}
+
+// scheduleDLQ keeps schedule ticks that could not be delivered (one queue
+// for every schedule).
+func scheduleDLQ(stack awscdk.Stack) awssqs.Queue {
+	if q, ok := stack.Node().TryFindChild(jsii.String("ScheduleDlq")).(awssqs.Queue); ok {
+		return q
+	}
+	return awssqs.NewQueue(stack, jsii.String("ScheduleDlq"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
+	})
+}
+
+func queueSpec(name string) appspec.Queue {
+	for _, q := range appspec.Queues {
+		if q.Name == name {
+			return q
+		}
+	}
+	panic("infra: unknown queue " + name)
+}
+
+func newTable(stack awscdk.Stack, stage Stage, contributorInsights bool) awsdynamodb.Table {
 	t := appspec.MainTable
 	str := awsdynamodb.AttributeType_STRING
 	table := awsdynamodb.NewTable(stack, jsii.String("Table"), &awsdynamodb.TableProps{
@@ -148,8 +253,11 @@ func newTable(stack awscdk.Stack) awsdynamodb.Table {
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
 		TimeToLiveAttribute: jsii.String(t.TTLAttribute),
-		// The ledger is the system of record: keep it if the stack is deleted.
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// The ledger is the system of record: keep it if the stack is
+		// deleted, and in prod refuse to delete it at all.
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		DeletionProtection: jsii.Bool(stage == Prod),
+		ContributorInsightsSpecification: &awsdynamodb.ContributorInsightsSpecification{Enabled: jsii.Bool(contributorInsights)},
 	})
 	for _, ix := range t.Indexes {
 		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
@@ -162,17 +270,18 @@ func newTable(stack awscdk.Stack) awsdynamodb.Table {
 	return table
 }
 
-// newQueue creates a FIFO queue and its dead-letter queue.
+// newQueue creates a FIFO queue and its dead-letter queue: encrypted, TLS
+// only, names generated (two stages fit in one account and region).
 func newQueue(stack awscdk.Stack, q appspec.Queue) (awssqs.Queue, awssqs.Queue) {
 	id := queueID(q.Name)
 	dlq := awssqs.NewQueue(stack, jsii.String(id+"Dlq"), &awssqs.QueueProps{
-		QueueName: jsii.String(q.DLQName()), Fifo: jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		Fifo: jsii.Bool(true), RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 	})
 	main := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
-		QueueName: jsii.String(q.FIFOName()), Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false),
+		Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(q.VisibilitySeconds))),
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(q.MaxReceiveCount))},
 	})
 	return main, dlq
@@ -180,11 +289,15 @@ func newQueue(stack awscdk.Stack, q appspec.Queue) (awssqs.Queue, awssqs.Queue) 
 
 // grant gives a function exactly the access its spec lists.
 func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, queues, dlqs map[string]awssqs.Queue, secret awssecretsmanager.Secret) {
-	switch {
-	case a.TableRead && a.TableWrite:
-		table.GrantReadWriteData(fn)
-	case a.TableRead:
-		table.GrantReadData(fn)
+	var actions []string
+	if a.TableRead {
+		actions = append(actions, appspec.TableReadActions...)
+	}
+	if a.TableWrite {
+		actions = append(actions, appspec.TableWriteActions...)
+	}
+	if len(actions) > 0 {
+		table.Grant(fn, *jsii.Strings(actions...)...)
 	}
 	for _, name := range a.SendTo {
 		queues[name].GrantSendMessages(fn)

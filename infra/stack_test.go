@@ -15,14 +15,19 @@ import (
 	"github.com/partnerloop/partnerloop/internal/appspec"
 )
 
-// synthesized is the stack's CloudFormation template as plain JSON, built
-// once for all tests (synthesis starts the jsii runtime, which is slow).
-var synthesized = func() func(t *testing.T) (assertions.Template, map[string]any) {
-	var tmpl assertions.Template
-	var doc map[string]any
-	return func(t *testing.T) (assertions.Template, map[string]any) {
-		if doc != nil {
-			return tmpl, doc
+// synthesizedStage is a stage's CloudFormation template as plain JSON,
+// built once per stage for all tests (synthesis starts the jsii runtime,
+// which is slow), with cdk.json's context (the feature flags) as `cdk
+// synth` would use it.
+var synthesizedStage = func() func(t *testing.T, stage Stage) (assertions.Template, map[string]any) {
+	type built struct {
+		tmpl assertions.Template
+		doc  map[string]any
+	}
+	cache := map[Stage]built{}
+	return func(t *testing.T, stage Stage) (assertions.Template, map[string]any) {
+		if b, ok := cache[stage]; ok {
+			return b.tmpl, b.doc
 		}
 		assets := t.TempDir()
 		for _, f := range appspec.Functions {
@@ -34,19 +39,39 @@ var synthesized = func() func(t *testing.T) (assertions.Template, map[string]any
 				t.Fatal(err)
 			}
 		}
-		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-		stack := NewPartnerloopStack(app, "Test", StackProps{AssetDir: assets, JWTIssuer: "https://issuer.example/", JWTAudience: []string{"partnerloop"}})
-		tmpl = assertions.Template_FromStack(stack, nil)
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: cdkContext(t)})
+		stack := NewPartnerloopStack(app, "Test", StackProps{AssetDir: assets, JWTIssuer: "https://issuer.example/",
+			JWTAudience: []string{"partnerloop"}, Stage: stage, AlarmEmail: "oncall@partnerloop.example"})
+		tmpl := assertions.Template_FromStack(stack, nil)
 		raw, err := json.Marshal(tmpl.ToJSON())
 		if err != nil {
 			t.Fatal(err)
 		}
+		var doc map[string]any
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatal(err)
 		}
+		cache[stage] = built{tmpl, doc}
 		return tmpl, doc
 	}
 }()
+
+// synthesized is the dev stage, the default.
+func synthesized(t *testing.T) (assertions.Template, map[string]any) { return synthesizedStage(t, Dev) }
+
+func cdkContext(t *testing.T) *map[string]any {
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c.Context
+}
 
 func resources(doc map[string]any, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
@@ -110,24 +135,51 @@ func TestTableIsOnDemandWithPITRAndIndexes(t *testing.T) {
 	tmpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Retain"})
 }
 
+// byLogicalID finds a resource whose logical id starts with prefix (CDK
+// appends a hash).
+func byLogicalID(t *testing.T, doc map[string]any, typ, prefix string) map[string]any {
+	t.Helper()
+	for id, props := range resources(doc, typ) {
+		if strings.HasPrefix(id, prefix) && !strings.HasPrefix(strings.TrimPrefix(id, prefix), "Dlq") {
+			return props
+		}
+	}
+	t.Fatalf("no %s %s*", typ, prefix)
+	return nil
+}
+
 func TestQueuesAreFifoWithDeadLetterQueues(t *testing.T) {
 	_, doc := synthesized(t)
-	queues := resources(doc, "AWS::SQS::Queue")
-	names := map[string]map[string]any{}
-	for _, q := range queues {
-		names[q["QueueName"].(string)] = q
-	}
 	for _, q := range appspec.Queues {
-		main, dlq := names[q.FIFOName()], names[q.DLQName()]
-		if main == nil || dlq == nil {
-			t.Fatalf("missing %s or its DLQ in %v", q.FIFOName(), names)
-		}
+		main, dlq := byLogicalID(t, doc, "AWS::SQS::Queue", queueID(q.Name)), byLogicalID(t, doc, "AWS::SQS::Queue", queueID(q.Name)+"Dlq")
 		if main["FifoQueue"] != true || dlq["FifoQueue"] != true {
 			t.Errorf("%s is not FIFO", q.Name)
 		}
 		redrive, _ := main["RedrivePolicy"].(map[string]any)
 		if redrive["maxReceiveCount"] != float64(q.MaxReceiveCount) {
 			t.Errorf("%s redrive %v", q.Name, redrive)
+		}
+		// Generated names: two stages fit in one account and region.
+		if main["QueueName"] != nil || dlq["QueueName"] != nil {
+			t.Errorf("%s has a fixed physical name", q.Name)
+		}
+		if main["SqsManagedSseEnabled"] != true || dlq["SqsManagedSseEnabled"] != true || dlq["MessageRetentionPeriod"] != float64(14*24*3600) {
+			t.Errorf("%s: encryption or DLQ retention: %v %v", q.Name, main, dlq)
+		}
+		consumer, ok := appspec.ConsumerOf(q.Name)
+		if !ok || main["VisibilityTimeout"].(float64) < float64(6*consumer.Timeout) {
+			t.Errorf("%s visibility %v is under 6× its consumer's timeout", q.Name, main["VisibilityTimeout"])
+		}
+	}
+	// Every queue refuses requests without TLS.
+	policies := resources(doc, "AWS::SQS::QueuePolicy")
+	if len(policies) != 2*len(appspec.Queues)+1 {
+		t.Fatalf("%d queue policies", len(policies))
+	}
+	for id, p := range policies {
+		raw, _ := json.Marshal(p)
+		if !strings.Contains(string(raw), `"aws:SecureTransport":"false"`) {
+			t.Errorf("queue policy %s does not deny plain HTTP", id)
 		}
 	}
 }
@@ -147,8 +199,16 @@ func TestWorkersReportPartialBatchFailuresAndSchedulesExist(t *testing.T) {
 	tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(float64(consumers)))
 	tmpl.AllResourcesProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
 		"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		"ScalingConfig":         map[string]any{"MaximumConcurrency": assertions.Match_AnyValue()},
 	})
 	tmpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(schedules)))
+	// A tick that cannot reach its function is retried, then kept.
+	tmpl.AllResourcesProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+		"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+			"DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+			"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 7200},
+		})},
+	})
 }
 
 // TestGrantsAreLeastPrivilege checks that no policy allows every action or
@@ -163,8 +223,25 @@ func TestGrantsAreLeastPrivilege(t *testing.T) {
 	for id, p := range resources(doc, "AWS::IAM::Policy") {
 		raw, _ := json.Marshal(p["PolicyDocument"])
 		text := string(raw)
-		if strings.Contains(text, `"Action":"*"`) || strings.Contains(text, `"Resource":"*"`) {
-			t.Errorf("policy %s grants a wildcard: %s", id, text)
+		var doc struct {
+			Statement []struct {
+				Action   any
+				Resource any
+			}
+		}
+		_ = json.Unmarshal(raw, &doc)
+		for _, st := range doc.Statement {
+			actions, _ := json.Marshal(st.Action)
+			// X-Ray has no resource-level permissions: its two write actions need "*".
+			xray := string(actions) == `["xray:PutTelemetryRecords","xray:PutTraceSegments"]`
+			if st.Action == "*" || st.Resource == "*" && !xray {
+				t.Errorf("policy %s grants a wildcard: %s", id, text)
+			}
+			for _, forbidden := range []string{"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:GetRecords", "dynamodb:DeleteTable", "dynamodb:*"} {
+				if strings.Contains(string(actions), `"`+forbidden+`"`) {
+					t.Errorf("policy %s grants %s, which no function uses", id, forbidden)
+				}
+			}
 		}
 		var roles []string
 		for _, r := range p["Roles"].([]any) {

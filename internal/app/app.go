@@ -62,10 +62,14 @@ type Config struct {
 	// ProgramCacheFor is how long a process keeps the program it read.
 	ProgramCacheFor time.Duration
 	Secrets         Secrets
+	// WebhookSecrets, if set, replaces the fixed Secrets for webhook
+	// verification (in AWS: re-read from Secrets Manager).
+	WebhookSecrets httpapi.SecretSource
 	// StripeAPIKey enables Stripe Connect payouts; StripeAPIBase points the
-	// client at stripe-mock locally.
+	// client at stripe-mock locally. Stripe, if set, replaces the fixed key.
 	StripeAPIKey  string
 	StripeAPIBase string
+	Stripe        payout.Method
 	// Metrics receives the EMF metric lines; nil emits none.
 	Metrics *obs.Metrics
 }
@@ -95,8 +99,15 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	programs := &program.Registry{Store: store, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
 	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
 	methods := map[string]payout.Method{partner.MethodManual: payout.Manual{}}
-	if cfg.StripeAPIKey != "" {
+	switch {
+	case cfg.Stripe != nil:
+		methods[partner.MethodStripe] = cfg.Stripe
+	case cfg.StripeAPIKey != "":
 		methods[partner.MethodStripe] = stripepay.New(cfg.StripeAPIKey, cfg.StripeAPIBase)
+	}
+	secrets := cfg.WebhookSecrets
+	if secrets == nil {
+		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
 	}
 	pay := &payout.Service{Store: store, Charities: store, Pledges: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Methods: methods, Programs: programs, Now: now, Log: log}
@@ -104,8 +115,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	srv := &httpapi.Server{
 		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
 		Programs: programs, Hasher: hasher,
-		Secrets: httpapi.WebhookSecrets{Generic: []byte(cfg.Secrets.Generic), Shopify: []byte(cfg.Secrets.Shopify), Stripe: []byte(cfg.Secrets.Stripe),
-			WooCommerce: []byte(cfg.Secrets.WooCommerce)},
+		Secrets:      secrets,
 		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
 		Reports: &reports.Service{Store: store, Programs: programs},
 		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
@@ -156,30 +166,29 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
 		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
 		ProgramCacheFor: 30 * time.Second, Metrics: obs.NewMetrics(os.Stdout)}
+	sm := secretsmanager.NewFromConfig(awsCfg)
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
-		if err := readSecret(ctx, awsCfg, arn, &cfg.Secrets); err != nil {
+		r := &refreshing[Secrets]{read: secretReader[Secrets](sm, arn), ttl: SecretsRefresh, now: time.Now}
+		if _, err := r.get(ctx); err != nil {
 			return nil, fmt.Errorf("read webhook secrets: %w", err)
+		}
+		cfg.WebhookSecrets = webhookSecretSource(r)
+	}
+	if arn := os.Getenv(appspec.EnvHashKeyARN); arn != "" {
+		// Read once: the key never rotates (stored hashes depend on it).
+		if cfg.Secrets, err = secretReader[Secrets](sm, arn)(ctx); err != nil {
+			return nil, fmt.Errorf("read e-mail hash key: %w", err)
 		}
 	}
 	if arn := os.Getenv(appspec.EnvProviderSecretARN); arn != "" {
-		var p struct {
-			StripeAPIKey string `json:"stripe_api_key"`
-		}
-		if err := readSecret(ctx, awsCfg, arn, &p); err != nil {
-			return nil, fmt.Errorf("read provider secrets: %w", err)
-		}
-		cfg.StripeAPIKey = p.StripeAPIKey
+		cfg.Stripe = &refreshingStripe{keys: &refreshing[ProviderSecrets]{read: secretReader[ProviderSecrets](sm, arn), ttl: SecretsRefresh, now: time.Now}}
 	}
 	return New(db, q, cfg, GatewayJWT, Logger()), nil
 }
 
-// readSecret reads a JSON secret from Secrets Manager into v.
-func readSecret(ctx context.Context, awsCfg aws.Config, arn string, v any) error {
-	out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), v); err != nil {
+// decodeSecret reads a secret's JSON text into v, never echoing it.
+func decodeSecret(text string, v any) error {
+	if err := json.Unmarshal([]byte(text), v); err != nil {
 		return errors.New("the secret is not the expected JSON object")
 	}
 	return nil

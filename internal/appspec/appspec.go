@@ -21,9 +21,12 @@ type Index struct {
 
 // Queue is an SQS FIFO queue with a dead-letter queue.
 type Queue struct {
-	Name              string // without the .fifo suffix
-	VisibilitySeconds int32
+	Name              string // without the .fifo suffix; locally only (AWS names are generated)
+	VisibilitySeconds int32  // at least 6× the consuming function's timeout
 	MaxReceiveCount   int32
+	// MaxConcurrency bounds the consuming function's concurrent batches, so
+	// payouts stay within the providers' rate limits (Stripe: 25 writes/s).
+	MaxConcurrency int
 }
 
 // FIFOName is the queue's name as SQS requires it.
@@ -31,6 +34,14 @@ func (q Queue) FIFOName() string { return q.Name + ".fifo" }
 
 // DLQName is the name of the queue's dead-letter queue.
 func (q Queue) DLQName() string { return q.Name + "-dlq.fifo" }
+
+// TableReadActions and TableWriteActions are the DynamoDB calls the code
+// makes (a transaction needs the actions of its parts, and ConditionCheckItem
+// for its condition checks); never Scan, BatchWriteItem or streams.
+var (
+	TableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+	TableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+)
 
 // Access is what a function may do with the table, queues and secrets.
 type Access struct {
@@ -58,7 +69,33 @@ type Function struct {
 	Schedule string // EventBridge rate expression, empty if none
 	Access   Access
 	Timeout  int // seconds
+	Memory   int // MB; 0 means DefaultMemory
 }
+
+// DefaultMemory is every function's memory size unless it names one.
+const DefaultMemory = 256
+
+// MemoryMB is the function's memory size.
+func (f Function) MemoryMB() int {
+	if f.Memory == 0 {
+		return DefaultMemory
+	}
+	return f.Memory
+}
+
+// ConsumerOf returns the function consuming the named queue.
+func ConsumerOf(queue string) (Function, bool) {
+	for _, f := range Functions {
+		if f.Access.ConsumeFrom == queue {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// MetricsNamespace is the CloudWatch namespace of the application's own
+// metrics (the code emits them, the stack alarms on them).
+const MetricsNamespace = "Partnerloop"
 
 // Environment variable names shared by every function.
 const (
@@ -68,6 +105,7 @@ const (
 	EnvPayoutsDLQ        = "PARTNERLOOP_PAYOUTS_DLQ_URL"
 	EnvDonationsDLQ      = "PARTNERLOOP_DONATIONS_DLQ_URL"
 	EnvSecretARN         = "PARTNERLOOP_SECRET_ARN"
+	EnvHashKeyARN        = "PARTNERLOOP_HASH_KEY_ARN"
 	EnvProviderSecretARN = "PARTNERLOOP_PROVIDER_SECRET_ARN"
 	EnvProgram           = "PARTNERLOOP_PROGRAM"
 	EnvPublicBaseURL     = "PARTNERLOOP_PUBLIC_BASE_URL"
@@ -85,8 +123,8 @@ var (
 			{Name: "gsi2", PartitionKey: "gsi2pk", SortKey: "gsi2sk"},
 		},
 	}
-	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 60, MaxReceiveCount: 5}
-	DonationsQueue = Queue{Name: "partnerloop-donations", VisibilitySeconds: 60, MaxReceiveCount: 5}
+	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 5}
+	DonationsQueue = Queue{Name: "partnerloop-donations", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 2}
 	Queues         = []Queue{PayoutsQueue, DonationsQueue}
 
 	Functions = []Function{

@@ -40,6 +40,16 @@ type WebhookSecrets struct {
 	Generic, Shopify, Stripe, WooCommerce []byte
 }
 
+// SecretSource returns the webhook secrets in force. In AWS it re-reads
+// them every few minutes, so a secret set or rolled after deployment takes
+// effect without one.
+type SecretSource func(ctx context.Context) (WebhookSecrets, error)
+
+// StaticSecrets is a SecretSource of fixed secrets (local runs, tests).
+func StaticSecrets(ws WebhookSecrets) SecretSource {
+	return func(context.Context) (WebhookSecrets, error) { return ws, nil }
+}
+
 // DeadLetters redrives a queue's dead-letter queue ("payouts" or "donations").
 type DeadLetters interface {
 	Redrive(ctx context.Context, queue string) (int, error)
@@ -68,7 +78,7 @@ type Server struct {
 	DeadLetters   DeadLetters
 	Reports       *reports.Service
 	Programs      ProgramRegistry
-	Secrets       WebhookSecrets
+	Secrets       SecretSource
 	Hasher        referral.EmailHasher
 	Authenticate  Authenticator
 	PublicBaseURL string

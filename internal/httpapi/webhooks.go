@@ -12,9 +12,16 @@ import (
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
-// verified reads the body and checks it with verify; on failure it has
+// verified reads the body and checks it with verify against the sender's
+// secret (pick chooses it from the current secrets); on failure it has
 // already answered and nothing was stored.
-func (s *Server) verified(w http.ResponseWriter, r *http.Request, secret []byte, verify func(body []byte) error) ([]byte, bool) {
+func (s *Server) verified(w http.ResponseWriter, r *http.Request, pick func(WebhookSecrets) []byte, verify func(body, secret []byte) error) ([]byte, bool) {
+	secrets, err := s.Secrets(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil, false
+	}
+	secret := pick(secrets)
 	if len(secret) == 0 {
 		// An empty key would let anyone sign; refuse until the secret is set.
 		s.Log.ErrorContext(r.Context(), "webhook secret not configured", "path", r.URL.Path)
@@ -25,7 +32,7 @@ func (s *Server) verified(w http.ResponseWriter, r *http.Request, secret []byte,
 	if !ok {
 		return nil, false
 	}
-	switch err := verify(body); {
+	switch err := verify(body, secret); {
 	case errors.Is(err, webhook.ErrStale):
 		writeError(w, http.StatusUnauthorized, "stale_timestamp", "signature timestamp is more than 5 minutes from now")
 		return nil, false
@@ -36,14 +43,19 @@ func (s *Server) verified(w http.ResponseWriter, r *http.Request, secret []byte,
 	return body, true
 }
 
-func (s *Server) timestamped(w http.ResponseWriter, r *http.Request, header string, secret []byte) ([]byte, bool) {
-	return s.verified(w, r, secret, func(body []byte) error {
+func (s *Server) timestamped(w http.ResponseWriter, r *http.Request, header string, pick func(WebhookSecrets) []byte) ([]byte, bool) {
+	return s.verified(w, r, pick, func(body, secret []byte) error {
 		return webhook.VerifyTimestamped(r.Header.Get(header), body, secret, s.Now())
 	})
 }
 
+func generic(ws WebhookSecrets) []byte     { return ws.Generic }
+func shopify(ws WebhookSecrets) []byte     { return ws.Shopify }
+func stripe(ws WebhookSecrets) []byte      { return ws.Stripe }
+func wooCommerce(ws WebhookSecrets) []byte { return ws.WooCommerce }
+
 func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.timestamped(w, r, "Partnerloop-Signature", s.Secrets.Generic)
+	body, ok := s.timestamped(w, r, "Partnerloop-Signature", generic)
 	if !ok {
 		return
 	}
@@ -52,8 +64,8 @@ func (s *Server) genericOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.verified(w, r, s.Secrets.Shopify, func(b []byte) error {
-		return webhook.VerifyBase64HMAC(r.Header.Get("X-Shopify-Hmac-Sha256"), b, s.Secrets.Shopify)
+	body, ok := s.verified(w, r, shopify, func(b, secret []byte) error {
+		return webhook.VerifyBase64HMAC(r.Header.Get("X-Shopify-Hmac-Sha256"), b, secret)
 	})
 	if !ok {
 		return
@@ -76,11 +88,11 @@ func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
 func (s *Server) wooCommerce(w http.ResponseWriter, r *http.Request) {
 	sig := r.Header.Get("X-WC-Webhook-Signature")
 	ping := false
-	body, ok := s.verified(w, r, s.Secrets.WooCommerce, func(b []byte) error {
+	body, ok := s.verified(w, r, wooCommerce, func(b, secret []byte) error {
 		if ping = webhook.IsWooCommercePing(sig, b); ping {
 			return nil
 		}
-		return webhook.VerifyBase64HMAC(sig, b, s.Secrets.WooCommerce)
+		return webhook.VerifyBase64HMAC(sig, b, secret)
 	})
 	if !ok {
 		return
@@ -99,7 +111,7 @@ func (s *Server) wooCommerce(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.timestamped(w, r, "Stripe-Signature", s.Secrets.Stripe)
+	body, ok := s.timestamped(w, r, "Stripe-Signature", stripe)
 	if !ok {
 		return
 	}
@@ -162,7 +174,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, parseErr error, 
 }
 
 func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.timestamped(w, r, "Partnerloop-Signature", s.Secrets.Generic)
+	body, ok := s.timestamped(w, r, "Partnerloop-Signature", generic)
 	if !ok {
 		return
 	}

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/partnerloop/partnerloop/internal/appspec"
 )
 
 // Namespace is the CloudWatch namespace of every metric.
-const Namespace = "Partnerloop"
+const Namespace = appspec.MetricsNamespace
 
 // Units CloudWatch understands.
 const (
