@@ -19,6 +19,8 @@ type samTemplate struct {
 			Runtime       string   `yaml:"Runtime"`
 			Architectures []string `yaml:"Architectures"`
 			Handler       string   `yaml:"Handler"`
+			MemorySize    int      `yaml:"MemorySize"`
+			Tracing       string   `yaml:"Tracing"`
 		} `yaml:"Function"`
 	} `yaml:"Globals"`
 	Resources map[string]struct {
@@ -44,14 +46,16 @@ func loadSAM(t *testing.T) samTemplate {
 func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []string) {
 	tmpl := loadSAM(t)
 	g := tmpl.Globals.Function
-	if g.Runtime != "provided.al2023" || !slices.Equal(g.Architectures, []string{"arm64"}) || g.Handler != "bootstrap" {
+	if g.Runtime != "provided.al2023" || !slices.Equal(g.Architectures, []string{"arm64"}) || g.Handler != "bootstrap" ||
+		g.MemorySize != appspec.DefaultMemory || g.Tracing != "Active" {
 		t.Errorf("SAM globals: %+v", g)
 	}
 	for id, r := range tmpl.Resources {
 		switch r.Type {
 		case "AWS::Serverless::Function":
 			name := strings.TrimSuffix(id, "Function")
-			functions = append(functions, fmt.Sprintf("%s %v", name, r.Properties["CodeUri"]))
+			functions = append(functions, fmt.Sprintf("%s %v timeout=%v env=%v grants=%v", name, r.Properties["CodeUri"], r.Properties["Timeout"],
+				samEnv(r.Properties), samGrants(r.Properties)))
 			events, _ := r.Properties["Events"].(map[string]any)
 			for _, e := range events {
 				ev := e.(map[string]any)
@@ -67,13 +71,19 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 					schedules = append(schedules, fmt.Sprintf("%s %s", name, props["Schedule"]))
 				case "SQS":
 					q := props["Queue"].(map[string]any)["Fn::GetAtt"].([]any)[0]
-					consumers = append(consumers, fmt.Sprintf("%s %v %v", name, q, props["FunctionResponseTypes"]))
+					scaling, _ := props["ScalingConfig"].(map[string]any)
+					consumers = append(consumers, fmt.Sprintf("%s %v %v concurrency=%v", name, q, props["FunctionResponseTypes"], scaling["MaximumConcurrency"]))
 				}
 			}
 		case "AWS::SQS::Queue":
-			desc := fmt.Sprint(r.Properties["QueueName"], " fifo=", r.Properties["FifoQueue"])
+			if id == "ScheduleDlq" {
+				continue
+			}
+			desc := fmt.Sprint(id, " fifo=", r.Properties["FifoQueue"], " sse=", r.Properties["SqsManagedSseEnabled"], " name=", r.Properties["QueueName"])
 			if rp, ok := r.Properties["RedrivePolicy"].(map[string]any); ok {
 				desc += fmt.Sprint(" maxReceiveCount=", rp["maxReceiveCount"], " visibility=", r.Properties["VisibilityTimeout"])
+			} else {
+				desc += fmt.Sprint(" retention=", r.Properties["MessageRetentionPeriod"])
 			}
 			queues = append(queues, desc)
 		}
@@ -84,7 +94,7 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 // specFacts is the same flattening of appspec, which the CDK stack is built from.
 func specFacts() (functions, routes, schedules, consumers, queues []string) {
 	for _, f := range appspec.Functions {
-		functions = append(functions, fmt.Sprintf("%s build/%s/", f.Name, f.Dir))
+		functions = append(functions, fmt.Sprintf("%s build/%s/ timeout=%d env=%v grants=%v", f.Name, f.Dir, f.Timeout, specEnv(f), specGrants(f)))
 		for _, r := range f.Routes {
 			routes = append(routes, fmt.Sprintf("%s %s %s %s", f.Name, r.Method, r.Path, map[bool]string{true: "JWT", false: "NONE"}[r.Auth]))
 		}
@@ -92,15 +102,116 @@ func specFacts() (functions, routes, schedules, consumers, queues []string) {
 			schedules = append(schedules, fmt.Sprintf("%s %s", f.Name, f.Schedule))
 		}
 		if f.Access.ConsumeFrom != "" {
-			consumers = append(consumers, fmt.Sprintf("%s %s [ReportBatchItemFailures]", f.Name, queueID(f.Access.ConsumeFrom)))
+			consumers = append(consumers, fmt.Sprintf("%s %s [ReportBatchItemFailures] concurrency=%d", f.Name, queueID(f.Access.ConsumeFrom),
+				queueSpec(f.Access.ConsumeFrom).MaxConcurrency))
 		}
 	}
 	for _, q := range appspec.Queues {
 		queues = append(queues,
-			fmt.Sprintf("%s fifo=true maxReceiveCount=%d visibility=%d", q.FIFOName(), q.MaxReceiveCount, q.VisibilitySeconds),
-			q.DLQName()+" fifo=true")
+			fmt.Sprintf("%s fifo=true sse=true name=<nil> maxReceiveCount=%d visibility=%d", queueID(q.Name), q.MaxReceiveCount, q.VisibilitySeconds),
+			queueID(q.Name)+"Dlq fifo=true sse=true name=<nil> retention=1209600")
 	}
 	return
+}
+
+// samEnv lists a SAM function's own environment variable names.
+func samEnv(props map[string]any) []string {
+	env, _ := props["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	var out []string
+	for k := range vars {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// specEnv is the environment the CDK stack gives a function beyond the shared variables.
+func specEnv(f appspec.Function) []string {
+	var out []string
+	for _, q := range f.Access.SendTo {
+		out = append(out, queueEnv(q))
+	}
+	if f.Access.WebhookSecrets {
+		out = append(out, appspec.EnvSecretARN, appspec.EnvHashKeyARN)
+	}
+	if f.Access.ProviderSecrets {
+		out = append(out, appspec.EnvProviderSecretARN)
+	}
+	if f.Access.RedriveDLQs {
+		out = append(out, appspec.EnvPayoutsDLQ, appspec.EnvDonationsDLQ)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// samGrants names what a SAM function's policies reach, in the words of specGrants.
+func samGrants(props map[string]any) []string {
+	var out []string
+	policies, _ := props["Policies"].([]any)
+	for _, p := range policies {
+		m := p.(map[string]any)
+		if m["Ref"] == "TableAccessPolicy" {
+			out = append(out, "table")
+		}
+		for kind, v := range m {
+			args, _ := v.(map[string]any)
+			queue := func() string {
+				q, _ := args["QueueName"].(map[string]any)
+				att, _ := q["Fn::GetAtt"].([]any)
+				if len(att) == 0 {
+					return ""
+				}
+				return fmt.Sprint(att[0])
+			}
+			switch kind {
+			case "SQSSendMessagePolicy":
+				out = append(out, "send:["+queue())
+			case "SQSPollerPolicy":
+				out = append(out, "consume:["+queue())
+			case "AWSSecretsManagerGetSecretValuePolicy":
+				ref, _ := args["SecretArn"].(map[string]any)
+				out = append(out, fmt.Sprint("secret:", ref["Ref"]))
+			}
+		}
+	}
+	if events, ok := props["Events"].(map[string]any); ok {
+		for _, e := range events {
+			if ev := e.(map[string]any); ev["Type"] == "SQS" {
+				q := ev["Properties"].(map[string]any)["Queue"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+				out = append(out, fmt.Sprint("consume:[", q))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// specGrants is what appspec says a function may reach.
+func specGrants(f appspec.Function) []string {
+	var out []string
+	if f.Access.TableRead || f.Access.TableWrite {
+		out = append(out, "table")
+	}
+	for _, q := range f.Access.SendTo {
+		out = append(out, "send:["+queueID(q))
+	}
+	if f.Access.ConsumeFrom != "" {
+		out = append(out, "consume:["+queueID(f.Access.ConsumeFrom))
+	}
+	if f.Access.RedriveDLQs {
+		for _, q := range appspec.Queues {
+			out = append(out, "consume:["+queueID(q.Name)+"Dlq")
+		}
+	}
+	if f.Access.WebhookSecrets {
+		out = append(out, "secret:WebhookSecrets", "secret:EmailHashKey")
+	}
+	if f.Access.ProviderSecrets {
+		out = append(out, "secret:ProviderSecrets")
+	}
+	slices.Sort(out)
+	return out
 }
 
 func TestSAMTemplateMatchesTheStack(t *testing.T) {
