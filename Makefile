@@ -55,13 +55,16 @@ build:
 		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w' -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
-synth: deps build
-	cdk synth -c jwtIssuer=$${JWT_ISSUER:-https://issuer.example/} > /dev/null
-	@echo "template written to cdk.out/Partnerloop.template.json"
+STAGE ?= dev
 
+synth: deps build
+	cdk synth -c stage=$(STAGE) -c jwtIssuer=$${JWT_ISSUER:-https://issuer.example/} > /dev/null
+	@echo "template written to cdk.out/Partnerloop-$(STAGE).template.json"
+
+# cdk bootstrap once per account and region first; ALARM_EMAIL subscribes to the alarms.
 deploy: deps build
 	@test -n "$$JWT_ISSUER" || (echo "set JWT_ISSUER to your OIDC issuer URL" && exit 1)
-	cdk deploy -c jwtIssuer=$$JWT_ISSUER
+	cdk deploy -c stage=$(STAGE) -c jwtIssuer=$$JWT_ISSUER $${ALARM_EMAIL:+-c alarmEmail=$$ALARM_EMAIL}
 
 clean:
 	rm -rf build cdk.out .local

@@ -40,6 +40,7 @@ func main() {
 	if props.Program != "" && !json.Valid([]byte(props.Program)) {
 		panic("context value program must be JSON")
 	}
+	checkWithNag(app)
 	NewPartnerloopStack(app, "Partnerloop-"+string(props.Stage), props)
 	app.Synth(nil)
 }

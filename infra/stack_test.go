@@ -40,9 +40,11 @@ var synthesizedStage = func() func(t *testing.T, stage Stage) (assertions.Templa
 			}
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: cdkContext(t)})
+		checkWithNag(app)
 		stack := NewPartnerloopStack(app, "Test", StackProps{AssetDir: assets, JWTIssuer: "https://issuer.example/",
 			JWTAudience: []string{"partnerloop"}, Stage: stage, AlarmEmail: "oncall@partnerloop.example"})
 		tmpl := assertions.Template_FromStack(stack, nil)
+		nagFindings[stage] = assertions.Annotations_FromStack(stack)
 		raw, err := json.Marshal(tmpl.ToJSON())
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +57,9 @@ var synthesizedStage = func() func(t *testing.T, stage Stage) (assertions.Templa
 		return tmpl, doc
 	}
 }()
+
+// nagFindings are cdk-nag's annotations of each synthesized stage.
+var nagFindings = map[Stage]assertions.Annotations{}
 
 // synthesized is the dev stage, the default.
 func synthesized(t *testing.T) (assertions.Template, map[string]any) { return synthesizedStage(t, Dev) }
