@@ -266,8 +266,8 @@ func newTable(stack awscdk.Stack, stage Stage, contributorInsights bool) awsdyna
 		TimeToLiveAttribute: jsii.String(t.TTLAttribute),
 		// The ledger is the system of record: keep it if the stack is
 		// deleted, and in prod refuse to delete it at all.
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-		DeletionProtection: jsii.Bool(stage == Prod),
+		RemovalPolicy:                    awscdk.RemovalPolicy_RETAIN,
+		DeletionProtection:               jsii.Bool(stage == Prod),
 		ContributorInsightsSpecification: &awsdynamodb.ContributorInsightsSpecification{Enabled: jsii.Bool(contributorInsights)},
 	})
 	for _, ix := range t.Indexes {
@@ -293,22 +293,15 @@ func newQueue(stack awscdk.Stack, q appspec.Queue) (awssqs.Queue, awssqs.Queue) 
 		Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(q.VisibilitySeconds))),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
-		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(q.MaxReceiveCount))},
+		DeadLetterQueue: &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(q.MaxReceiveCount))},
 	})
 	return main, dlq
 }
 
 // grant gives a function exactly the access its spec lists.
 func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, queues, dlqs map[string]awssqs.Queue, secret awssecretsmanager.Secret) {
-	var actions []string
-	if a.TableRead {
-		actions = append(actions, appspec.TableReadActions...)
-	}
-	if a.TableWrite {
-		actions = append(actions, appspec.TableWriteActions...)
-	}
-	if len(actions) > 0 {
-		table.Grant(fn, *jsii.Strings(actions...)...)
+	if len(a.Table) > 0 {
+		table.Grant(fn, *jsii.Strings(a.Table...)...)
 	}
 	for _, name := range a.SendTo {
 		queues[name].GrantSendMessages(fn)

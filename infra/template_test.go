@@ -151,8 +151,13 @@ func samGrants(props map[string]any) []string {
 	policies, _ := props["Policies"].([]any)
 	for _, p := range policies {
 		m := p.(map[string]any)
-		if m["Ref"] == "TableAccessPolicy" {
-			out = append(out, "table")
+		if statements, ok := m["Statement"].([]any); ok {
+			for _, st := range statements {
+				actions, _ := st.(map[string]any)["Action"].([]any)
+				for _, a := range actions {
+					out = append(out, fmt.Sprint("table:", a))
+				}
+			}
 		}
 		for kind, v := range m {
 			args, _ := v.(map[string]any)
@@ -190,8 +195,8 @@ func samGrants(props map[string]any) []string {
 // specGrants is what appspec says a function may reach.
 func specGrants(f appspec.Function) []string {
 	var out []string
-	if f.Access.TableRead || f.Access.TableWrite {
-		out = append(out, "table")
+	for _, action := range f.Access.Table {
+		out = append(out, "table:"+action)
 	}
 	for _, q := range f.Access.SendTo {
 		out = append(out, "send:["+queueID(q))

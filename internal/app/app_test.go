@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,12 +41,20 @@ func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 var secrets = app.Secrets{Generic: "gen-secret", Shopify: "shop-secret", Stripe: "whsec_test", WooCommerce: "woo-secret", EmailHashKey: "hash-key"}
 
 type harness struct {
-	t      testing.TB
-	env    devtest.Env
-	app    *app.App
+	t   testing.TB
+	env devtest.Env
+	// app may do everything: tests set up and check through it.
+	app *app.App
+	// fns are the functions as deployed: each serves its own routes and
+	// runs its jobs with only the table actions its grant allows.
+	fns    map[string]*app.App
+	served map[string]http.Handler
 	cfg    app.Config
+	authn  httpapi.Authenticator
+	log    *slog.Logger
 	srv    *httptest.Server
 	tokens map[string]string
+	iam    *simulatedIAM
 }
 
 func newHarness(t testing.TB) *harness {
@@ -63,10 +72,15 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics}
-	a := app.New(env.DB, env.SQS, cfg, httpapi.BearerHS256(jwt), log)
-	srv := httptest.NewServer(a.Server.Handler(appspec.AllRoutes()))
-	t.Cleanup(srv.Close)
-	h := &harness{t: t, env: env, app: a, cfg: cfg, srv: srv, tokens: map[string]string{}}
+	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
+	h.build()
+	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(h.srv.Close)
+	t.Cleanup(func() {
+		if denied := h.iam.deniedCalls(); len(denied) > 0 {
+			t.Errorf("calls IAM would deny (add the action to the function's appspec Access.Table): %v", denied)
+		}
+	})
 	for name, c := range map[string]struct {
 		groups  []string
 		partner string
@@ -80,16 +94,40 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 	return h
 }
 
-// useDynamoDBOptions rebuilds the services on a DynamoDB client with extra
-// options (a capacity meter, say).
-func (h *harness) useDynamoDBOptions(opts ...func(*dynamodb.Options)) {
-	db := dynamodb.New(h.env.DB.Options(), opts...)
-	fresh := app.New(db, h.env.SQS, h.cfg, h.app.Server.Authenticate, h.app.Log)
-	served := h.app.Server // the running test server holds this pointer
-	*served = *fresh.Server
-	fresh.Server = served
-	*h.app = *fresh
+// build makes the services: the all-permissions app and one app per
+// function on a DynamoDB client that allows only its grant, each with opts.
+func (h *harness) build(opts ...func(*dynamodb.Options)) {
+	h.app = app.New(dynamodb.New(h.env.DB.Options(), opts...), h.env.SQS, h.cfg, h.authn, h.log)
+	h.fns, h.served = map[string]*app.App{}, map[string]http.Handler{}
+	for _, f := range appspec.Functions {
+		granted := append(slices.Clone(opts), h.iam.allow(f.Name, f.Access.Table))
+		a := app.New(dynamodb.New(h.env.DB.Options(), granted...), h.env.SQS, h.cfg, h.authn, h.log)
+		h.fns[f.Name] = a
+		if len(f.Routes) > 0 {
+			h.served[f.Name] = a.Server.Handler(f.Routes)
+		}
+	}
 }
+
+// serve hands a request to the function whose routes include it, as API
+// Gateway does; anything else gets the full router's 404 or 405.
+func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
+	for _, f := range appspec.Functions {
+		mux := http.NewServeMux()
+		for _, route := range f.Routes {
+			mux.Handle(route.Method+" "+route.Path, http.NotFoundHandler())
+		}
+		if _, pattern := mux.Handler(r); pattern != "" {
+			h.served[f.Name].ServeHTTP(w, r)
+			return
+		}
+	}
+	h.app.Server.Handler(appspec.AllRoutes()).ServeHTTP(w, r)
+}
+
+// useDynamoDBOptions rebuilds the services on DynamoDB clients with extra
+// options (a capacity meter, say).
+func (h *harness) useDynamoDBOptions(opts ...func(*dynamodb.Options)) { h.build(opts...) }
 
 func (h *harness) partnerToken(partnerID string) string {
 	tok, err := auth.HS256{Secret: []byte("test-jwt")}.Issue("user-"+partnerID, nil, partnerID, time.Hour)
@@ -325,7 +363,7 @@ func TestBadDeliveriesGetAClearErrorAndWriteNothing(t *testing.T) {
 
 func TestWebhookWithoutConfiguredSecretIsRefused(t *testing.T) {
 	h := newHarness(t)
-	h.app.Server.Secrets = httpapi.StaticSecrets(httpapi.WebhookSecrets{Generic: []byte(secrets.Generic)}) // no Shopify secret yet
+	h.fns["Webhooks"].Server.Secrets = httpapi.StaticSecrets(httpapi.WebhookSecrets{Generic: []byte(secrets.Generic)}) // no Shopify secret yet
 	body := []byte(`{"id":1}`)
 	empty := base64.StdEncoding.EncodeToString(webhook.SignRaw(body, nil))
 	res := h.do("POST", "/webhooks/shopify", "", body, map[string]string{"X-Shopify-Hmac-Sha256": empty,
@@ -497,10 +535,10 @@ func TestPayoutBatchFlowPaysEveryItemExactlyOnce(t *testing.T) {
 		t.Fatalf("redelivery paid again: %v", a)
 	}
 	// The next sweep sees every item settled and closes the outbox row.
-	if r, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || r.Open != 1 {
+	if r, err := h.fns["Dispatcher"].Payouts.DispatchPending(context.Background()); err != nil || r.Open != 1 {
 		t.Fatalf("closing sweep: %d %v", r.Open, err)
 	}
-	if r, err := h.app.Payouts.DispatchPending(context.Background()); err != nil || r.Open != 0 {
+	if r, err := h.fns["Dispatcher"].Payouts.DispatchPending(context.Background()); err != nil || r.Open != 0 {
 		t.Fatalf("outbox after completion: %d %v", r.Open, err)
 	}
 }
@@ -511,8 +549,13 @@ func (h *harness) createPartnerCode(id string) string {
 	return res.Body["referral_code"].(string)
 }
 
+// sqsqueuePoll runs the queue's worker function once, as its event source mapping would.
 func sqsqueuePoll(h *harness, url string) (int, error) {
-	return sqsqueue.PollOnce(context.Background(), h.env.SQS, url, h.app.Payouts, 0)
+	worker := h.fns["PayoutWorker"]
+	if url == h.env.DonationsURL() {
+		worker = h.fns["DonationWorker"]
+	}
+	return sqsqueue.PollOnce(context.Background(), h.env.SQS, url, worker.Payouts, 0)
 }
 
 func (h *harness) drainUntilCompleted(batchID string) response {
@@ -935,9 +978,9 @@ func TestProgramDonatesOnPartnersBehalf(t *testing.T) {
 	// A month later the performance job pledges 1% of last month's revenue
 	// and the goal's donation, to each partner's charity or the default one.
 	nextMonth := time.Now().UTC().AddDate(0, 1, 0)
-	h.app.Performance.Now = func() time.Time { return nextMonth }
+	h.fns["Performance"].Performance.Now = func() time.Time { return nextMonth }
 	for run, want := range []int{4, 0} {
-		rep, err := h.app.Performance.Run(context.Background())
+		rep, err := h.fns["Performance"].Performance.Run(context.Background())
 		if err != nil || rep.Pledges != want {
 			t.Fatalf("run %d: %+v %v, want %d pledges", run, rep, err, want)
 		}

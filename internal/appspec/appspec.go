@@ -35,22 +35,29 @@ func (q Queue) FIFOName() string { return q.Name + ".fifo" }
 // DLQName is the name of the queue's dead-letter queue.
 func (q Queue) DLQName() string { return q.Name + "-dlq.fifo" }
 
-// TableReadActions and TableWriteActions are the DynamoDB calls the code
-// makes (a transaction needs the actions of its parts, and ConditionCheckItem
-// for its condition checks); never Scan, BatchWriteItem or streams.
-var (
-	TableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
-	TableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+// DynamoDB actions as IAM names them. A transaction needs the action of
+// each of its parts (ConditionCheckItem for a condition check); nothing
+// uses Scan, BatchWriteItem or streams, so no function may.
+const (
+	GetItem            = "dynamodb:GetItem"
+	BatchGetItem       = "dynamodb:BatchGetItem"
+	Query              = "dynamodb:Query"
+	PutItem            = "dynamodb:PutItem"
+	UpdateItem         = "dynamodb:UpdateItem"
+	DeleteItem         = "dynamodb:DeleteItem"
+	ConditionCheckItem = "dynamodb:ConditionCheckItem"
 )
 
 // Access is what a function may do with the table, queues and secrets.
 type Access struct {
-	TableRead, TableWrite bool
-	SendTo                []string // queue names
-	ConsumeFrom           string   // queue name feeding the function
-	RedriveDLQs           bool     // may move messages from the dead-letter queues back
-	WebhookSecrets        bool
-	ProviderSecrets       bool // the payout providers' API keys
+	// Table lists the DynamoDB actions the function's code calls; a test
+	// runs each function's paths with only these allowed.
+	Table           []string
+	SendTo          []string // queue names
+	ConsumeFrom     string   // queue name feeding the function
+	RedriveDLQs     bool     // may move messages from the dead-letter queues back
+	WebhookSecrets  bool
+	ProviderSecrets bool // the payout providers' API keys
 }
 
 // Route is one HTTP API route; Path uses the {param} syntax shared by API
@@ -160,7 +167,7 @@ var (
 				{"GET", "/v1/program", true},
 				{"PUT", "/v1/program", true},
 			},
-			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
 		},
 		{
 			Name: "Webhooks", Dir: "webhooks", Timeout: 29,
@@ -171,32 +178,32 @@ var (
 				{"POST", "/webhooks/stripe", false},
 				{"POST", "/webhooks/woocommerce", false},
 			},
-			Access: Access{TableRead: true, TableWrite: true, WebhookSecrets: true},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, WebhookSecrets: true},
 		},
 		{
 			Name: "Redirect", Dir: "redirect", Timeout: 10,
 			Routes: []Route{{"GET", "/r/{code}", false}},
-			Access: Access{TableRead: true, TableWrite: true},
+			Access: Access{Table: []string{GetItem, UpdateItem}},
 		},
 		{
 			Name: "Maturity", Dir: "maturity", Timeout: 300, Schedule: "rate(1 hour)",
-			Access: Access{TableRead: true, TableWrite: true},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}},
 		},
 		{
 			Name: "Performance", Dir: "performance", Timeout: 300, Schedule: "rate(1 hour)",
-			Access: Access{TableRead: true, TableWrite: true},
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem}},
 		},
 		{
 			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(5 minutes)",
-			Access: Access{TableRead: true, TableWrite: true, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
+			Access: Access{Table: []string{GetItem, Query, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
 		},
 		{
 			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,
-			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: PayoutsQueue.Name, ProviderSecrets: true},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, ConsumeFrom: PayoutsQueue.Name, ProviderSecrets: true},
 		},
 		{
 			Name: "DonationWorker", Dir: "donationworker", Timeout: 30,
-			Access: Access{TableRead: true, TableWrite: true, ConsumeFrom: DonationsQueue.Name},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, ConsumeFrom: DonationsQueue.Name},
 		},
 	}
 )
