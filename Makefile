@@ -49,11 +49,17 @@ bench: deps
 	go run ./cmd/with-emulators -- go test -run '^$$' -bench BatchBuildAndApprove -benchtime=1x -timeout 60m ./internal/dynamo/
 
 # One bootstrap binary per function for provided.al2023 on arm64.
+GO_LAMBDA_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w'
 build:
 	@for fn in $(FUNCTIONS); do \
 		echo "build/$$fn/bootstrap"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w' -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
+		$(GO_LAMBDA_BUILD) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
+
+# `sam build` calls build-<LogicalId> (BuildMethod: makefile) with ARTIFACTS_DIR;
+# the function's directory is its logical id, lower-cased, without "Function".
+build-%Function:
+	$(GO_LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr A-Z a-z)
 
 STAGE ?= dev
 

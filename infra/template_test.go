@@ -1,8 +1,11 @@
 package main
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +28,7 @@ type samTemplate struct {
 	} `yaml:"Globals"`
 	Resources map[string]struct {
 		Type       string         `yaml:"Type"`
+		Metadata   map[string]any `yaml:"Metadata"`
 		Properties map[string]any `yaml:"Properties"`
 	} `yaml:"Resources"`
 }
@@ -54,7 +58,7 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 		switch r.Type {
 		case "AWS::Serverless::Function":
 			name := strings.TrimSuffix(id, "Function")
-			functions = append(functions, fmt.Sprintf("%s %v timeout=%v env=%v grants=%v", name, r.Properties["CodeUri"], r.Properties["Timeout"],
+			functions = append(functions, fmt.Sprintf("%s code=%v build=%v timeout=%v env=%v grants=%v", name, r.Properties["CodeUri"], r.Metadata["BuildMethod"], r.Properties["Timeout"],
 				samEnv(r.Properties), samGrants(r.Properties)))
 			events, _ := r.Properties["Events"].(map[string]any)
 			for _, e := range events {
@@ -94,7 +98,7 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 // specFacts is the same flattening of appspec, which the CDK stack is built from.
 func specFacts() (functions, routes, schedules, consumers, queues []string) {
 	for _, f := range appspec.Functions {
-		functions = append(functions, fmt.Sprintf("%s build/%s/ timeout=%d env=%v grants=%v", f.Name, f.Dir, f.Timeout, specEnv(f), specGrants(f)))
+		functions = append(functions, fmt.Sprintf("%s code=. build=makefile timeout=%d env=%v grants=%v", f.Name, f.Timeout, specEnv(f), specGrants(f)))
 		for _, r := range f.Routes {
 			routes = append(routes, fmt.Sprintf("%s %s %s %s", f.Name, r.Method, r.Path, map[bool]string{true: "JWT", false: "NONE"}[r.Auth]))
 		}
@@ -276,5 +280,32 @@ func TestSAMRoutesMatchSynthesizedRoutes(t *testing.T) {
 	slices.Sort(sam)
 	if !slices.Equal(cdk, sam) {
 		t.Errorf("CDK routes %v\nSAM routes %v", cdk, sam)
+	}
+}
+
+// TestSAMBuildsEachFunction checks what `sam build` runs for each function
+// (BuildMethod makefile calls make build-<LogicalId>): the right package,
+// and, for one function, a real arm64 Linux binary named bootstrap.
+func TestSAMBuildsEachFunction(t *testing.T) {
+	for _, f := range appspec.Functions {
+		out, err := exec.Command("make", "-s", "-n", "-C", "..", "build-"+f.Name+"Function", "ARTIFACTS_DIR=/artifacts").CombinedOutput()
+		if err != nil {
+			t.Fatalf("make build-%sFunction: %v\n%s", f.Name, err, out)
+		}
+		if cmd := string(out); !strings.HasSuffix(strings.TrimSpace(cmd), "-o /artifacts/bootstrap ./functions/"+f.Dir) || !strings.Contains(cmd, "GOARCH=arm64") {
+			t.Errorf("sam build of %s would run %q", f.Name, cmd)
+		}
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("make", "-s", "-C", "..", "build-RedirectFunction", "ARTIFACTS_DIR="+dir).CombinedOutput(); err != nil {
+		t.Fatalf("make build-RedirectFunction: %v\n%s", err, out)
+	}
+	bin, err := elf.Open(filepath.Join(dir, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bin.Close()
+	if bin.Machine != elf.EM_AARCH64 {
+		t.Errorf("bootstrap is built for %v, want arm64", bin.Machine)
 	}
 }
