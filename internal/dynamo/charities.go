@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -92,10 +91,10 @@ type donationItem struct {
 }
 
 // partnerDonation files a settled donation leg under its partner.
-func (s *Store) partnerDonation(m payout.Message, at time.Time) types.TransactWriteItem {
+func (s *Store) partnerDonation(p payout.Payment) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(donationItem{
-		key{"PARTNER#" + m.PartnerID, "DONATION#" + sortableTime(at) + "#" + m.ItemID},
-		payout.Donation{At: at, BatchID: m.BatchID, CharityID: m.CharityID, Currency: m.Currency, Amount: m.Amount}})}}
+		key{"PARTNER#" + p.PartnerID, "DONATION#" + sortableTime(p.At) + "#" + p.ItemID},
+		payout.Donation{At: p.At, BatchID: p.BatchID, CharityID: p.CharityID, Currency: p.Currency, Amount: p.Amount}})}}
 }
 
 // PartnerDonations lists what was donated on a partner's behalf, oldest first.

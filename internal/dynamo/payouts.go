@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -105,32 +104,6 @@ func (s *Store) draftCheck(batchID string) types.TransactWriteItem {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":draft": &types.AttributeValueMemberS{Value: string(payout.BatchDraft)}}}}
 }
 
-// ReleaseItem takes a draft item out of its draft batch and returns its
-// total to payable, with its audit entry, in one transaction.
-func (s *Store) ReleaseItem(ctx context.Context, it payout.Item, status payout.ItemStatus, e payout.AuditEntry) error {
-	// Its legs are no longer due, so a stray message for it pays nothing.
-	upd := expression.Set(expression.Name("status"), expression.Value(status)).Set(expression.Name("reason"), expression.Value(e.Reason)).
-		Set(expression.Name(legAttr(payout.LegPayout)), expression.Value(payout.LegNone)).
-		Set(expression.Name(legAttr(payout.LegDonation)), expression.Value(payout.LegNone))
-	cond := expression.Name("status").Equal(expression.Value(payout.ItemDraft))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return err
-	}
-	total := it.Amount + it.Donation
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.draftCheck(it.BatchID),
-		{Update: &types.Update{TableName: &s.Table, Key: itemKey(it.BatchID, it.ID).av(), UpdateExpression: expr.Update(),
-			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		s.balanceUpdate(it.PartnerID, it.Currency, ledger.Balance{Payable: total, InPayout: -total}, nil),
-		s.putAudit(it.BatchID, e),
-	}})
-	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
-		return payout.ErrNotDraft
-	}
-	return err
-}
-
 // CancelBatch marks a draft batch cancelled with its audit entry.
 func (s *Store) CancelBatch(ctx context.Context, id string, e payout.AuditEntry) error {
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.BatchCancelled))).
@@ -145,21 +118,6 @@ func (s *Store) CancelBatch(ctx context.Context, id string, e payout.AuditEntry)
 	}})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrNotDraft
-	}
-	return err
-}
-
-// ReserveItem writes the item and moves its total from payable to in_payout,
-// only if the balance still holds exactly what the batch was built from.
-func (s *Store) ReserveItem(ctx context.Context, it payout.Item, expectedPayable int64) error {
-	total := it.Amount + it.Donation
-	cond := expression.Name("payable").Equal(expression.Value(expectedPayable))
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(toPayoutItem(it)), ConditionExpression: aws.String(notExists)}},
-		s.balanceUpdate(it.PartnerID, it.Currency, ledger.Balance{Payable: -total, InPayout: total}, &cond),
-	}})
-	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
-		return payout.ErrConflict
 	}
 	return err
 }
@@ -283,105 +241,69 @@ func (s *Store) ClearDispatch(ctx context.Context, batchID string) error {
 
 func legAttr(l payout.Leg) string { return string(l) + "_status" }
 
-// SettleLeg marks one leg paid with its reference and moves the money out of
-// in_payout in one transaction; a leg that is not due any more is
-// ErrAlreadySettled. When the last leg is settled the item becomes paid.
-func (s *Store) SettleLeg(ctx context.Context, m payout.Message, reference, by string, at time.Time) error {
-	upd := expression.Set(expression.Name(legAttr(m.Leg)), expression.Value(payout.LegPaid)).
-		Set(expression.Name(string(m.Leg)+"_reference"), expression.Value(reference)).
-		Set(expression.Name(string(m.Leg)+"_paid_at"), expression.Value(at))
-	cond := expression.Name(legAttr(m.Leg)).Equal(expression.Value(payout.LegDue)).
-		And(expression.Name("partner_id").Equal(expression.Value(m.PartnerID)))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+// GetItem reads one item of a batch.
+func (s *Store) GetItem(ctx context.Context, batchID, itemID string) (payout.Item, error) {
+	var it payoutItem
+	found, err := s.get(ctx, itemKey(batchID, itemID), &it)
 	if err != nil {
-		return err
+		return payout.Item{}, err
 	}
-	delta := ledger.Balance{InPayout: -m.Amount, Paid: m.Amount}
-	if m.Leg == payout.LegDonation {
-		delta = ledger.Balance{InPayout: -m.Amount, Donated: m.Amount}
+	if !found {
+		return payout.Item{}, payout.ErrItemNotFound
 	}
-	payment := paymentItem{key: key{"PAYMENTS#" + at.UTC().Format("2006-01"), sortableTime(at) + "#" + m.DeduplicationID()},
-		Payment: payout.Payment{At: at, BatchID: m.BatchID, ItemID: m.ItemID, PartnerID: m.PartnerID, Leg: m.Leg,
-			Currency: m.Currency, Amount: m.Amount, CharityID: m.CharityID, Reference: reference}}
-	items := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
-			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		s.balanceUpdate(m.PartnerID, m.Currency, delta, nil),
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(payment)}},
-	}
-	if m.Leg == payout.LegDonation {
-		items = append(items, s.partnerDonation(m, at))
-	}
-	items = append(items, s.putAudit(m.BatchID, payout.AuditEntry{At: at, By: by, Action: string(m.Leg) + "_settled", ItemID: m.ItemID, Reason: reference}))
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	failed, _ := cancelledAt(err)
-	alreadySettled := failed[0]
-	if err != nil && !alreadySettled {
-		return fmt.Errorf("settle %s: %w", m.DeduplicationID(), err)
-	}
-	if alreadySettled {
-		var it payoutItem
-		found, err := s.get(ctx, itemKey(m.BatchID, m.ItemID), &it)
+	return it.item(), nil
+}
+
+// CommitMove writes one step of a batch in one transaction: the item, the
+// partner's balance, the audit entry and a settled leg's payment records.
+// A failed condition (the item, the balance or the batch changed since the
+// move was computed) is payout.ErrConflict.
+func (s *Store) CommitMove(ctx context.Context, mv payout.Move) error {
+	it := mv.Item
+	var items []types.TransactWriteItem
+	if mv.Was == nil {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(toPayoutItem(it)), ConditionExpression: aws.String(notExists)}})
+	} else {
+		upd := expression.Set(expression.Name("status"), expression.Value(it.Status)).
+			Set(expression.Name(legAttr(payout.LegPayout)), expression.Value(it.PayoutStatus)).
+			Set(expression.Name(legAttr(payout.LegDonation)), expression.Value(it.DonationStatus))
+		if it.Reason != "" {
+			upd = upd.Set(expression.Name("reason"), expression.Value(it.Reason))
+		}
+		if p := mv.Settled; p != nil {
+			upd = upd.Set(expression.Name(string(p.Leg)+"_reference"), expression.Value(p.Reference)).
+				Set(expression.Name(string(p.Leg)+"_paid_at"), expression.Value(p.At))
+		}
+		was := mv.Was
+		unchanged := expression.Name("status").Equal(expression.Value(was.Status)).
+			And(expression.Name(legAttr(payout.LegPayout)).Equal(expression.Value(was.PayoutStatus))).
+			And(expression.Name(legAttr(payout.LegDonation)).Equal(expression.Value(was.DonationStatus))).
+			And(expression.Name("partner_id").Equal(expression.Value(was.PartnerID)))
+		expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(unchanged).Build()
 		if err != nil {
 			return err
 		}
-		if !found || it.PartnerID != m.PartnerID {
-			return fmt.Errorf("%w: %s", payout.ErrUnknownItem, m.DeduplicationID())
-		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: itemKey(it.BatchID, it.ID).av(), UpdateExpression: expr.Update(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
 	}
-	// Completing the item runs on redelivery too, so a crash between the two
-	// writes cannot leave a fully settled item short of "paid".
-	settled := expression.Name(legAttr(payout.LegPayout)).In(expression.Value(payout.LegPaid), expression.Value(payout.LegNone)).
-		And(expression.Name(legAttr(payout.LegDonation)).In(expression.Value(payout.LegPaid), expression.Value(payout.LegNone))).
-		And(expression.Name("status").NotEqual(expression.Value(payout.ItemPaid)))
-	if _, err := s.conditionalUpdate(ctx, itemKey(m.BatchID, m.ItemID),
-		expression.Set(expression.Name("status"), expression.Value(payout.ItemPaid)), settled); err != nil {
-		return err
+	var payableWas *expression.ConditionBuilder
+	if mv.PayableWas != nil {
+		c := expression.Name("payable").Equal(expression.Value(*mv.PayableWas))
+		payableWas = &c
 	}
-	if alreadySettled {
-		return payout.ErrAlreadySettled
+	items = append(items, s.balanceUpdate(it.PartnerID, it.Currency, mv.Balance, payableWas))
+	if mv.BatchDraft {
+		items = append(items, s.draftCheck(it.BatchID))
 	}
-	return nil
-}
-
-// LegDue reports whether the message's leg still waits to be paid; a
-// message for an unknown item is an error, so it ends in the dead-letter queue.
-func (s *Store) LegDue(ctx context.Context, m payout.Message) (bool, error) {
-	var it payoutItem
-	found, err := s.get(ctx, itemKey(m.BatchID, m.ItemID), &it)
-	if err != nil {
-		return false, err
+	if mv.Settled != nil {
+		items = append(items, s.filePayment(*mv.Settled)...)
 	}
-	if !found || it.PartnerID != m.PartnerID {
-		return false, fmt.Errorf("%w: %s", payout.ErrUnknownItem, m.DeduplicationID())
+	if mv.Audit != nil {
+		items = append(items, s.putAudit(it.BatchID, *mv.Audit))
 	}
-	status := it.PayoutStatus
-	if m.Leg == payout.LegDonation {
-		status = it.DonationStatus
-	}
-	return status == string(payout.LegDue), nil
-}
-
-// FailLeg records a final provider failure: the leg and the item become
-// failed with the reason, the leg's amount returns from in_payout to
-// payable, and the batch's audit log says so, in one transaction.
-func (s *Store) FailLeg(ctx context.Context, m payout.Message, reason string, at time.Time) error {
-	upd := expression.Set(expression.Name(legAttr(m.Leg)), expression.Value(payout.LegFailed)).
-		Set(expression.Name("status"), expression.Value(payout.ItemFailed)).
-		Set(expression.Name("reason"), expression.Value(reason))
-	cond := expression.Name(legAttr(m.Leg)).Equal(expression.Value(payout.LegDue))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &s.Table, Key: itemKey(m.BatchID, m.ItemID).av(), UpdateExpression: expr.Update(),
-			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		s.balanceUpdate(m.PartnerID, m.Currency, ledger.Balance{InPayout: -m.Amount, Payable: m.Amount}, nil),
-		s.putAudit(m.BatchID, payout.AuditEntry{At: at, By: "worker", Action: "failed", ItemID: m.ItemID, Reason: reason}),
-	}})
-	if failed, _ := cancelledAt(err); failed[0] {
-		return nil // already failed or settled by another delivery
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrConflict
 	}
 	return err
 }
@@ -391,6 +313,17 @@ func (s *Store) FailLeg(ctx context.Context, m payout.Message, reason string, at
 type paymentItem struct {
 	key
 	payout.Payment
+}
+
+// filePayment files a settled leg by month, and a donation also under its
+// partner, for the statement.
+func (s *Store) filePayment(p payout.Payment) []types.TransactWriteItem {
+	filed := paymentItem{key: key{"PAYMENTS#" + p.At.UTC().Format("2006-01"), sortableTime(p.At) + "#" + p.ItemID + ":" + string(p.Leg)}, Payment: p}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(filed)}}}
+	if p.Leg == payout.LegDonation {
+		items = append(items, s.partnerDonation(p))
+	}
+	return items
 }
 
 // Payments lists the legs settled in the given months.

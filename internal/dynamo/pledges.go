@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -91,25 +90,17 @@ func (s *Store) DetachPledge(ctx context.Context, p payout.Pledge, batchID strin
 	return err
 }
 
-// SettlePledge marks a batch's pledge paid and files the payment and the
-// partner's donation record, once.
-func (s *Store) SettlePledge(ctx context.Context, p payout.Pledge, batchID, reference string, at time.Time) error {
+// SettlePledge marks a batch's pledge paid and files its payment, once.
+func (s *Store) SettlePledge(ctx context.Context, p payout.Pledge, batchID string, paid payout.Payment) error {
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.LegPaid))).
 		WithCondition(expression.Name("status").Equal(expression.Value(payout.LegDue))).Build()
 	if err != nil {
 		return err
 	}
-	leg := payout.Message{BatchID: batchID, ItemID: "pledge:" + p.Ref, PartnerID: p.PartnerID, Leg: payout.LegDonation,
-		Currency: p.Currency, Amount: p.Amount, CharityID: p.CharityID}
-	payment := paymentItem{key: key{"PAYMENTS#" + at.UTC().Format("2006-01"), sortableTime(at) + "#" + leg.DeduplicationID()},
-		Payment: payout.Payment{At: at, BatchID: batchID, ItemID: leg.ItemID, PartnerID: p.PartnerID, Leg: payout.LegDonation,
-			Currency: p.Currency, Amount: p.Amount, CharityID: p.CharityID, Reference: reference}}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: batchPledgeKey(batchID, p.Ref).av(), UpdateExpression: expr.Update(),
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(payment)}},
-		s.partnerDonation(leg, at),
-	}})
+	}, s.filePayment(paid)...)})
 	if failed, _ := cancelledAt(err); failed[0] {
 		return nil // already paid
 	}

@@ -201,14 +201,12 @@ func (s *Service) settleDonation(ctx context.Context, m Message) (Settlement, er
 		return "", fmt.Errorf("file receipt: %w", err)
 	}
 	for _, it := range due {
-		leg := Message{BatchID: it.BatchID, ItemID: it.ID, PartnerID: it.PartnerID, Leg: LegDonation, Currency: it.Currency,
-			Amount: it.Donation, CharityID: it.CharityID}
-		if err := s.Store.SettleLeg(ctx, leg, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
+		if err := s.settleLeg(ctx, it, LegDonation, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
 			return "", err
 		}
 	}
 	for _, p := range duePledges {
-		if err := s.Pledges.SettlePledge(ctx, p, b.ID, r.Reference, r.At); err != nil {
+		if err := s.Pledges.SettlePledge(ctx, p, b.ID, p.payment(b.ID, r.Reference, r.At)); err != nil {
 			return "", err
 		}
 	}

@@ -52,11 +52,8 @@ func (s *Service) Exclude(ctx context.Context, batchID, itemID, by, why string) 
 		if it.ID != itemID {
 			continue
 		}
-		if it.Status != ItemDraft {
-			return Batch{}, fmt.Errorf("%w: item is %s", ErrNotDraft, it.Status)
-		}
 		entry := AuditEntry{At: s.Now().UTC(), By: by, Action: "excluded", ItemID: itemID, Reason: why}
-		if err := s.Store.ReleaseItem(ctx, it, ItemExcluded, entry); err != nil {
+		if err := s.release(ctx, it, ItemExcluded, entry); err != nil {
 			return Batch{}, err
 		}
 		return s.Get(ctx, batchID)
@@ -76,7 +73,7 @@ func (s *Service) Cancel(ctx context.Context, batchID, by, why string) (Batch, e
 		if it.Status != ItemDraft {
 			continue
 		}
-		if err := s.Store.ReleaseItem(ctx, it, ItemCancelled, AuditEntry{At: now, By: by, Action: "released", ItemID: it.ID, Reason: why}); err != nil {
+		if err := s.release(ctx, it, ItemCancelled, AuditEntry{At: now, By: by, Action: "released", ItemID: it.ID, Reason: why}); err != nil {
 			return Batch{}, fmt.Errorf("release %s: %w", it.ID, err)
 		}
 	}
@@ -89,6 +86,21 @@ func (s *Service) Cancel(ctx context.Context, batchID, by, why string) (Batch, e
 		return Batch{}, err
 	}
 	return s.Get(ctx, batchID)
+}
+
+// release returns a draft item's total to payable; the batch or the item
+// having moved on since it was read means it is no longer a draft.
+func (s *Service) release(ctx context.Context, it Item, status ItemStatus, entry AuditEntry) error {
+	mv, err := Release(it, status, entry)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.CommitMove(ctx, mv); errors.Is(err, ErrConflict) {
+		return ErrNotDraft
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // Audit returns a batch's recorded steps, oldest first.

@@ -156,21 +156,21 @@ var (
 	ErrUnknownItem = errors.New("payout message for an unknown item")
 )
 
-// Store persists batches. ReserveItem moves the item's total from payable to
-// in_payout and writes the item atomically; ApproveBatch flips the batch and
-// writes its outbox row atomically; SettleLeg marks a queued leg paid and
-// moves the money from in_payout in one transaction.
+// Store persists batches. The money of a batch moves only by CommitMove,
+// which writes a Move (the item, the partner's balance, the audit entry and
+// a settled leg's payment) in one transaction; ApproveBatch flips the batch
+// and writes its outbox row atomically.
 type Store interface {
 	PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]PayableBalance, error)
 	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 	PutBatch(ctx context.Context, b Batch) error
-	ReserveItem(ctx context.Context, it Item, expectedPayable int64) error
 	GetBatch(ctx context.Context, id string) (Batch, error)
+	// GetItem reads one item; a missing one is ErrItemNotFound.
+	GetItem(ctx context.Context, batchID, itemID string) (Item, error)
+	// CommitMove answers ErrConflict when the item, the balance or the
+	// batch is no longer as the move found it.
+	CommitMove(ctx context.Context, mv Move) error
 	ApproveBatch(ctx context.Context, id, approver string, at time.Time) error
-	// ReleaseItem takes a draft item out of its draft batch (excluded or
-	// cancelled) and returns its total to the partner's payable balance,
-	// with the audit entry, in one transaction.
-	ReleaseItem(ctx context.Context, it Item, status ItemStatus, entry AuditEntry) error
 	// CancelBatch marks a draft batch cancelled, with the audit entry.
 	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
 	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
@@ -180,13 +180,6 @@ type Store interface {
 	// unless the item is already settled.
 	MarkQueued(ctx context.Context, it Item, at time.Time) error
 	ClearDispatch(ctx context.Context, batchID string) error
-	// SettleLeg also appends an audit entry naming who settled the leg.
-	SettleLeg(ctx context.Context, m Message, reference, by string, at time.Time) error
-	// LegDue reports whether a leg still waits to be paid.
-	LegDue(ctx context.Context, m Message) (bool, error)
-	// FailLeg marks a leg and its item failed and returns the leg's amount
-	// from in_payout to payable, with the reason and an audit entry.
-	FailLeg(ctx context.Context, m Message, reason string, at time.Time) error
 }
 
 // Queue sends one leg's message to the payouts or donations queue.
@@ -273,7 +266,7 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 		return Batch{}, fmt.Errorf("attach pledges: %w", err)
 	}
 	for _, r := range items {
-		switch err := s.Store.ReserveItem(ctx, r.item, r.payable); {
+		switch err := s.Store.CommitMove(ctx, Reserve(r.item, r.payable)); {
 		case errors.Is(err, ErrConflict):
 			// The balance moved since it was listed (a refund or another
 			// batch); leave the partner for the next batch.
@@ -522,29 +515,69 @@ func (s *Service) Settle(ctx context.Context, m Message) (Settlement, error) {
 	if m.Leg == LegDonation {
 		return s.settleDonation(ctx, m)
 	}
-	due, err := s.Store.LegDue(ctx, m)
+	it, err := s.Store.GetItem(ctx, m.BatchID, m.ItemID)
+	if errors.Is(err, ErrItemNotFound) || err == nil && it.PartnerID != m.PartnerID {
+		return "", fmt.Errorf("%w: %s", ErrUnknownItem, m.DeduplicationID())
+	}
 	if err != nil {
 		return "", err
 	}
-	if !due {
+	if it.LegStatus(m.Leg) != LegDue {
 		s.Log.InfoContext(ctx, "leg already settled", "item_id", m.ItemID, "leg", m.Leg)
 		return AlreadySettled, nil
 	}
 	method, ok := s.Methods[cmp.Or(m.Method, MethodManual)]
 	if !ok {
-		return Failed, s.Store.FailLeg(ctx, m, "unknown payout method "+m.Method, s.Now().UTC())
+		return Failed, s.fail(ctx, it, m.Leg, "unknown payout method "+m.Method)
 	}
 	ref, err := method.Pay(ctx, m)
 	if errors.Is(err, ErrFinal) {
 		s.Log.WarnContext(ctx, "payout failed", "item_id", m.ItemID, "leg", m.Leg, "error", err)
-		return Failed, s.Store.FailLeg(ctx, m, err.Error(), s.Now().UTC())
+		return Failed, s.fail(ctx, it, m.Leg, err.Error())
 	}
 	if err != nil {
 		return "", fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
 	}
-	err = s.Store.SettleLeg(ctx, m, ref, "worker", s.Now().UTC())
-	if errors.Is(err, ErrAlreadySettled) {
+	switch err := s.settleLeg(ctx, it, m.Leg, ref, "worker", s.Now().UTC()); {
+	case errors.Is(err, ErrAlreadySettled):
 		return AlreadySettled, nil
+	case err != nil:
+		return "", err
 	}
-	return Paid, err
+	return Paid, nil
+}
+
+// commitMoves retries a step that lost a race for its item (the other leg
+// settled at the same moment, say): it reads the item again and computes
+// the step anew, so the rules always see the item as stored.
+func (s *Service) commitMoves(ctx context.Context, it Item, step func(Item) (Move, error)) error {
+	const attempts = 5
+	for range attempts {
+		mv, err := step(it)
+		if err != nil {
+			return err
+		}
+		if err = s.Store.CommitMove(ctx, mv); !errors.Is(err, ErrConflict) {
+			return err
+		}
+		if it, err = s.Store.GetItem(ctx, it.BatchID, it.ID); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("item %s: %w", it.ID, ErrConflict)
+}
+
+// settleLeg records a paid leg; ErrAlreadySettled when it was not due.
+func (s *Service) settleLeg(ctx context.Context, it Item, leg Leg, reference, by string, at time.Time) error {
+	return s.commitMoves(ctx, it, func(it Item) (Move, error) { return SettleLeg(it, leg, reference, by, at) })
+}
+
+// fail records a final failure of a leg; one settled or failed meanwhile by
+// another delivery stays as it is.
+func (s *Service) fail(ctx context.Context, it Item, leg Leg, reason string) error {
+	err := s.commitMoves(ctx, it, func(it Item) (Move, error) { return FailLeg(it, leg, reason, s.Now().UTC()) })
+	if errors.Is(err, ErrAlreadySettled) {
+		return nil
+	}
+	return err
 }

@@ -25,14 +25,14 @@ type Pledge struct {
 // PledgeStore keeps pledges. PutPledge keeps the first pledge per Ref and
 // reports whether this call made it. AttachPledge moves an open pledge into
 // a draft batch (false if it was taken meanwhile); DetachPledge returns it
-// when that batch is cancelled; SettlePledge marks it paid, files the
-// payment and the partner's donation record, once.
+// when that batch is cancelled; SettlePledge marks it paid with its payment
+// (and so the partner's donation record), once.
 type PledgeStore interface {
 	PutPledge(ctx context.Context, p Pledge) (bool, error)
 	OpenPledges(ctx context.Context) ([]Pledge, error)
 	AttachPledge(ctx context.Context, p Pledge, batchID string) (bool, error)
 	DetachPledge(ctx context.Context, p Pledge, batchID string) error
-	SettlePledge(ctx context.Context, p Pledge, batchID, reference string, at time.Time) error
+	SettlePledge(ctx context.Context, p Pledge, batchID string, paid Payment) error
 }
 
 // Pledge records a donation on a partner's behalf; repeating the same Ref
@@ -64,4 +64,10 @@ func (s *Service) attachPledges(ctx context.Context, b *Batch) error {
 		}
 	}
 	return nil
+}
+
+// payment is the settled donation of a pledge paid with a batch.
+func (p Pledge) payment(batchID, reference string, at time.Time) Payment {
+	return Payment{At: at, BatchID: batchID, ItemID: "pledge:" + p.Ref, PartnerID: p.PartnerID, Leg: LegDonation,
+		Currency: p.Currency, Amount: p.Amount, CharityID: p.CharityID, Reference: reference}
 }
