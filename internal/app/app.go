@@ -76,7 +76,6 @@ type Config struct {
 
 // App holds the services of one process.
 type App struct {
-	Store       *dynamo.Store
 	Ledger      *ledger.Service
 	Payouts     *payout.Service
 	Performance *performance.Service
@@ -90,14 +89,37 @@ type App struct {
 // each line with the request id of its context.
 func Logger() *slog.Logger { return obs.NewLogger(os.Stdout) }
 
-// New builds the services on the given clients.
+// New builds the services on the given clients: one service per statement,
+// each with the storage adapters it uses.
 func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authenticator, log *slog.Logger) *App {
 	now := time.Now
-	store := dynamo.New(db, cfg.Table)
+	store := dynamo.Open(db, cfg.Table)
 	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
-	refs := &referral.Service{Store: store, Hasher: hasher, Now: now}
-	programs := &program.Registry{Store: store, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
-	led := &ledger.Service{Store: store, Attributor: refs, Programs: programs, Now: now}
+	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
+	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
+	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Now: now}
+	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Now: now}
+	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
+		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
+		Methods: payoutMethods(cfg), Programs: programs, Now: now, Log: log}
+	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs, Now: now}
+	reps := &reports.Service{Ledger: store.Ledger, Partners: store.Partners, Paid: store.Payouts, Programs: programs}
+	secrets := cfg.WebhookSecrets
+	if secrets == nil {
+		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
+	}
+	srv := &httpapi.Server{
+		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps,
+		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
+		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
+			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
+	}
+	return &App{Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log, Metrics: cfg.Metrics}
+}
+
+// payoutMethods pays each leg by its method: manual always, Stripe Connect
+// when a key is configured.
+func payoutMethods(cfg Config) map[string]payout.Method {
 	methods := map[string]payout.Method{partner.MethodManual: payout.Manual{}}
 	switch {
 	case cfg.Stripe != nil:
@@ -105,23 +127,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	case cfg.StripeAPIKey != "":
 		methods[partner.MethodStripe] = stripepay.New(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
-	secrets := cfg.WebhookSecrets
-	if secrets == nil {
-		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
-	}
-	pay := &payout.Service{Store: store, Charities: store, Pledges: store, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
-		Methods: methods, Programs: programs, Now: now, Log: log}
-	perf := &performance.Service{Store: store, Bonuses: led, Pledges: pay, Programs: programs, Now: now}
-	srv := &httpapi.Server{
-		Partners: &partner.Service{Store: store, Programs: programs, Now: now}, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf,
-		Programs: programs, Hasher: hasher,
-		Secrets:      secrets,
-		Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
-		Reports: &reports.Service{Store: store, Programs: programs},
-		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
-			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
-	}
-	return &App{Store: store, Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log, Metrics: cfg.Metrics}
+	return methods
 }
 
 // AWSConfig loads the SDK configuration; PARTNERLOOP_DYNAMODB_ENDPOINT and

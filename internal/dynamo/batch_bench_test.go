@@ -55,9 +55,9 @@ func BenchmarkBatchBuildAndApprove(b *testing.B) {
 				}
 				seed(b, db, table, sc.partners, sc.accrualsPer)
 				meter := &devenv.CapacityMeter{}
-				store := New(dynamodb.New(db.Options(), meter.Option), table)
+				store := Open(dynamodb.New(db.Options(), meter.Option), table)
 				prog := program.Default()
-				svc := &payout.Service{Store: store, Charities: store, Pledges: store, Programs: program.Static{Program: prog}, Now: time.Now,
+				svc := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities, Pledges: store.Pledges, Programs: program.Static{Program: prog}, Now: time.Now,
 					Queue:   &sqsqueue.Publisher{SQS: q, PayoutsURL: urls[appspec.PayoutsQueue.Name], DonationsURL: urls[appspec.DonationsQueue.Name]},
 					Methods: map[string]payout.Method{payout.MethodManual: payout.Manual{}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 				b.StartTimer()

@@ -24,7 +24,7 @@ type charityItem struct {
 }
 
 // PutCharity adds a charity to the catalog; its id must be new.
-func (s *Store) PutCharity(ctx context.Context, c payout.Charity) error {
+func (s *Charities) PutCharity(ctx context.Context, c payout.Charity) error {
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
 		Item: mustMarshal(charityItem{key: charityKey(c.ID), Charity: c, GSI1PK: "CHARITIES", GSI1SK: c.ID})})
 	var ccf *types.ConditionalCheckFailedException
@@ -35,7 +35,7 @@ func (s *Store) PutCharity(ctx context.Context, c payout.Charity) error {
 }
 
 // GetCharity reads one charity.
-func (s *Store) GetCharity(ctx context.Context, id string) (payout.Charity, error) {
+func (s *Charities) GetCharity(ctx context.Context, id string) (payout.Charity, error) {
 	var it charityItem
 	found, err := s.get(ctx, charityKey(id), &it)
 	if err != nil {
@@ -48,7 +48,7 @@ func (s *Store) GetCharity(ctx context.Context, id string) (payout.Charity, erro
 }
 
 // CharityListed reports whether a charity is in the catalog.
-func (s *Store) CharityListed(ctx context.Context, id string) (bool, error) {
+func (s *Charities) CharityListed(ctx context.Context, id string) (bool, error) {
 	_, err := s.GetCharity(ctx, id)
 	if errors.Is(err, payout.ErrCharityNotFound) {
 		return false, nil
@@ -57,8 +57,8 @@ func (s *Store) CharityListed(ctx context.Context, id string) (bool, error) {
 }
 
 // ListCharities returns the catalog.
-func (s *Store) ListCharities(ctx context.Context) ([]payout.Charity, error) {
-	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("CHARITIES"))},
+func (s *Charities) ListCharities(ctx context.Context) ([]payout.Charity, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("CHARITIES"))},
 		func(it charityItem) payout.Charity { return it.Charity })
 }
 
@@ -68,7 +68,7 @@ type receiptItem struct {
 }
 
 // PutReceipt files a donation receipt once per batch, charity and currency.
-func (s *Store) PutReceipt(ctx context.Context, r payout.Receipt) error {
+func (s *Charities) PutReceipt(ctx context.Context, r payout.Receipt) error {
 	k := key{"CHARITY#" + r.CharityID, "RECEIPT#" + r.BatchID + "#" + string(r.Currency)}
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
 		Item: mustMarshal(receiptItem{k, r})})
@@ -80,8 +80,8 @@ func (s *Store) PutReceipt(ctx context.Context, r payout.Receipt) error {
 }
 
 // Receipts lists a charity's receipts.
-func (s *Store) Receipts(ctx context.Context, charityID string) ([]payout.Receipt, error) {
-	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("CHARITY#" + charityID)).
+func (s *Charities) Receipts(ctx context.Context, charityID string) ([]payout.Receipt, error) {
+	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("CHARITY#" + charityID)).
 		And(expression.Key("sk").BeginsWith("RECEIPT#"))}, func(it receiptItem) payout.Receipt { return it.Receipt })
 }
 
@@ -91,14 +91,14 @@ type donationItem struct {
 }
 
 // partnerDonation files a settled donation leg under its partner.
-func (s *Store) partnerDonation(p payout.Payment) types.TransactWriteItem {
+func (s *table) partnerDonation(p payout.Payment) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(donationItem{
 		key{"PARTNER#" + p.PartnerID, "DONATION#" + sortableTime(p.At) + "#" + p.ItemID},
 		payout.Donation{At: p.At, BatchID: p.BatchID, CharityID: p.CharityID, Currency: p.Currency, Amount: p.Amount}})}}
 }
 
 // PartnerDonations lists what was donated on a partner's behalf, oldest first.
-func (s *Store) PartnerDonations(ctx context.Context, partnerID string) ([]payout.Donation, error) {
-	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
+func (s *Charities) PartnerDonations(ctx context.Context, partnerID string) ([]payout.Donation, error) {
+	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
 		And(expression.Key("sk").BeginsWith("DONATION#"))}, func(it donationItem) payout.Donation { return it.Donation })
 }

@@ -115,7 +115,7 @@ func (it orderItem) record() ledger.OrderRecord {
 }
 
 // GetOrder reads the order record; a missing one is the zero record (version 0).
-func (s *Store) GetOrder(ctx context.Context, source, orderID string) (ledger.OrderRecord, error) {
+func (s *Ledger) GetOrder(ctx context.Context, source, orderID string) (ledger.OrderRecord, error) {
 	var it orderItem
 	found, err := s.get(ctx, orderKey(source, orderID), &it)
 	if err != nil || !found {
@@ -125,7 +125,7 @@ func (s *Store) GetOrder(ctx context.Context, source, orderID string) (ledger.Or
 }
 
 // putOrder writes the next version of an order, conditional on the previous.
-func (s *Store) putOrder(next ledger.OrderRecord, prevVersion int64) types.TransactWriteItem {
+func (s *Ledger) putOrder(next ledger.OrderRecord, prevVersion int64) types.TransactWriteItem {
 	next.Version = prevVersion + 1
 	put := &types.Put{TableName: &s.Table, Item: mustMarshal(toOrderItem(next))}
 	if prevVersion == 0 {
@@ -139,7 +139,7 @@ func (s *Store) putOrder(next ledger.OrderRecord, prevVersion int64) types.Trans
 
 // balanceUpdate adds delta to the partner's counters; counters are created
 // on first use and the balance is indexed by currency for payout batches.
-func (s *Store) balanceUpdate(partnerID string, cur money.Currency, d ledger.Balance, cond *expression.ConditionBuilder) types.TransactWriteItem {
+func (s *table) balanceUpdate(partnerID string, cur money.Currency, d ledger.Balance, cond *expression.ConditionBuilder) types.TransactWriteItem {
 	upd := expression.Set(expression.Name("partner_id"), expression.Value(partnerID)).
 		Set(expression.Name("currency"), expression.Value(cur)).
 		Set(expression.Name("gsi1pk"), expression.Value("BALANCES#"+string(cur))).
@@ -170,7 +170,7 @@ type eventItem struct {
 
 // CommitOrder writes the delivery marker, the order's next version and the
 // balance delta in one transaction.
-func (s *Store) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion int64, change ledger.Change) error {
+func (s *Ledger) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion int64, change ledger.Change) error {
 	if change.Noop {
 		return nil
 	}
@@ -217,7 +217,7 @@ func isTransactionConflict(err error) bool {
 }
 
 // DuePending lists pending accruals whose return window ended by now.
-func (s *Store) DuePending(ctx context.Context, now time.Time, limit int32) ([]ledger.OrderRecord, error) {
+func (s *Ledger) DuePending(ctx context.Context, now time.Time, limit int32) ([]ledger.OrderRecord, error) {
 	kc := expression.Key("gsi2pk").Equal(expression.Value("DUE")).And(expression.Key("gsi2sk").LessThanEqual(expression.Value(sortableTime(now) + "~")))
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Store) DuePending(ctx context.Context, now time.Time, limit int32) ([]l
 
 // CommitTransition writes an accrual's new state (matured, released) and
 // moves its amount between balance buckets.
-func (s *Store) CommitTransition(ctx context.Context, prevVersion int64, change ledger.Change) error {
+func (s *Ledger) CommitTransition(ctx context.Context, prevVersion int64, change ledger.Change) error {
 	n := change.Next
 	items := []types.TransactWriteItem{s.putOrder(n, prevVersion)}
 	if !change.Delta.IsZero() {
@@ -278,8 +278,8 @@ func (b balanceItem) balance() ledger.Balance {
 }
 
 // Balances reads every currency balance of a partner.
-func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Currency]ledger.Balance, error) {
-	items, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
+func (s *Ledger) Balances(ctx context.Context, partnerID string) (map[money.Currency]ledger.Balance, error) {
+	items, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
 		And(expression.Key("sk").BeginsWith("BALANCE#"))}, func(b balanceItem) balanceItem { return b })
 	out := map[money.Currency]ledger.Balance{}
 	for _, b := range items {
@@ -289,8 +289,8 @@ func (s *Store) Balances(ctx context.Context, partnerID string) (map[money.Curre
 }
 
 // Statement lists a page of the partner's accruals, newest first.
-func (s *Store) Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]ledger.OrderRecord, string, error) {
-	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
+func (s *Ledger) Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]ledger.OrderRecord, string, error) {
+	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
 		newestSort: true}, limit, cursor, orderItem.record)
 }
 
@@ -309,7 +309,7 @@ type fingerprintItem struct {
 // claimFingerprint takes the fingerprint for this order unless another
 // order holds it; losing the race cancels the transaction, and the retry
 // sees the owner.
-func (s *Store) claimFingerprint(c ledger.Change) types.TransactWriteItem {
+func (s *Ledger) claimFingerprint(c ledger.Change) types.TransactWriteItem {
 	n := c.Next
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table,
 		Item:                     mustMarshal(fingerprintItem{fingerprintKey(c.Fingerprint), n.Source, n.OrderID, n.UpdatedAt.Add(fingerprintRetention).Unix()}),
@@ -321,7 +321,7 @@ func (s *Store) claimFingerprint(c ledger.Change) types.TransactWriteItem {
 }
 
 // FingerprintOwner tells which order claimed a fingerprint, if any.
-func (s *Store) FingerprintOwner(ctx context.Context, fp string) (string, string, error) {
+func (s *Ledger) FingerprintOwner(ctx context.Context, fp string) (string, string, error) {
 	var it fingerprintItem
 	found, err := s.get(ctx, fingerprintKey(fp), &it)
 	if err != nil || !found {
@@ -331,6 +331,6 @@ func (s *Store) FingerprintOwner(ctx context.Context, fp string) (string, string
 }
 
 // HeldAccruals lists accruals held for finance, oldest first.
-func (s *Store) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
-	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("HELD"))}, orderItem.record)
+func (s *Ledger) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("HELD"))}, orderItem.record)
 }

@@ -57,14 +57,14 @@ const notExists = "attribute_not_exists(pk)"
 
 // reserveCode claims a referral code or coupon for a partner; codes and
 // coupons share one namespace, so no code can name two partners.
-func (s *Store) reserveCode(code, partnerID string) types.TransactWriteItem {
+func (s *Partners) reserveCode(code, partnerID string) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(code), partnerID}),
 		ConditionExpression: aws.String(notExists)}}
 }
 
 // CreatePartner reserves the referral code and the coupons and writes the
 // partner in one transaction.
-func (s *Store) CreatePartner(ctx context.Context, p partner.Partner) error {
+func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
 	items := []types.TransactWriteItem{
 		s.reserveCode(p.ReferralCode, p.ID),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: "PARTNERS", GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
@@ -84,7 +84,7 @@ func (s *Store) CreatePartner(ctx context.Context, p partner.Partner) error {
 }
 
 // GetPartner reads one partner.
-func (s *Store) GetPartner(ctx context.Context, id string) (partner.Partner, error) {
+func (s *Partners) GetPartner(ctx context.Context, id string) (partner.Partner, error) {
 	var it partnerItem
 	found, err := s.get(ctx, partnerKey(id), &it)
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Store) GetPartner(ctx context.Context, id string) (partner.Partner, err
 }
 
 // PartnerByCode resolves a normalised referral code.
-func (s *Store) PartnerByCode(ctx context.Context, code string) (partner.Partner, error) {
+func (s *Partners) PartnerByCode(ctx context.Context, code string) (partner.Partner, error) {
 	var c codeItem
 	found, err := s.get(ctx, codeKey(code), &c)
 	if err != nil {
@@ -114,7 +114,7 @@ const clickRetention = 48 * time.Hour
 
 // AddClick counts the click on the partner's profile and in the partner's
 // per-source counter for the hour, returning the latter.
-func (s *Store) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
+func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
 	upd := expression.Add(expression.Name("clicks"), expression.Value(1)).
 		Set(expression.Name("last_click_at"), expression.Value(at))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
@@ -148,7 +148,7 @@ func (s *Store) AddClick(ctx context.Context, partnerID, source string, at time.
 }
 
 // FlagPartner marks a partner's link as flooded until the given time.
-func (s *Store) FlagPartner(ctx context.Context, partnerID string, until time.Time) error {
+func (s *Partners) FlagPartner(ctx context.Context, partnerID string, until time.Time) error {
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("flagged_until"), expression.Value(until))).
 		WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *Store) FlagPartner(ctx context.Context, partnerID string, until time.Ti
 
 // PutTouch stores the touch under each customer key it has; a touch with
 // the same ref keeps its first time.
-func (s *Store) PutTouch(ctx context.Context, t referral.Touch) error {
+func (s *Partners) PutTouch(ctx context.Context, t referral.Touch) error {
 	for _, k := range touchKeys(t.EmailHash, t.CustomerID, t.Ref) {
 		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
 			Item: mustMarshal(touchItem{key: k, Touch: t, ExpiresAt: t.At.Add(touchRetention).Unix()})})
@@ -175,11 +175,11 @@ func (s *Store) PutTouch(ctx context.Context, t referral.Touch) error {
 }
 
 // Touches lists every touch of a customer by e-mail hash or customer id.
-func (s *Store) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
+func (s *Partners) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
 	seen := map[string]bool{}
 	var out []referral.Touch
 	for _, k := range touchKeys(emailHash, customerID, "") {
-		touches, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value(k.PK))},
+		touches, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(k.PK))},
 			func(it touchItem) referral.Touch { return it.Touch })
 		if err != nil {
 			return nil, fmt.Errorf("read touches: %w", err)
@@ -197,7 +197,7 @@ func (s *Store) Touches(ctx context.Context, emailHash, customerID string) ([]re
 // UpdatePartner sets the given tier, status and coupons of an existing
 // partner. New coupon codes are reserved and dropped ones released in the
 // same transaction, conditional on the coupons still being u.OldCoupons.
-func (s *Store) UpdatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, error) {
+func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, error) {
 	var upd expression.UpdateBuilder
 	if u.Tier != "" {
 		upd = upd.Set(expression.Name("tier"), expression.Value(u.Tier))
@@ -256,7 +256,7 @@ func (s *Store) UpdatePartner(ctx context.Context, id string, u partner.Update) 
 }
 
 // updatePartnerItem applies an update to the partner item alone.
-func (s *Store) updatePartnerItem(ctx context.Context, id string, expr expression.Expression, couponsChecked bool) (partner.Partner, error) {
+func (s *Partners) updatePartnerItem(ctx context.Context, id string, expr expression.Expression, couponsChecked bool) (partner.Partner, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(id).av(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(), ReturnValues: types.ReturnValueAllNew,
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
@@ -278,7 +278,7 @@ func (s *Store) updatePartnerItem(ctx context.Context, id string, expr expressio
 }
 
 // missingOrChanged tells why a partner's conditional update failed.
-func (s *Store) missingOrChanged(ctx context.Context, id string) error {
+func (s *Partners) missingOrChanged(ctx context.Context, id string) error {
 	if _, err := s.GetPartner(ctx, id); err != nil {
 		return err
 	}
@@ -286,14 +286,14 @@ func (s *Store) missingOrChanged(ctx context.Context, id string) error {
 }
 
 // PartnersPage lists a page of partners in id order.
-func (s *Store) PartnersPage(ctx context.Context, limit int32, cursor string) ([]partner.Partner, string, error) {
-	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))}, limit, cursor,
+func (s *Partners) PartnersPage(ctx context.Context, limit int32, cursor string) ([]partner.Partner, string, error) {
+	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))}, limit, cursor,
 		func(it partnerItem) partner.Partner { return it.Partner })
 }
 
 // ListPartners returns every partner.
-func (s *Store) ListPartners(ctx context.Context) ([]partner.Partner, error) {
-	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))},
+func (s *Partners) ListPartners(ctx context.Context) ([]partner.Partner, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))},
 		func(it partnerItem) partner.Partner { return it.Partner })
 }
 
@@ -304,7 +304,7 @@ type tierItem struct {
 
 // ChangeTier moves the partner to change.To if it is still at change.From
 // and appends the change to its history, in one transaction.
-func (s *Store) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange) error {
+func (s *Partners) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange) error {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("tier"), expression.Value(change.To))).
 		WithCondition(expression.Name("tier").Equal(expression.Value(change.From))).Build()
@@ -324,7 +324,7 @@ func (s *Store) ChangeTier(ctx context.Context, partnerID string, change perform
 }
 
 // TierHistory lists a partner's tier changes, oldest first.
-func (s *Store) TierHistory(ctx context.Context, partnerID string) ([]performance.TierChange, error) {
-	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
+func (s *Partners) TierHistory(ctx context.Context, partnerID string) ([]performance.TierChange, error) {
+	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("PARTNER#" + partnerID)).
 		And(expression.Key("sk").BeginsWith("TIER#"))}, func(it tierItem) performance.TierChange { return it.TierChange })
 }

@@ -61,16 +61,16 @@ type outboxItem struct {
 
 // PayableBalances lists the balances in cur whose payable amount reaches minimum.
 // It reads one index entry per partner holding the currency, never the accruals.
-func (s *Store) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
+func (s *Ledger) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
 	reaches := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
-	return queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur))),
+	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur))),
 		filter: &reaches}, func(b balanceItem) payout.PayableBalance {
 		return payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable}
 	})
 }
 
 // PutBatch writes a new batch header with its "created" audit entry.
-func (s *Store) PutBatch(ctx context.Context, b payout.Batch) error {
+func (s *Payouts) PutBatch(ctx context.Context, b payout.Batch) error {
 	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped,
 		GSI1PK: "BATCHES", GSI1SK: sortableTime(b.CreatedAt) + "#" + b.ID}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
@@ -86,26 +86,26 @@ type auditItem struct {
 }
 
 // putAudit appends an audit entry; the key orders entries by time.
-func (s *Store) putAudit(batchID string, e payout.AuditEntry) types.TransactWriteItem {
+func (s *Payouts) putAudit(batchID string, e payout.AuditEntry) types.TransactWriteItem {
 	k := key{"BATCH#" + batchID, "AUDIT#" + sortableTime(e.At) + "#" + e.Action + "#" + e.ItemID}
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(auditItem{k, e}), ConditionExpression: aws.String(notExists)}}
 }
 
 // Audit lists a batch's audit entries, oldest first.
-func (s *Store) Audit(ctx context.Context, batchID string) ([]payout.AuditEntry, error) {
-	return queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + batchID)).
+func (s *Payouts) Audit(ctx context.Context, batchID string) ([]payout.AuditEntry, error) {
+	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + batchID)).
 		And(expression.Key("sk").BeginsWith("AUDIT#"))}, func(it auditItem) payout.AuditEntry { return it.AuditEntry })
 }
 
 // draftCheck makes a transaction depend on the batch still being a draft.
-func (s *Store) draftCheck(batchID string) types.TransactWriteItem {
+func (s *Payouts) draftCheck(batchID string) types.TransactWriteItem {
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table, Key: batchKey(batchID).av(),
 		ConditionExpression: aws.String("#s = :draft"), ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":draft": &types.AttributeValueMemberS{Value: string(payout.BatchDraft)}}}}
 }
 
 // CancelBatch marks a draft batch cancelled with its audit entry.
-func (s *Store) CancelBatch(ctx context.Context, id string, e payout.AuditEntry) error {
+func (s *Payouts) CancelBatch(ctx context.Context, id string, e payout.AuditEntry) error {
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.BatchCancelled))).
 		WithCondition(expression.Name("status").Equal(expression.Value(payout.BatchDraft))).Build()
 	if err != nil {
@@ -130,7 +130,7 @@ func toPayoutItem(it payout.Item) payoutItem {
 }
 
 // GetBatch reads a batch header and its items with one query.
-func (s *Store) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
+func (s *Payouts) GetBatch(ctx context.Context, id string) (payout.Batch, error) {
 	var b payout.Batch
 	found := false
 	err := s.query(ctx, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + id))},
@@ -177,7 +177,7 @@ func (p payoutItem) item() payout.Item {
 
 // ApproveBatch marks the batch approved and writes its outbox row in one
 // transaction, so an approved batch is always dispatched and a draft never is.
-func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.Time) error {
+func (s *Payouts) ApproveBatch(ctx context.Context, id, approver string, at time.Time) error {
 	upd := expression.Set(expression.Name("status"), expression.Value(payout.BatchApproved)).
 		Set(expression.Name("approved_by"), expression.Value(approver)).
 		Set(expression.Name("approved_at"), expression.Value(at))
@@ -201,8 +201,8 @@ func (s *Store) ApproveBatch(ctx context.Context, id, approver string, at time.T
 }
 
 // PendingDispatches lists batches whose outbox row is still open, oldest first.
-func (s *Store) PendingDispatches(ctx context.Context) ([]payout.OpenOutbox, error) {
-	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))},
+func (s *Payouts) PendingDispatches(ctx context.Context) ([]payout.OpenOutbox, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("OUTBOX"))},
 		func(o outboxItem) payout.OpenOutbox {
 			at, _ := time.Parse("2006-01-02T15:04:05.000000000Z", strings.SplitN(o.GSI2SK, "#", 2)[0])
 			return payout.OpenOutbox{BatchID: o.BatchID, ApprovedAt: at}
@@ -210,7 +210,7 @@ func (s *Store) PendingDispatches(ctx context.Context) ([]payout.OpenOutbox, err
 }
 
 // conditionalUpdate runs an update whose failed condition means "already done".
-func (s *Store) conditionalUpdate(ctx context.Context, k key, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (bool, error) {
+func (s *Payouts) conditionalUpdate(ctx context.Context, k key, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (bool, error) {
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return false, err
@@ -226,7 +226,7 @@ func (s *Store) conditionalUpdate(ctx context.Context, k key, upd expression.Upd
 
 // MarkQueued records when an item's messages were (re)sent; an item a
 // worker already settled keeps its status.
-func (s *Store) MarkQueued(ctx context.Context, it payout.Item, at time.Time) error {
+func (s *Payouts) MarkQueued(ctx context.Context, it payout.Item, at time.Time) error {
 	_, err := s.conditionalUpdate(ctx, itemKey(it.BatchID, it.ID),
 		expression.Set(expression.Name("status"), expression.Value(payout.ItemQueued)).Set(expression.Name("queued_at"), expression.Value(at)),
 		expression.Name("status").In(expression.Value(payout.ItemDraft), expression.Value(payout.ItemQueued)))
@@ -234,7 +234,7 @@ func (s *Store) MarkQueued(ctx context.Context, it payout.Item, at time.Time) er
 }
 
 // ClearDispatch closes the batch's outbox row once every item is queued.
-func (s *Store) ClearDispatch(ctx context.Context, batchID string) error {
+func (s *Payouts) ClearDispatch(ctx context.Context, batchID string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: outboxKey(batchID).av()})
 	return err
 }
@@ -242,7 +242,7 @@ func (s *Store) ClearDispatch(ctx context.Context, batchID string) error {
 func legAttr(l payout.Leg) string { return string(l) + "_status" }
 
 // GetItem reads one item of a batch.
-func (s *Store) GetItem(ctx context.Context, batchID, itemID string) (payout.Item, error) {
+func (s *Payouts) GetItem(ctx context.Context, batchID, itemID string) (payout.Item, error) {
 	var it payoutItem
 	found, err := s.get(ctx, itemKey(batchID, itemID), &it)
 	if err != nil {
@@ -258,7 +258,7 @@ func (s *Store) GetItem(ctx context.Context, batchID, itemID string) (payout.Ite
 // partner's balance, the audit entry and a settled leg's payment records.
 // A failed condition (the item, the balance or the batch changed since the
 // move was computed) is payout.ErrConflict.
-func (s *Store) CommitMove(ctx context.Context, mv payout.Move) error {
+func (s *Payouts) CommitMove(ctx context.Context, mv payout.Move) error {
 	it := mv.Item
 	var items []types.TransactWriteItem
 	if mv.Was == nil {
@@ -317,7 +317,7 @@ type paymentItem struct {
 
 // filePayment files a settled leg by month, and a donation also under its
 // partner, for the statement.
-func (s *Store) filePayment(p payout.Payment) []types.TransactWriteItem {
+func (s *table) filePayment(p payout.Payment) []types.TransactWriteItem {
 	filed := paymentItem{key: key{"PAYMENTS#" + p.At.UTC().Format("2006-01"), sortableTime(p.At) + "#" + p.ItemID + ":" + string(p.Leg)}, Payment: p}
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(filed)}}}
 	if p.Leg == payout.LegDonation {
@@ -327,10 +327,10 @@ func (s *Store) filePayment(p payout.Payment) []types.TransactWriteItem {
 }
 
 // Payments lists the legs settled in the given months.
-func (s *Store) Payments(ctx context.Context, months []string) ([]payout.Payment, error) {
+func (s *Payouts) Payments(ctx context.Context, months []string) ([]payout.Payment, error) {
 	var out []payout.Payment
 	for _, m := range months {
-		page, err := queryAll(ctx, s, lookup{key: expression.Key("pk").Equal(expression.Value("PAYMENTS#" + m))},
+		page, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("PAYMENTS#" + m))},
 			func(it paymentItem) payout.Payment { return it.Payment })
 		if err != nil {
 			return nil, err
@@ -341,8 +341,8 @@ func (s *Store) Payments(ctx context.Context, months []string) ([]payout.Payment
 }
 
 // CurrencyBalances lists every partner's balance in a currency.
-func (s *Store) CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error) {
-	items, err := queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))},
+func (s *Ledger) CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error) {
+	items, err := queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))},
 		func(b balanceItem) balanceItem { return b })
 	out := make(map[string]ledger.Balance, len(items))
 	for _, b := range items {
@@ -352,7 +352,7 @@ func (s *Store) CurrencyBalances(ctx context.Context, cur money.Currency) (map[s
 }
 
 // BatchIDs lists a page of batch ids, newest first.
-func (s *Store) BatchIDs(ctx context.Context, limit int32, cursor string) ([]string, string, error) {
-	return queryPage(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BATCHES")), newestSort: true},
+func (s *Payouts) BatchIDs(ctx context.Context, limit int32, cursor string) ([]string, string, error) {
+	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BATCHES")), newestSort: true},
 		limit, cursor, func(h batchItem) string { return h.ID })
 }

@@ -31,7 +31,7 @@ func openPledgeIndex(p payout.Pledge) (string, string) {
 }
 
 // PutPledge records a pledge once per ref.
-func (s *Store) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) {
+func (s *Pledges) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) {
 	it := pledgeItem{key: pledgeKey(p.Ref), Pledge: p}
 	it.GSI2PK, it.GSI2SK = openPledgeIndex(p)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)})
@@ -43,13 +43,13 @@ func (s *Store) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) {
 }
 
 // OpenPledges lists pledges no batch has taken yet.
-func (s *Store) OpenPledges(ctx context.Context) ([]payout.Pledge, error) {
-	return queryAll(ctx, s, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("PLEDGES#OPEN"))},
+func (s *Pledges) OpenPledges(ctx context.Context) ([]payout.Pledge, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("PLEDGES#OPEN"))},
 		func(it pledgeItem) payout.Pledge { return it.Pledge })
 }
 
 // AttachPledge gives an open pledge to a batch, unless another batch took it.
-func (s *Store) AttachPledge(ctx context.Context, p payout.Pledge, batchID string) (bool, error) {
+func (s *Pledges) AttachPledge(ctx context.Context, p payout.Pledge, batchID string) (bool, error) {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("batch_id"), expression.Value(batchID)).
 			Remove(expression.Name("gsi2pk")).Remove(expression.Name("gsi2sk"))).
@@ -70,7 +70,7 @@ func (s *Store) AttachPledge(ctx context.Context, p payout.Pledge, batchID strin
 }
 
 // DetachPledge reopens a pledge whose draft batch is cancelled.
-func (s *Store) DetachPledge(ctx context.Context, p payout.Pledge, batchID string) error {
+func (s *Pledges) DetachPledge(ctx context.Context, p payout.Pledge, batchID string) error {
 	pk, sk := openPledgeIndex(p)
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Remove(expression.Name("batch_id")).
@@ -91,7 +91,7 @@ func (s *Store) DetachPledge(ctx context.Context, p payout.Pledge, batchID strin
 }
 
 // SettlePledge marks a batch's pledge paid and files its payment, once.
-func (s *Store) SettlePledge(ctx context.Context, p payout.Pledge, batchID string, paid payout.Payment) error {
+func (s *Pledges) SettlePledge(ctx context.Context, p payout.Pledge, batchID string, paid payout.Payment) error {
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("status"), expression.Value(payout.LegPaid))).
 		WithCondition(expression.Name("status").Equal(expression.Value(payout.LegDue))).Build()
 	if err != nil {

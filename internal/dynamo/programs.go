@@ -30,7 +30,7 @@ type programItem struct {
 }
 
 // CurrentProgram reads the newest saved program version.
-func (s *Store) CurrentProgram(ctx context.Context) (program.Versioned, bool, error) {
+func (s *Programs) CurrentProgram(ctx context.Context) (program.Versioned, bool, error) {
 	var it programItem
 	found, err := s.get(ctx, programCurrentKey, &it)
 	if err != nil || !found {
@@ -45,7 +45,7 @@ func (s *Store) CurrentProgram(ctx context.Context) (program.Versioned, bool, er
 
 // PutVersion appends v to the history and makes it current, only if the
 // current version is still the one before it.
-func (s *Store) PutVersion(ctx context.Context, v program.Versioned) error {
+func (s *Programs) PutVersion(ctx context.Context, v program.Versioned) error {
 	def, err := json.Marshal(v.Program)
 	if err != nil {
 		return err

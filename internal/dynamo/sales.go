@@ -20,7 +20,7 @@ func salesKey(partnerID, month string) key { return key{"PARTNER#" + partnerID, 
 
 // salesUpdate adds the delta to the month's counters. Counter names are
 // free text (categories), so they go through attribute-name placeholders.
-func (s *Store) salesUpdate(d ledger.SalesDelta) types.TransactWriteItem {
+func (s *table) salesUpdate(d ledger.SalesDelta) types.TransactWriteItem {
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
 	var adds []string
@@ -35,7 +35,7 @@ func (s *Store) salesUpdate(d ledger.SalesDelta) types.TransactWriteItem {
 
 // MonthlySales reads a partner's counters for the given months; a month
 // without sales is absent.
-func (s *Store) MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error) {
+func (s *Ledger) MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error) {
 	out := map[string]map[string]int64{}
 	for chunk := range slices.Chunk(months, 100) {
 		keys := make([]map[string]types.AttributeValue, 0, len(chunk))

@@ -44,15 +44,54 @@ import (
 	"github.com/partnerloop/partnerloop/internal/page"
 )
 
-// Store implements the storage interfaces of the ledger, partner, referral
-// and payout packages.
-type Store struct {
+// table is the handle every adapter shares: the client and the table's name.
+// The adapters are named for the aggregates they store; a transaction that
+// spans two (a payout step moves a balance, say) builds the other's items
+// with the helpers on table.
+type table struct {
 	DB    *dynamodb.Client
 	Table string
 }
 
-// New returns a store on the named table.
-func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table: table} }
+// Adapters are the storage adapters of the domain packages, one per
+// aggregate, over one table.
+type Adapters struct {
+	Ledger    *Ledger    // orders and accruals, balances, sales counters, fingerprints
+	Partners  *Partners  // partners, codes, clicks, touches, tier history
+	Programs  *Programs  // the program's versions
+	Payouts   *Payouts   // batches, items, audit, outbox, settled legs
+	Charities *Charities // the charity catalog, receipts, donations on partners' behalf
+	Pledges   *Pledges   // the program's donations on partners' behalf
+}
+
+// Open returns the adapters on the named table.
+func Open(db *dynamodb.Client, name string) Adapters {
+	t := &table{DB: db, Table: name}
+	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Payouts: &Payouts{t},
+		Charities: &Charities{t}, Pledges: &Pledges{t}}
+}
+
+// Ledger stores orders with their accruals, partners' balances and monthly
+// sales counters.
+type Ledger struct{ *table }
+
+// Partners stores partners with their codes, clicks, touches and tiers.
+type Partners struct{ *table }
+
+// Programs stores the program's versions.
+type Programs struct{ *table }
+
+// Payouts stores payout batches, their items, audit log and outbox, and
+// the settled legs by month.
+type Payouts struct{ *table }
+
+// Charities stores the charity catalog, donation receipts and what was
+// donated on each partner's behalf.
+type Charities struct{ *table }
+
+// Pledges stores the program's donations on partners' behalf until a batch
+// pays them.
+type Pledges struct{ *table }
 
 type key struct {
 	PK string `json:"pk"`
@@ -66,7 +105,7 @@ func (k key) av() map[string]types.AttributeValue {
 	}
 }
 
-func (s *Store) get(ctx context.Context, k key, out any) (bool, error) {
+func (s *table) get(ctx context.Context, k key, out any) (bool, error) {
 	res, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k.av(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return false, err
@@ -117,7 +156,7 @@ type lookup struct {
 
 // query runs a paginated query and calls each for every item. Table reads
 // are strongly consistent; index reads cannot be.
-func (s *Store) query(ctx context.Context, l lookup, each func(map[string]types.AttributeValue) error) error {
+func (s *table) query(ctx context.Context, l lookup, each func(map[string]types.AttributeValue) error) error {
 	b := expression.NewBuilder().WithKeyCondition(l.key)
 	if l.filter != nil {
 		b = b.WithFilter(*l.filter)
@@ -151,7 +190,7 @@ func (s *Store) query(ctx context.Context, l lookup, each func(map[string]types.
 // queryPage reads one page of up to limit items, starting after cursor (an
 // opaque token from the previous page, empty for the first); it returns the
 // cursor of the next page, empty after the last.
-func queryPage[I, T any](ctx context.Context, s *Store, l lookup, limit int32, cursor string, convert func(I) T) ([]T, string, error) {
+func queryPage[I, T any](ctx context.Context, s *table, l lookup, limit int32, cursor string, convert func(I) T) ([]T, string, error) {
 	b := expression.NewBuilder().WithKeyCondition(l.key)
 	expr, err := b.Build()
 	if err != nil {
@@ -199,7 +238,7 @@ func queryPage[I, T any](ctx context.Context, s *Store, l lookup, limit int32, c
 }
 
 // queryAll reads every item of a query as I and converts it to T.
-func queryAll[I, T any](ctx context.Context, s *Store, l lookup, convert func(I) T) ([]T, error) {
+func queryAll[I, T any](ctx context.Context, s *table, l lookup, convert func(I) T) ([]T, error) {
 	var out []T
 	err := s.query(ctx, l, func(item map[string]types.AttributeValue) error {
 		var it I

@@ -24,7 +24,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 
 type fixture struct {
-	store       *dynamo.Store
+	store       dynamo.Adapters
 	partners    *partner.Service
 	refs        *referral.Service
 	ledger      *ledger.Service
@@ -47,14 +47,14 @@ func newFixture(t *testing.T, holdDays int) fixture {
 
 func newFixtureWith(t *testing.T, configure func(*program.Program)) fixture {
 	env := devtest.New(t)
-	store := dynamo.New(env.DB, env.Table)
+	store := dynamo.Open(env.DB, env.Table)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	prog := program.Default()
 	configure(&prog)
-	refs := &referral.Service{Store: store, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
-	led := &ledger.Service{Store: store, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}
-	return fixture{store: store, partners: &partner.Service{Store: store, Programs: program.Static{Program: prog}, Now: c.Now}, refs: refs, ledger: led,
-		performance: &performance.Service{Store: store, Bonuses: led, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
+	refs := &referral.Service{Store: store.Partners, Hasher: referral.EmailHasher{Key: []byte("k")}, Now: c.Now}
+	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: program.Static{Program: prog}, Now: c.Now}
+	return fixture{store: store, partners: &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: program.Static{Program: prog}, Now: c.Now}, refs: refs, ledger: led,
+		performance: &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Programs: program.Static{Program: prog}, Now: c.Now}, clock: c}
 }
 
 func (f fixture) partner(t *testing.T, tier string) partner.Partner {
@@ -288,7 +288,7 @@ func TestMaturityMovesPendingToPayableOnce(t *testing.T) {
 func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
 	f := newFixture(t, 30)
 	p := f.partner(t, "")
-	err := f.store.CreatePartner(context.Background(), partner.Partner{ID: "pt_other", ReferralCode: p.ReferralCode, Status: partner.StatusActive})
+	err := f.store.Partners.CreatePartner(context.Background(), partner.Partner{ID: "pt_other", ReferralCode: p.ReferralCode, Status: partner.StatusActive})
 	if !errors.Is(err, partner.ErrCodeTaken) {
 		t.Fatalf("duplicate code: %v", err)
 	}
@@ -303,7 +303,7 @@ func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
 
 func TestProgramVersionsAreAppendOnlyAndRaceSafe(t *testing.T) {
 	f := newFixture(t, 30)
-	reg := &program.Registry{Store: f.store, Default: program.Default(), Now: f.clock.Now}
+	reg := &program.Registry{Store: f.store.Programs, Default: program.Default(), Now: f.clock.Now}
 	v0, err := reg.Current(context.Background())
 	if err != nil || v0.Version != 0 || v0.Program.LandingURL != program.Default().LandingURL {
 		t.Fatalf("default: %+v %v", v0, err)
@@ -316,15 +316,15 @@ func TestProgramVersionsAreAppendOnlyAndRaceSafe(t *testing.T) {
 	}
 	// Two editors save on top of version 1 at once: one wins, one is told to reload.
 	p.HoldDays = 7
-	err = f.store.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "bob", Program: p})
+	err = f.store.Programs.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "bob", Program: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.store.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "carol", Program: p})
+	err = f.store.Programs.PutVersion(context.Background(), program.Versioned{Version: 2, UpdatedBy: "carol", Program: p})
 	if !errors.Is(err, program.ErrVersionConflict) {
 		t.Fatalf("second save of v2: %v", err)
 	}
-	cur, found, err := f.store.CurrentProgram(context.Background())
+	cur, found, err := f.store.Programs.CurrentProgram(context.Background())
 	if err != nil || !found || cur.Version != 2 || cur.UpdatedBy != "bob" || cur.Program.HoldDays != 7 {
 		t.Fatalf("current %+v %v %v", cur, found, err)
 	}
@@ -530,7 +530,7 @@ func TestTiersAndGoalsAcrossPeriodBoundaries(t *testing.T) {
 	if rep := run(); rep.Demoted != 1 || tier() != program.TierAuthorized {
 		t.Fatalf("January: demoted on December's 100.00: %+v, tier %s", rep, tier())
 	}
-	hist, err := f.store.TierHistory(ctx, p.ID)
+	hist, err := f.store.Partners.TierHistory(ctx, p.ID)
 	if err != nil || len(hist) != 2 || hist[0].To != program.TierSilver || hist[0].Period != "2026-11" || hist[1].To != program.TierAuthorized {
 		t.Fatalf("history %+v %v", hist, err)
 	}
@@ -568,7 +568,7 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 func TestPartnersMayOnlyChooseTheProgramsCharities(t *testing.T) {
 	f := newFixtureWith(t, func(p *program.Program) { p.CharityOptions = []string{"ch_water", "ch_trees"} })
 	for _, id := range []string{"ch_water", "ch_trees", "ch_other"} {
-		if err := f.store.PutCharity(context.Background(), payout.Charity{ID: id, Name: id, RegistrationNumber: "1", Country: "DE"}); err != nil {
+		if err := f.store.Charities.PutCharity(context.Background(), payout.Charity{ID: id, Name: id, RegistrationNumber: "1", Country: "DE"}); err != nil {
 			t.Fatal(err)
 		}
 	}

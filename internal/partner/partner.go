@@ -107,8 +107,6 @@ type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
 	UpdatePartner(ctx context.Context, id string, u Update) (Partner, error)
 	PartnersPage(ctx context.Context, limit int32, cursor string) ([]Partner, string, error)
-	// CharityListed reports whether the charity is in the catalog.
-	CharityListed(ctx context.Context, id string) (bool, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
 	PartnerByCode(ctx context.Context, code string) (Partner, error)
 }
@@ -173,9 +171,16 @@ func (n NewPartner) validate() (program.Tier, error) {
 }
 
 // Service creates and reads partners.
+// Charities is the charity catalog a partner chooses from.
+type Charities interface {
+	// CharityListed reports whether the charity is in the catalog.
+	CharityListed(ctx context.Context, id string) (bool, error)
+}
+
 type Service struct {
-	Store    Store
-	Programs program.Provider
+	Store     Store
+	Charities Charities
+	Programs  program.Provider
 	Now      func() time.Time
 }
 
@@ -186,7 +191,7 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 		return Partner{}, err
 	}
 	if in.Charity != nil {
-		listed, err := s.Store.CharityListed(ctx, in.Charity.CharityID)
+		listed, err := s.Charities.CharityListed(ctx, in.Charity.CharityID)
 		if err != nil {
 			return Partner{}, err
 		}

@@ -161,8 +161,6 @@ var (
 // a settled leg's payment) in one transaction; ApproveBatch flips the batch
 // and writes its outbox row atomically.
 type Store interface {
-	PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]PayableBalance, error)
-	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 	PutBatch(ctx context.Context, b Batch) error
 	GetBatch(ctx context.Context, id string) (Batch, error)
 	// GetItem reads one item; a missing one is ErrItemNotFound.
@@ -180,6 +178,17 @@ type Store interface {
 	// unless the item is already settled.
 	MarkQueued(ctx context.Context, it Item, at time.Time) error
 	ClearDispatch(ctx context.Context, batchID string) error
+}
+
+// Balances finds the balances a batch pays.
+type Balances interface {
+	// PayableBalances lists the balances in cur whose payable amount reaches minimum.
+	PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]PayableBalance, error)
+}
+
+// Partners reads the partners a batch pays, for their payout details.
+type Partners interface {
+	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 }
 
 // Queue sends one leg's message to the payouts or donations queue.
@@ -212,6 +221,8 @@ func (Manual) Pay(_ context.Context, m Message) (string, error) {
 // Service implements the batch lifecycle.
 type Service struct {
 	Store     Store
+	Balances  Balances
+	Partners  Partners
 	Queue     Queue
 	Charities CharityStore
 	Pledges   PledgeStore
@@ -236,12 +247,12 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 	b := Batch{ID: "pb_" + now.Format("20060102T150405") + "_" + shortID(), Status: BatchDraft, CreatedBy: createdBy, CreatedAt: now}
 	var items []reservation
 	for _, cur := range prog.Program.Currencies() {
-		balances, err := s.Store.PayableBalances(ctx, cur, prog.Program.MinimumPayout[cur])
+		balances, err := s.Balances.PayableBalances(ctx, cur, prog.Program.MinimumPayout[cur])
 		if err != nil {
 			return Batch{}, fmt.Errorf("list payable balances: %w", err)
 		}
 		for _, bal := range balances {
-			p, err := s.Store.GetPartner(ctx, bal.PartnerID)
+			p, err := s.Partners.GetPartner(ctx, bal.PartnerID)
 			if err != nil {
 				return Batch{}, fmt.Errorf("read partner %s: %w", bal.PartnerID, err)
 			}

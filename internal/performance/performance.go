@@ -25,13 +25,17 @@ type TierChange struct {
 	Measured string       `json:"measured"`
 }
 
-// Store reads sales counters and partners and records tier changes.
-// ChangeTier must only apply if the partner is still at change.From.
+// Store reads partners and records tier changes. ChangeTier must only apply
+// if the partner is still at change.From.
 type Store interface {
 	ListPartners(ctx context.Context) ([]partner.Partner, error)
-	MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error)
 	ChangeTier(ctx context.Context, partnerID string, change TierChange) error
 	TierHistory(ctx context.Context, partnerID string) ([]TierChange, error)
+}
+
+// Sales reads partners' monthly sales counters (the ledger keeps them).
+type Sales interface {
+	MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error)
 }
 
 // ErrTierChanged means the partner's tier moved since it was read.
@@ -50,6 +54,7 @@ type Pledges interface {
 // Service runs the evaluation.
 type Service struct {
 	Store    Store
+	Sales    Sales
 	Bonuses  Bonuses
 	Pledges  Pledges
 	Programs program.Provider
@@ -195,7 +200,7 @@ func tierWindow(r program.TierRules, now time.Time) program.Period {
 
 // sum adds up a partner's counters over a period's months.
 func (s *Service) sum(ctx context.Context, partnerID string, p program.Period) (map[string]int64, error) {
-	months, err := s.Store.MonthlySales(ctx, partnerID, p.Months)
+	months, err := s.Sales.MonthlySales(ctx, partnerID, p.Months)
 	if err != nil {
 		return nil, fmt.Errorf("read sales: %w", err)
 	}

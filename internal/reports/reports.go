@@ -19,17 +19,27 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-// Store is what the reports read.
-type Store interface {
-	ListPartners(ctx context.Context) ([]partner.Partner, error)
+// Ledger is what the reports read of the ledger: sales and balances.
+type Ledger interface {
 	MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error)
 	CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error)
+}
+
+// Partners lists every partner.
+type Partners interface {
+	ListPartners(ctx context.Context) ([]partner.Partner, error)
+}
+
+// Paid lists the legs settled in given months.
+type Paid interface {
 	Payments(ctx context.Context, months []string) ([]payout.Payment, error)
 }
 
 // Service builds the reports.
 type Service struct {
-	Store    Store
+	Ledger   Ledger
+	Partners Partners
+	Paid     Paid
 	Programs program.Provider
 }
 
@@ -75,7 +85,7 @@ func (s *Service) Owed(ctx context.Context) ([]Owed, error) {
 	slices.Sort(curs)
 	out := make([]Owed, 0, len(curs))
 	for _, cur := range curs {
-		balances, err := s.Store.CurrencyBalances(ctx, cur)
+		balances, err := s.Ledger.CurrencyBalances(ctx, cur)
 		if err != nil {
 			return nil, fmt.Errorf("balances in %s: %w", cur, err)
 		}
@@ -112,7 +122,7 @@ type CharityTotal struct {
 
 // Payments sums settled payouts and donations per month, and donations per charity.
 func (s *Service) Payments(ctx context.Context, months []string) ([]PaidMonth, []CharityTotal, error) {
-	payments, err := s.Store.Payments(ctx, months)
+	payments, err := s.Paid.Payments(ctx, months)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,11 +212,11 @@ func (s *Service) ROI(ctx context.Context, months []string) ([]ROI, []ROI, error
 	if err != nil {
 		return nil, nil, err
 	}
-	partners, err := s.Store.ListPartners(ctx)
+	partners, err := s.Partners.ListPartners(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	payments, err := s.Store.Payments(ctx, months)
+	payments, err := s.Paid.Payments(ctx, months)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,7 +234,7 @@ func (s *Service) ROI(ctx context.Context, months []string) ([]ROI, []ROI, error
 	var rows []ROI
 	tiers := map[program.Tier]map[money.Currency]*ROI{}
 	for _, p := range partners {
-		sales, err := s.Store.MonthlySales(ctx, p.ID, months)
+		sales, err := s.Ledger.MonthlySales(ctx, p.ID, months)
 		if err != nil {
 			return nil, nil, err
 		}
