@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -13,10 +12,6 @@ import (
 
 func (s *Server) createBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	b, err := s.Payouts.Create(r.Context(), p.Subject)
-	if errors.Is(err, payout.ErrNothingPayable) {
-		writeError(w, http.StatusConflict, "nothing_payable", err.Error())
-		return
-	}
 	s.writeBatch(w, r, http.StatusCreated, b, err)
 }
 
@@ -36,7 +31,7 @@ type reasonBody struct {
 
 func (s *Server) cancelBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var in reasonBody
-	if !decodeJSON(w, r, &in) {
+	if !s.decodeJSON(w, r, &in) {
 		return
 	}
 	b, err := s.Payouts.Cancel(r.Context(), r.PathValue("id"), p.Subject, in.Reason)
@@ -45,7 +40,7 @@ func (s *Server) cancelBatch(w http.ResponseWriter, r *http.Request, p auth.Prin
 
 func (s *Server) excludeItem(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var in reasonBody
-	if !decodeJSON(w, r, &in) {
+	if !s.decodeJSON(w, r, &in) {
 		return
 	}
 	b, err := s.Payouts.Exclude(r.Context(), r.PathValue("id"), r.PathValue("item_id"), p.Subject, in.Reason)
@@ -55,7 +50,7 @@ func (s *Server) excludeItem(w http.ResponseWriter, r *http.Request, p auth.Prin
 func (s *Server) batchAudit(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	entries, err := s.Payouts.Audit(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeBatch(w, r, http.StatusOK, payout.Batch{}, err)
+		s.fail(w, r, err)
 		return
 	}
 	if entries == nil {
@@ -65,47 +60,31 @@ func (s *Server) batchAudit(w http.ResponseWriter, r *http.Request, _ auth.Princ
 }
 
 func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, status int, b payout.Batch, err error) {
-	switch {
-	case errors.Is(err, payout.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "payout batch not found")
-	case errors.Is(err, payout.ErrItemNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "batch item not found")
-	case errors.Is(err, payout.ErrSameApprover):
-		writeError(w, http.StatusForbidden, "four_eyes", err.Error())
-	case errors.Is(err, payout.ErrNotDraft):
-		writeError(w, http.StatusConflict, "not_draft", err.Error())
-	case errors.Is(err, payout.ErrReasonRequired):
-		writeError(w, http.StatusUnprocessableEntity, "reason_required", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, status, b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, status, b)
 }
 
 func (s *Server) addCharity(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	var c payout.Charity
-	if !decodeJSON(w, r, &c) {
+	if !s.decodeJSON(w, r, &c) {
 		return
 	}
 	c, err := s.Payouts.AddCharity(r.Context(), c)
-	switch {
-	case errors.Is(err, payout.ErrInvalidCharity):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_charity", err.Error())
-	case errors.Is(err, payout.ErrCharityExists):
-		writeError(w, http.StatusConflict, "charity_exists", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusCreated, c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusCreated, c)
 }
 
 // listCharities is open to partners too: they choose from it.
 func (s *Server) listCharities(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	list, err := s.Payouts.Charities.ListCharities(r.Context())
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	if list == nil {
@@ -116,16 +95,13 @@ func (s *Server) listCharities(w http.ResponseWriter, r *http.Request, _ auth.Pr
 
 func (s *Server) charityReceipts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	id := r.PathValue("id")
-	if _, err := s.Payouts.Charities.GetCharity(r.Context(), id); errors.Is(err, payout.ErrCharityNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "charity not found")
-		return
-	} else if err != nil {
-		s.internalError(w, r, err)
+	if _, err := s.Payouts.Charities.GetCharity(r.Context(), id); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	list, err := s.Payouts.Charities.Receipts(r.Context(), id)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	if list == nil {
@@ -139,15 +115,8 @@ func (s *Server) exportBatch(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	q := r.URL.Query()
 	cur, _ := money.ParseCurrency(q.Get("currency"))
 	header, rows, err := s.Payouts.Export(r.Context(), r.PathValue("id"), q.Get("format"), cur)
-	switch {
-	case errors.Is(err, payout.ErrBadExport):
-		writeError(w, http.StatusBadRequest, "bad_export", err.Error())
-		return
-	case errors.Is(err, payout.ErrNotApproved):
-		writeError(w, http.StatusConflict, "not_approved", err.Error())
-		return
-	case err != nil:
-		s.writeBatch(w, r, http.StatusOK, payout.Batch{}, err)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -165,19 +134,15 @@ type referenceBody struct {
 
 func (s *Server) markItemPaid(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var in referenceBody
-	if !decodeJSON(w, r, &in) {
+	if !s.decodeJSON(w, r, &in) {
 		return
 	}
 	b, err := s.Payouts.MarkPaid(r.Context(), r.PathValue("id"), r.PathValue("item_id"), p.Subject, in.Reference)
-	if errors.Is(err, payout.ErrNotApproved) {
-		writeError(w, http.StatusConflict, "not_approved", err.Error())
-		return
-	}
 	s.writeBatch(w, r, http.StatusOK, b, err)
 }
 
 func (s *Server) listBatches(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	limit, cursor, ok := pageParams(w, r)
+	limit, cursor, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,22 +17,21 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
-	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
 // decodeJSON reads a JSON request body strictly: unknown fields are
 // reported, so a typo in a field name is not silently ignored.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, ok := readBody(w, r)
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", err.Error())
+		s.fail(w, r, fmt.Errorf("%w: %v", errMalformedJSON, err))
 		return false
 	}
 	return true
@@ -52,7 +51,7 @@ func (s *Server) view(p partner.Partner) partnerView {
 }
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	limit, cursor, ok := pageParams(w, r)
+	limit, cursor, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
@@ -66,20 +65,15 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Pri
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	var in partner.NewPartner
-	if !decodeJSON(w, r, &in) {
+	if !s.decodeJSON(w, r, &in) {
 		return
 	}
 	p, err := s.Partners.Create(r.Context(), in)
-	switch {
-	case errors.Is(err, partner.ErrInvalid):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
-	case errors.Is(err, partner.ErrCouponTaken):
-		writeError(w, http.StatusConflict, "coupon_taken", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusCreated, s.view(p))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusCreated, s.view(p))
 }
 
 // scopedPartner loads the partner named in the path if the caller may see it.
@@ -87,21 +81,17 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 func (s *Server) scopedPartner(w http.ResponseWriter, r *http.Request, p auth.Principal) (partner.Partner, map[money.Currency]ledger.Balance, bool) {
 	id := r.PathValue("id")
 	if !p.CanSeePartner(id) {
-		writeError(w, http.StatusNotFound, "not_found", "partner not found")
+		s.fail(w, r, partner.ErrNotFound)
 		return partner.Partner{}, nil, false
 	}
 	pt, err := s.Partners.Get(r.Context(), id)
-	if errors.Is(err, partner.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "partner not found")
-		return partner.Partner{}, nil, false
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return partner.Partner{}, nil, false
 	}
 	balances, err := s.Ledger.Balances(r.Context(), id)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return partner.Partner{}, nil, false
 	}
 	return pt, balances, true
@@ -146,17 +136,13 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if !ok {
 		return
 	}
-	limit, cursor, ok := pageParams(w, r)
+	limit, cursor, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
 	recs, next, err := s.Ledger.Statement(r.Context(), pt.ID, limit, cursor)
-	if errors.Is(err, page.ErrBadCursor) {
-		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not from a previous page")
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	lines := make([]statementLine, 0, len(recs))
@@ -165,12 +151,12 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Princi
 	}
 	standing, err := s.Performance.Standing(r.Context(), pt.ID)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	donations, err := s.Payouts.Charities.PartnerDonations(r.Context(), pt.ID)
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	if donations == nil {
@@ -189,24 +175,15 @@ func newStatementLine(rec ledger.OrderRecord) statementLine {
 
 func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	var c partner.Change
-	if !decodeJSON(w, r, &c) {
+	if !s.decodeJSON(w, r, &c) {
 		return
 	}
 	p, err := s.Partners.Update(r.Context(), r.PathValue("id"), c)
-	switch {
-	case errors.Is(err, partner.ErrInvalid):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_partner", err.Error())
-	case errors.Is(err, partner.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "partner not found")
-	case errors.Is(err, partner.ErrCouponTaken):
-		writeError(w, http.StatusConflict, "coupon_taken", err.Error())
-	case errors.Is(err, partner.ErrConcurrentChange):
-		writeError(w, http.StatusConflict, "concurrent_change", "the partner changed while this request ran; retry")
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, s.view(p))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, s.view(p))
 }
 
 type heldLine struct {
@@ -217,7 +194,7 @@ type heldLine struct {
 func (s *Server) heldAccruals(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	recs, err := s.Ledger.Held(r.Context())
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	out := make([]heldLine, 0, len(recs))
@@ -229,30 +206,23 @@ func (s *Server) heldAccruals(w http.ResponseWriter, r *http.Request, _ auth.Pri
 
 func (s *Server) releaseAccrual(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	rec, err := s.Ledger.Release(r.Context(), r.PathValue("source"), r.PathValue("order_id"))
-	switch {
-	case errors.Is(err, ledger.ErrNotHeld):
-		writeError(w, http.StatusConflict, "not_held", "no held accrual for this order")
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		s.Log.InfoContext(r.Context(), "accrual released", "by", p.Subject, "source", rec.Source, "order_id", rec.OrderID, "partner_id", rec.PartnerID)
-		writeJSON(w, http.StatusOK, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	s.Log.InfoContext(r.Context(), "accrual released", "by", p.Subject, "source", rec.Source, "order_id", rec.OrderID, "partner_id", rec.PartnerID)
+	writeJSON(w, http.StatusOK, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	prog, err := s.Programs.Current(r.Context())
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	p, err := s.Referrals.Click(r.Context(), r.PathValue("code"), clientSource(r), prog.Program.MaxClicksPerSourceHour)
-	if errors.Is(err, partner.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "unknown referral code")
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	// The target is the landing URL or a deep link on a host the program

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,7 +12,7 @@ import (
 func (s *Server) getProgram(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	v, err := s.Programs.Current(r.Context())
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	writeProgram(w, v)
@@ -37,7 +36,7 @@ func ifMatchVersion(h string) (*int64, error) {
 	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
 	v, err := strconv.ParseInt(h, 10, 64)
 	if err != nil || v < 0 {
-		return nil, errors.New(`If-Match must be the program version the edit started from, e.g. "3"`)
+		return nil, errBadIfMatch
 	}
 	return &v, nil
 }
@@ -47,10 +46,10 @@ func ifMatchVersion(h string) (*int64, error) {
 func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	basedOn, err := ifMatchVersion(r.Header.Get("If-Match"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_if_match", err.Error())
+		s.fail(w, r, err)
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
@@ -62,12 +61,5 @@ func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Princ
 			return
 		}
 	}
-	switch {
-	case errors.Is(err, program.ErrInvalid):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_program", err.Error())
-	case errors.Is(err, program.ErrVersionConflict):
-		writeError(w, http.StatusConflict, "version_conflict", err.Error())
-	default:
-		s.internalError(w, r, err)
-	}
+	s.fail(w, r, err)
 }

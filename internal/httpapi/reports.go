@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,12 +22,8 @@ func amount(v int64) string { return strconv.FormatInt(v, 10) }
 // writeReport answers JSON, or CSV with ?format=csv (amounts stay integer
 // minor units in both).
 func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string, rows any, t table, err error) {
-	switch {
-	case errors.Is(err, reports.ErrBadPeriod):
-		writeError(w, http.StatusBadRequest, "bad_period", err.Error())
-		return
-	case err != nil:
-		s.internalError(w, r, err)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if r.URL.Query().Get("format") != "csv" {

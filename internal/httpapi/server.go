@@ -55,9 +55,6 @@ type DeadLetters interface {
 	Redrive(ctx context.Context, queue string) (int, error)
 }
 
-// ErrUnknownQueue is returned by DeadLetters for a queue name it does not know.
-var ErrUnknownQueue = errors.New("unknown queue")
-
 // ProgramRegistry serves and saves program versions.
 type ProgramRegistry interface {
 	program.Provider
@@ -135,7 +132,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		mux.Handle(pattern, h)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such route")
+		s.fail(w, r, errNoRoute)
 	})
 	return s.logged(s.recoverer(mux))
 }
@@ -193,7 +190,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				s.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", v)
-				writeError(w, http.StatusInternalServerError, "internal", "internal error")
+				s.fail(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -210,8 +207,7 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Authenticate(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerloop"`)
-			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+			s.fail(w, r, fmt.Errorf("%w: %v", errUnauthenticated, err))
 			return
 		}
 		h(w, r, p)
@@ -230,7 +226,7 @@ func (s *Server) finance(h principalHandler) http.HandlerFunc {
 func (s *Server) requires(allowed func(auth.Principal) bool, why string, h principalHandler) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		if !allowed(p) {
-			writeError(w, http.StatusForbidden, "forbidden", why)
+			s.fail(w, r, fmt.Errorf("%w: %s", errForbidden, why))
 			return
 		}
 		h(w, r, p)
@@ -271,23 +267,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing left to do
 }
 
-// internalError logs the cause and answers 500 so senders retry; the cause
-// stays in the logs, never in the response.
-func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusInternalServerError, "internal", "temporary failure; retry later")
-}
-
 // readBody reads at most MaxBodyBytes, answering 413 beyond that.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "body exceeds 1 MiB")
+		s.fail(w, r, errPayloadTooLarge)
 		return nil, false
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "unreadable_body", "could not read the request body")
+		s.fail(w, r, errUnreadableBody)
 		return nil, false
 	}
 	return body, true
@@ -295,25 +284,22 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 
 func (s *Server) redrive(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	n, err := s.DeadLetters.Redrive(r.Context(), r.PathValue("queue"))
-	switch {
-	case errors.Is(err, ErrUnknownQueue):
-		writeError(w, http.StatusNotFound, "not_found", "queue must be payouts or donations")
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		s.Log.InfoContext(r.Context(), "dead letters redriven", "queue", r.PathValue("queue"), "count", n, "by", p.Subject)
-		writeJSON(w, http.StatusOK, map[string]any{"queue": r.PathValue("queue"), "redriven": n})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	s.Log.InfoContext(r.Context(), "dead letters redriven", "queue", r.PathValue("queue"), "count", n, "by", p.Subject)
+	writeJSON(w, http.StatusOK, map[string]any{"queue": r.PathValue("queue"), "redriven": n})
 }
 
 // pageParams reads ?limit= (1 to page.MaxLimit, default page.DefaultLimit)
 // and ?cursor=; on a bad limit it has answered 400.
-func pageParams(w http.ResponseWriter, r *http.Request) (int32, string, bool) {
+func (s *Server) pageParams(w http.ResponseWriter, r *http.Request) (int32, string, bool) {
 	limit := page.DefaultLimit
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > page.MaxLimit {
-			writeError(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be between 1 and %d", page.MaxLimit))
+			s.fail(w, r, errBadLimit)
 			return 0, "", false
 		}
 		limit = n
@@ -323,12 +309,9 @@ func pageParams(w http.ResponseWriter, r *http.Request) (int32, string, bool) {
 
 // writePage answers one page of a listing: {"<name>": [...], "next_cursor"}.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, name string, items any, next string, err error) {
-	switch {
-	case errors.Is(err, page.ErrBadCursor):
-		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor is not from a previous page")
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{name: items, "next_cursor": next})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{name: items, "next_cursor": next})
 }

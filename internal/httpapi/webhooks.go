@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
-	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -18,26 +18,25 @@ import (
 func (s *Server) verified(w http.ResponseWriter, r *http.Request, pick func(WebhookSecrets) []byte, verify func(body, secret []byte) error) ([]byte, bool) {
 	secrets, err := s.Secrets(r.Context())
 	if err != nil {
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 		return nil, false
 	}
 	secret := pick(secrets)
 	if len(secret) == 0 {
 		// An empty key would let anyone sign; refuse until the secret is set.
 		s.Log.ErrorContext(r.Context(), "webhook secret not configured", "path", r.URL.Path)
-		writeError(w, http.StatusServiceUnavailable, "not_configured", "this webhook endpoint has no secret configured")
+		s.fail(w, r, errNotConfigured)
 		return nil, false
 	}
-	body, ok := readBody(w, r)
+	body, ok := s.readBody(w, r)
 	if !ok {
 		return nil, false
 	}
-	switch err := verify(body, secret); {
-	case errors.Is(err, webhook.ErrStale):
-		writeError(w, http.StatusUnauthorized, "stale_timestamp", "signature timestamp is more than 5 minutes from now")
-		return nil, false
-	case err != nil:
-		writeError(w, http.StatusUnauthorized, "invalid_signature", "signature does not match the body")
+	if err := verify(body, secret); err != nil {
+		if !errors.Is(err, webhook.ErrStale) {
+			err = errInvalidSignature
+		}
+		s.fail(w, r, err)
 		return nil, false
 	}
 	return body, true
@@ -72,7 +71,7 @@ func (s *Server) shopify(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.Header.Get("X-Shopify-Webhook-Id")
 	if id == "" {
-		writeError(w, http.StatusBadRequest, "invalid_event", "X-Shopify-Webhook-Id is required")
+		s.fail(w, r, fmt.Errorf("%w: X-Shopify-Webhook-Id is required", errInvalidEvent))
 		return
 	}
 	evt, handled, err := webhook.ParseShopify(r.Header.Get("X-Shopify-Topic"), id, body, s.Hasher)
@@ -103,7 +102,7 @@ func (s *Server) wooCommerce(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.Header.Get("X-WC-Webhook-Delivery-ID")
 	if id == "" {
-		writeError(w, http.StatusBadRequest, "invalid_event", "X-WC-Webhook-Delivery-ID is required")
+		s.fail(w, r, fmt.Errorf("%w: X-WC-Webhook-Delivery-ID is required", errInvalidEvent))
 		return
 	}
 	evts, err := webhook.ParseWooCommerce(r.Header.Get("X-WC-Webhook-Topic"), id, body, s.Hasher)
@@ -129,9 +128,9 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, partner.ErrNotFound):
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"}) // not a referred subscription
 	case errors.Is(err, referral.ErrInvalidLead):
-		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+		s.fail(w, r, invalidEvent(err)) // the subscription's own data, not a sign-up
 	case err != nil:
-		s.internalError(w, r, err)
+		s.fail(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "recorded"})
 	}
@@ -144,11 +143,8 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 // is the last event's outcome.
 func (s *Server) record(w http.ResponseWriter, r *http.Request, parseErr error, evts ...ledger.Event) {
 	switch {
-	case errors.Is(parseErr, money.ErrUnknownCurrency):
-		writeError(w, http.StatusBadRequest, "unknown_currency", parseErr.Error())
-		return
 	case parseErr != nil:
-		writeError(w, http.StatusBadRequest, "invalid_event", parseErr.Error())
+		s.fail(w, r, invalidEvent(parseErr))
 		return
 	case len(evts) == 0:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
@@ -158,12 +154,8 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, parseErr error, 
 	for _, evt := range evts {
 		var err error
 		out, err = s.Ledger.Record(r.Context(), evt)
-		switch {
-		case errors.Is(err, ledger.ErrInvalidEvent):
-			writeError(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
-			return
-		case err != nil:
-			s.internalError(w, r, err)
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		s.Log.InfoContext(r.Context(), "order event", "source", evt.Source, "event_id", evt.ID, "kind", evt.Kind,
@@ -180,18 +172,15 @@ func (s *Server) referralLead(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := webhook.ParseLead(body, s.Hasher)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_event", err.Error())
+		s.fail(w, r, invalidEvent(err))
 		return
 	}
 	touch, err := s.Referrals.RecordSignUp(r.Context(), in.ID, in.ReferralCode, in.CustomerID, in.EmailHash)
-	switch {
-	case errors.Is(err, referral.ErrInvalidLead):
-		writeError(w, http.StatusUnprocessableEntity, "invalid_referral", err.Error())
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": touch.PartnerID, "referred_at": touch.At})
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "partner_id": touch.PartnerID, "referred_at": touch.At})
 }
 
 // measure reports an order event's outcome: applied or duplicate per

@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/page"
+	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/referral"
+	"github.com/partnerloop/partnerloop/internal/reports"
+	"github.com/partnerloop/partnerloop/internal/webhook"
+)
+
+// Failures the HTTP layer finds itself, before any domain code runs.
+var (
+	errNoRoute          = errors.New("no such route")
+	errUnauthenticated  = errors.New("unauthenticated")
+	errForbidden        = errors.New("forbidden")
+	errPayloadTooLarge  = errors.New("body exceeds 1 MiB")
+	errUnreadableBody   = errors.New("could not read the request body")
+	errMalformedJSON    = errors.New("malformed JSON")
+	errBadLimit         = errors.New("bad limit")
+	errBadIfMatch       = errors.New(`If-Match must be the program version the edit started from, e.g. "3"`)
+	errNotConfigured    = errors.New("this webhook endpoint has no secret configured")
+	errInvalidSignature = errors.New("signature does not match the body")
+	// errInvalidEvent is a webhook body that cannot be read as an event; it
+	// wraps the parser's reason.
+	errInvalidEvent = errors.New("invalid event")
+	// ErrUnknownQueue is returned by DeadLetters for a queue name it does not know.
+	ErrUnknownQueue = errors.New("queue must be payouts or donations")
+)
+
+// invalidEvent marks a webhook body the parser refused: 400, the sender's
+// bug, never worth a retry.
+func invalidEvent(err error) error { return fmt.Errorf("%w: %w", errInvalidEvent, err) }
+
+// failure is how the API answers one kind of error: its status, its
+// error.code, and when it happens, in the README's words. Message, when
+// set, replaces the error's own text (which may carry internals).
+type failure struct {
+	err     error
+	status  int
+	code    string
+	when    string
+	message string
+}
+
+// failures maps every error a handler may meet to its answer; the first row
+// the error matches (errors.Is) wins, so the HTTP layer's own rows, which
+// wrap a domain error to say where it arose, come first. Anything else is
+// 500 internal. The README's error table is this list (a test keeps them equal).
+var failures = []failure{
+	{errNoRoute, http.StatusNotFound, "not_found", "no such route", ""},
+	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "missing, expired or invalid bearer token", ""},
+	{errForbidden, http.StatusForbidden, "forbidden", "the caller's groups do not allow the route", ""},
+	{errPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "body over 1 MiB", ""},
+	{errUnreadableBody, http.StatusBadRequest, "unreadable_body", "the body could not be read", ""},
+	{errMalformedJSON, http.StatusBadRequest, "malformed_json", "a request body that is not the documented JSON (unknown fields included)", ""},
+	{errBadLimit, http.StatusBadRequest, "bad_limit", fmt.Sprintf("`limit` not between 1 and %d", page.MaxLimit), fmt.Sprintf("limit must be between 1 and %d", page.MaxLimit)},
+	{page.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "`cursor` not from a previous page", "cursor is not from a previous page"},
+	{errBadIfMatch, http.StatusBadRequest, "bad_if_match", "`If-Match` is not a program version", ""},
+	{errNotConfigured, http.StatusServiceUnavailable, "not_configured", "the webhook's secret is not set", ""},
+	{webhook.ErrStale, http.StatusUnauthorized, "stale_timestamp", "signature timestamp more than 5 minutes away", "signature timestamp is more than 5 minutes from now"},
+	{errInvalidSignature, http.StatusUnauthorized, "invalid_signature", "bad or missing webhook signature", errInvalidSignature.Error()},
+	{money.ErrUnknownCurrency, http.StatusBadRequest, "unknown_currency", "a currency that is not ISO 4217", ""},
+	{errInvalidEvent, http.StatusBadRequest, "invalid_event", "malformed webhook JSON, negative or out-of-bounds amounts, missing ids", ""},
+	{ledger.ErrInvalidEvent, http.StatusUnprocessableEntity, "invalid_event", "an event the order's stored state refuses (another currency, say)", ""},
+	{referral.ErrInvalidLead, http.StatusUnprocessableEntity, "invalid_referral", "a sign-up without a usable referral", ""},
+	{partner.ErrNotFound, http.StatusNotFound, "not_found", "unknown partner or referral code, or another partner's id", ""},
+	{partner.ErrInvalid, http.StatusUnprocessableEntity, "invalid_partner", "a partner field out of its rules", ""},
+	{partner.ErrCouponTaken, http.StatusConflict, "coupon_taken", "a coupon or code another partner holds", ""},
+	{partner.ErrConcurrentChange, http.StatusConflict, "concurrent_change", "the partner changed while the request ran; retry", "the partner changed while this request ran; retry"},
+	{ledger.ErrNotHeld, http.StatusConflict, "not_held", "release of an accrual that is not held", "no held accrual for this order"},
+	{payout.ErrNotFound, http.StatusNotFound, "not_found", "unknown payout batch", ""},
+	{payout.ErrItemNotFound, http.StatusNotFound, "not_found", "unknown batch item", ""},
+	{payout.ErrCharityNotFound, http.StatusNotFound, "not_found", "unknown charity", ""},
+	{payout.ErrSameApprover, http.StatusForbidden, "four_eyes", "the batch's creator approving it", ""},
+	{payout.ErrNotDraft, http.StatusConflict, "not_draft", "changing a batch or item that is no longer a draft", ""},
+	{payout.ErrReasonRequired, http.StatusUnprocessableEntity, "reason_required", "exclusion, cancellation or marking paid without a reason or reference", ""},
+	{payout.ErrNothingPayable, http.StatusConflict, "nothing_payable", "no partner reaches the minimum payout", ""},
+	{payout.ErrInvalidCharity, http.StatusUnprocessableEntity, "invalid_charity", "a charity field out of its rules", ""},
+	{payout.ErrCharityExists, http.StatusConflict, "charity_exists", "a charity id already in the catalog", ""},
+	{payout.ErrBadExport, http.StatusBadRequest, "bad_export", "an export format or currency that is not offered", ""},
+	{payout.ErrNotApproved, http.StatusConflict, "not_approved", "exporting or marking paid a batch that is not approved", ""},
+	{program.ErrInvalid, http.StatusUnprocessableEntity, "invalid_program", "a program out of its rules", ""},
+	{program.ErrVersionConflict, http.StatusConflict, "version_conflict", "`If-Match` names a version someone saved over", ""},
+	{reports.ErrBadPeriod, http.StatusBadRequest, "bad_period", "`from`/`to` not months in order, at most 36 apart", ""},
+	{ErrUnknownQueue, http.StatusNotFound, "not_found", "redrive of a queue other than payouts or donations", ""},
+}
+
+// internalFailure is every other error: storage or queue trouble, so the
+// caller retries; nothing was half-written.
+var internalFailure = failure{status: http.StatusInternalServerError, code: "internal", when: "storage or queue failure: retry; nothing was written", message: "temporary failure; retry later"}
+
+// failureFor finds how err is answered.
+func failureFor(err error) (failure, bool) {
+	for _, f := range failures {
+		if errors.Is(err, f.err) {
+			return f, true
+		}
+	}
+	return internalFailure, false
+}
+
+// fail answers err as the failures table says; an error not in it is logged
+// with its cause and answered 500, the cause never in the response.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	f, known := failureFor(err)
+	if !known {
+		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if f.status == http.StatusUnauthorized && f.code == "unauthenticated" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="partnerloop"`)
+	}
+	writeError(w, f.status, f.code, cmp.Or(f.message, err.Error()))
+}
+
+// ErrorTable is the failures list as the README's Markdown table.
+func ErrorTable() string {
+	var b strings.Builder
+	b.WriteString("| Status | `error.code` | When |\n|---|---|---|\n")
+	for _, f := range append(failures, internalFailure) {
+		fmt.Fprintf(&b, "| %d | `%s` | %s |\n", f.status, f.code, f.when)
+	}
+	return b.String()
+}
