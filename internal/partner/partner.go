@@ -181,7 +181,7 @@ type Service struct {
 	Store     Store
 	Charities Charities
 	Programs  program.Provider
-	Now      func() time.Time
+	Now       func() time.Time
 }
 
 // Create registers a partner with a fresh, unguessable referral code.
