@@ -35,6 +35,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+	"github.com/partnerloop/partnerloop/internal/statement"
 	"github.com/partnerloop/partnerloop/internal/stripepay"
 )
 
@@ -104,12 +105,13 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Methods: payoutMethods(cfg), Programs: programs, Now: now, Log: log}
 	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs, Now: now}
 	reps := &reports.Service{Ledger: store.Ledger, Partners: store.Partners, Paid: store.Payouts, Programs: programs}
+	statements := &statement.Query{Partners: partners, Ledger: led, Standings: perf, Donations: store.Charities}
 	secrets := cfg.WebhookSecrets
 	if secrets == nil {
 		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
 	}
 	srv := &httpapi.Server{
-		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps,
+		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
 		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
 			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},

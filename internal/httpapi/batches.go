@@ -82,30 +82,20 @@ func (s *Server) addCharity(w http.ResponseWriter, r *http.Request, _ auth.Princ
 
 // listCharities is open to partners too: they choose from it.
 func (s *Server) listCharities(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	list, err := s.Payouts.Charities.ListCharities(r.Context())
+	list, err := s.Payouts.ListCharities(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if list == nil {
-		list = []payout.Charity{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"charities": list})
 }
 
 func (s *Server) charityReceipts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	id := r.PathValue("id")
-	if _, err := s.Payouts.Charities.GetCharity(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.Payouts.Charities.Receipts(r.Context(), id)
+	list, err := s.Payouts.Receipts(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if list == nil {
-		list = []payout.Receipt{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"charity_id": id, "receipts": list})
 }

@@ -10,15 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
-	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
-	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/statement"
 )
 
 // decodeJSON reads a JSON request body strictly: unknown fields are
@@ -110,67 +108,22 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Princ
 	writeJSON(w, http.StatusOK, v)
 }
 
-type statementLine struct {
-	OrderRef   string                  `json:"order_ref"`
-	Source     string                  `json:"source"`
-	OrderID    string                  `json:"order_id"`
-	Currency   money.Currency          `json:"currency"`
-	OrderNet   int64                   `json:"order_net"`
-	RateBps    int64                   `json:"rate_bps"`
-	Commission int64                   `json:"commission"`
-	Reversed   int64                   `json:"reversed"`
-	Amount     int64                   `json:"amount"`
-	Status     ledger.AccrualStatus    `json:"status"`
-	HoldReason string                  `json:"hold_reason,omitempty"`
-	Via        string                  `json:"attributed_via"`
-	Tier       string                  `json:"tier"`
-	ProgramVer int64                   `json:"program_version"`
-	Lines      []commission.LineResult `json:"commission_lines"`
-	AccruedAt  time.Time               `json:"accrued_at"`
-	PayableAt  time.Time               `json:"payable_at"`
-	UpdatedAt  time.Time               `json:"updated_at"`
-}
-
 func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	pt, balances, ok := s.scopedPartner(w, r, p)
-	if !ok {
+	id := r.PathValue("id")
+	if !p.CanSeePartner(id) {
+		s.fail(w, r, partner.ErrNotFound)
 		return
 	}
 	limit, cursor, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
-	recs, next, err := s.Ledger.Statement(r.Context(), pt.ID, limit, cursor)
+	st, err := s.Statements.Get(r.Context(), id, limit, cursor)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	lines := make([]statementLine, 0, len(recs))
-	for _, rec := range recs {
-		lines = append(lines, newStatementLine(rec))
-	}
-	standing, err := s.Performance.Standing(r.Context(), pt.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	donations, err := s.Payouts.Charities.PartnerDonations(r.Context(), pt.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if donations == nil {
-		donations = []payout.Donation{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"partner_id": pt.ID, "tier": pt.Tier, "balances": balances, "lines": lines,
-		"next_cursor": next, "goals": standing.Goals, "tier_history": standing.TierHistory, "donated_on_your_behalf": donations})
-}
-
-func newStatementLine(rec ledger.OrderRecord) statementLine {
-	return statementLine{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
-		Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
-		Amount: rec.Commission - rec.Reversed, Status: rec.Status, HoldReason: rec.HoldReason, Via: rec.Via, Tier: string(rec.Tier),
-		ProgramVer: rec.ProgramVersion, Lines: rec.Lines, AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt}
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -188,7 +141,7 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 
 type heldLine struct {
 	PartnerID string `json:"partner_id"`
-	statementLine
+	statement.Line
 }
 
 func (s *Server) heldAccruals(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -199,7 +152,7 @@ func (s *Server) heldAccruals(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	}
 	out := make([]heldLine, 0, len(recs))
 	for _, rec := range recs {
-		out = append(out, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
+		out = append(out, heldLine{PartnerID: rec.PartnerID, Line: statement.NewLine(rec)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"accruals": out})
 }
@@ -211,7 +164,7 @@ func (s *Server) releaseAccrual(w http.ResponseWriter, r *http.Request, p auth.P
 		return
 	}
 	s.Log.InfoContext(r.Context(), "accrual released", "by", p.Subject, "source", rec.Source, "order_id", rec.OrderID, "partner_id", rec.PartnerID)
-	writeJSON(w, http.StatusOK, heldLine{PartnerID: rec.PartnerID, statementLine: newStatementLine(rec)})
+	writeJSON(w, http.StatusOK, heldLine{PartnerID: rec.PartnerID, Line: statement.NewLine(rec)})
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
+	"github.com/partnerloop/partnerloop/internal/statement"
 )
 
 // MaxBodyBytes bounds every request body; larger ones get 413.
@@ -74,6 +75,7 @@ type Server struct {
 	Performance   *performance.Service
 	DeadLetters   DeadLetters
 	Reports       *reports.Service
+	Statements    *statement.Query
 	Programs      ProgramRegistry
 	Secrets       SecretSource
 	Hasher        referral.EmailHasher

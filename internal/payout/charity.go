@@ -89,6 +89,28 @@ type CharityStore interface {
 	PartnerDonations(ctx context.Context, partnerID string) ([]Donation, error)
 }
 
+// ListCharities is the catalog partners choose from; never nil.
+func (s *Service) ListCharities(ctx context.Context) ([]Charity, error) {
+	list, err := s.Charities.ListCharities(ctx)
+	if list == nil {
+		list = []Charity{}
+	}
+	return list, err
+}
+
+// Receipts lists a charity's donation receipts; an unknown charity is
+// ErrCharityNotFound.
+func (s *Service) Receipts(ctx context.Context, charityID string) ([]Receipt, error) {
+	if _, err := s.Charities.GetCharity(ctx, charityID); err != nil {
+		return nil, err
+	}
+	list, err := s.Charities.Receipts(ctx, charityID)
+	if list == nil {
+		list = []Receipt{}
+	}
+	return list, err
+}
+
 // AddCharity validates and adds a charity to the catalog.
 func (s *Service) AddCharity(ctx context.Context, c Charity) (Charity, error) {
 	if err := c.Validate(); err != nil {
