@@ -111,10 +111,10 @@ type Input struct {
 
 // LineResult is what one line (or the per-order flat amount) earned and why.
 type LineResult struct {
-	SKU    string `json:"sku"`
-	Net    int64  `json:"net"`
-	Rule   string `json:"rule"` // override id, "tier", "excluded" or "flat_per_order"
-	Amount int64  `json:"amount"`
+	SKU    string `json:"sku" dynamodbav:"sku"`
+	Net    int64  `json:"net" dynamodbav:"net"`
+	Rule   string `json:"rule" dynamodbav:"rule"` // override id, "tier", "excluded" or "flat_per_order"
+	Amount int64  `json:"amount" dynamodbav:"amount"`
 }
 
 // Result is an order's commission; Total is the sum of the lines.

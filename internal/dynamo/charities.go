@@ -19,8 +19,8 @@ func charityKey(id string) key { return key{"CHARITY#" + id, "CHARITY"} }
 type charityItem struct {
 	key
 	payout.Charity
-	GSI1PK string `json:"gsi1pk"`
-	GSI1SK string `json:"gsi1sk"`
+	GSI1PK string `json:"gsi1pk" dynamodbav:"gsi1pk"`
+	GSI1SK string `json:"gsi1sk" dynamodbav:"gsi1sk"`
 }
 
 // PutCharity adds a charity to the catalog; its id must be new.

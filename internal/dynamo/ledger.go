@@ -29,41 +29,41 @@ func balanceKey(partnerID string, cur money.Currency) key {
 
 type orderItem struct {
 	key
-	Source     string                  `json:"source"`
-	OrderID    string                  `json:"order_id"`
-	Currency   money.Currency          `json:"currency,omitempty"`
-	Paid       bool                    `json:"paid"`
-	Cancelled  bool                    `json:"cancelled"`
-	Net        int64                   `json:"net"`
-	Gross      int64                   `json:"gross"`
-	Refunds    []refundItem            `json:"refunds,omitempty"`
-	Sales      ledger.Sales            `json:"sales"`
-	PartnerID  string                  `json:"partner_id,omitempty"`
-	Via        string                  `json:"via,omitempty"`
-	Tier       string                  `json:"tier,omitempty"`
-	RateBps    int64                   `json:"rate_bps"`
-	ProgramVer int64                   `json:"program_version"`
-	Lines      []commission.LineResult `json:"commission_lines,omitempty"`
-	Commission int64                   `json:"commission"`
-	Reversed   int64                   `json:"reversed"`
-	Status     string                  `json:"accrual_status,omitempty"`
-	HoldReason string                  `json:"hold_reason,omitempty"`
-	PaidAt     *time.Time              `json:"paid_at,omitempty"`
-	PayableAt  *time.Time              `json:"payable_at,omitempty"`
-	UpdatedAt  time.Time               `json:"updated_at"`
-	Version    int64                   `json:"version"`
-	GSI1PK     string                  `json:"gsi1pk,omitempty"`
-	GSI1SK     string                  `json:"gsi1sk,omitempty"`
-	GSI2PK     string                  `json:"gsi2pk,omitempty"`
-	GSI2SK     string                  `json:"gsi2sk,omitempty"`
+	Source     string                  `json:"source" dynamodbav:"source"`
+	OrderID    string                  `json:"order_id" dynamodbav:"order_id"`
+	Currency   money.Currency          `json:"currency,omitempty" dynamodbav:"currency,omitempty"`
+	Paid       bool                    `json:"paid" dynamodbav:"paid"`
+	Cancelled  bool                    `json:"cancelled" dynamodbav:"cancelled"`
+	Net        int64                   `json:"net" dynamodbav:"net"`
+	Gross      int64                   `json:"gross" dynamodbav:"gross"`
+	Refunds    []refundItem            `json:"refunds,omitempty" dynamodbav:"refunds,omitempty"`
+	Sales      ledger.Sales            `json:"sales" dynamodbav:"sales"`
+	PartnerID  string                  `json:"partner_id,omitempty" dynamodbav:"partner_id,omitempty"`
+	Via        string                  `json:"via,omitempty" dynamodbav:"via,omitempty"`
+	Tier       string                  `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	RateBps    int64                   `json:"rate_bps" dynamodbav:"rate_bps"`
+	ProgramVer int64                   `json:"program_version" dynamodbav:"program_version"`
+	Lines      []commission.LineResult `json:"commission_lines,omitempty" dynamodbav:"commission_lines,omitempty"`
+	Commission int64                   `json:"commission" dynamodbav:"commission"`
+	Reversed   int64                   `json:"reversed" dynamodbav:"reversed"`
+	Status     string                  `json:"accrual_status,omitempty" dynamodbav:"accrual_status,omitempty"`
+	HoldReason string                  `json:"hold_reason,omitempty" dynamodbav:"hold_reason,omitempty"`
+	PaidAt     *time.Time              `json:"paid_at,omitempty" dynamodbav:"paid_at,omitempty"`
+	PayableAt  *time.Time              `json:"payable_at,omitempty" dynamodbav:"payable_at,omitempty"`
+	UpdatedAt  time.Time               `json:"updated_at" dynamodbav:"updated_at"`
+	Version    int64                   `json:"version" dynamodbav:"version"`
+	GSI1PK     string                  `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK     string                  `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK     string                  `json:"gsi2pk,omitempty" dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK     string                  `json:"gsi2sk,omitempty" dynamodbav:"gsi2sk,omitempty"`
 }
 
 type refundItem struct {
-	ID         string              `json:"id"`
-	Amount     int64               `json:"amount"`
-	Basis      string              `json:"basis"`
-	Cumulative bool                `json:"cumulative,omitempty"`
-	Lines      []ledger.RefundLine `json:"lines,omitempty"`
+	ID         string              `json:"id" dynamodbav:"id"`
+	Amount     int64               `json:"amount" dynamodbav:"amount"`
+	Basis      string              `json:"basis" dynamodbav:"basis"`
+	Cumulative bool                `json:"cumulative,omitempty" dynamodbav:"cumulative,omitempty"`
+	Lines      []ledger.RefundLine `json:"lines,omitempty" dynamodbav:"lines,omitempty"`
 }
 
 // sortableTime keeps index sort keys in time order.
@@ -165,7 +165,7 @@ func (s *table) balanceUpdate(partnerID string, cur money.Currency, d ledger.Bal
 
 type eventItem struct {
 	key
-	ExpiresAt int64 `json:"expires_at"`
+	ExpiresAt int64 `json:"expires_at" dynamodbav:"expires_at"`
 }
 
 // CommitOrder writes the delivery marker, the order's next version and the
@@ -259,17 +259,17 @@ func (s *Ledger) CommitTransition(ctx context.Context, prevVersion int64, change
 
 type balanceItem struct {
 	key
-	PartnerID string         `json:"partner_id"`
-	Currency  money.Currency `json:"currency"`
-	Accrued   int64          `json:"accrued"`
-	Pending   int64          `json:"pending"`
-	Payable   int64          `json:"payable"`
-	InPayout  int64          `json:"in_payout"`
-	Paid      int64          `json:"paid"`
-	Reversed  int64          `json:"reversed"`
-	Donated   int64          `json:"donated"`
-	GSI1PK    string         `json:"gsi1pk,omitempty"`
-	GSI1SK    string         `json:"gsi1sk,omitempty"`
+	PartnerID string         `json:"partner_id" dynamodbav:"partner_id"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Accrued   int64          `json:"accrued" dynamodbav:"accrued"`
+	Pending   int64          `json:"pending" dynamodbav:"pending"`
+	Payable   int64          `json:"payable" dynamodbav:"payable"`
+	InPayout  int64          `json:"in_payout" dynamodbav:"in_payout"`
+	Paid      int64          `json:"paid" dynamodbav:"paid"`
+	Reversed  int64          `json:"reversed" dynamodbav:"reversed"`
+	Donated   int64          `json:"donated" dynamodbav:"donated"`
+	GSI1PK    string         `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK    string         `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 }
 
 func (b balanceItem) balance() ledger.Balance {
@@ -301,9 +301,9 @@ func fingerprintKey(fp string) key { return key{"FP#" + fp, "FP"} }
 
 type fingerprintItem struct {
 	key
-	Source    string `json:"source"`
-	OrderID   string `json:"order_id"`
-	ExpiresAt int64  `json:"expires_at"`
+	Source    string `json:"source" dynamodbav:"source"`
+	OrderID   string `json:"order_id" dynamodbav:"order_id"`
+	ExpiresAt int64  `json:"expires_at" dynamodbav:"expires_at"`
 }
 
 // claimFingerprint takes the fingerprint for this order unless another

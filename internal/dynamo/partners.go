@@ -33,21 +33,21 @@ func touchKeys(emailHash, customerID, ref string) []key {
 type partnerItem struct {
 	key
 	partner.Partner
-	Clicks int64 `json:"clicks"`
+	Clicks int64 `json:"clicks" dynamodbav:"clicks"`
 	// Every partner is listed under one index key for the performance job.
-	GSI1PK string `json:"gsi1pk,omitempty"`
-	GSI1SK string `json:"gsi1sk,omitempty"`
+	GSI1PK string `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 }
 
 type codeItem struct {
 	key
-	PartnerID string `json:"partner_id"`
+	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
 }
 
 type touchItem struct {
 	key
 	referral.Touch
-	ExpiresAt int64 `json:"expires_at"`
+	ExpiresAt int64 `json:"expires_at" dynamodbav:"expires_at"`
 }
 
 // touchRetention outlives the longest attribution window a program may set.
@@ -139,7 +139,7 @@ func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at ti
 		return 0, err
 	}
 	var counted struct {
-		N int64 `json:"n"`
+		N int64 `dynamodbav:"n"`
 	}
 	if err := unmarshal(out.Attributes, &counted); err != nil {
 		return 0, err

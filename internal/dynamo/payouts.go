@@ -22,41 +22,41 @@ func outboxKey(batchID string) key       { return key{"BATCH#" + batchID, "OUTBO
 
 type batchItem struct {
 	key
-	ID         string        `json:"id"`
-	Status     string        `json:"status"`
-	CreatedBy  string        `json:"created_by"`
-	ApprovedBy string        `json:"approved_by,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
-	ApprovedAt *time.Time    `json:"approved_at,omitempty"`
-	Skipped    []payout.Skip `json:"skipped,omitempty"`
-	GSI1PK     string        `json:"gsi1pk,omitempty"` // BATCHES: the list of batches, newest first
-	GSI1SK     string        `json:"gsi1sk,omitempty"`
+	ID         string        `json:"id" dynamodbav:"id"`
+	Status     string        `json:"status" dynamodbav:"status"`
+	CreatedBy  string        `json:"created_by" dynamodbav:"created_by"`
+	ApprovedBy string        `json:"approved_by,omitempty" dynamodbav:"approved_by,omitempty"`
+	CreatedAt  time.Time     `json:"created_at" dynamodbav:"created_at"`
+	ApprovedAt *time.Time    `json:"approved_at,omitempty" dynamodbav:"approved_at,omitempty"`
+	Skipped    []payout.Skip `json:"skipped,omitempty" dynamodbav:"skipped,omitempty"`
+	GSI1PK     string        `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"` // BATCHES: the list of batches, newest first
+	GSI1SK     string        `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 }
 
 type payoutItem struct {
 	key
-	ID             string         `json:"id"`
-	BatchID        string         `json:"batch_id"`
-	PartnerID      string         `json:"partner_id"`
-	Currency       money.Currency `json:"currency"`
-	Amount         int64          `json:"amount"`
-	Donation       int64          `json:"donation"`
-	CharityID      string         `json:"charity_id,omitempty"`
-	Status         string         `json:"status"`
-	Reason         string         `json:"reason,omitempty"`
-	QueuedAt       *time.Time     `json:"queued_at,omitempty"`
-	Method         string         `json:"method,omitempty"`
-	Destination    string         `json:"destination,omitempty"`
-	Recipient      string         `json:"recipient,omitempty"`
-	PayoutStatus   string         `json:"payout_status"`
-	DonationStatus string         `json:"donation_status"`
+	ID             string         `json:"id" dynamodbav:"id"`
+	BatchID        string         `json:"batch_id" dynamodbav:"batch_id"`
+	PartnerID      string         `json:"partner_id" dynamodbav:"partner_id"`
+	Currency       money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount         int64          `json:"amount" dynamodbav:"amount"`
+	Donation       int64          `json:"donation" dynamodbav:"donation"`
+	CharityID      string         `json:"charity_id,omitempty" dynamodbav:"charity_id,omitempty"`
+	Status         string         `json:"status" dynamodbav:"status"`
+	Reason         string         `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
+	QueuedAt       *time.Time     `json:"queued_at,omitempty" dynamodbav:"queued_at,omitempty"`
+	Method         string         `json:"method,omitempty" dynamodbav:"method,omitempty"`
+	Destination    string         `json:"destination,omitempty" dynamodbav:"destination,omitempty"`
+	Recipient      string         `json:"recipient,omitempty" dynamodbav:"recipient,omitempty"`
+	PayoutStatus   string         `json:"payout_status" dynamodbav:"payout_status"`
+	DonationStatus string         `json:"donation_status" dynamodbav:"donation_status"`
 }
 
 type outboxItem struct {
 	key
-	BatchID string `json:"batch_id"`
-	GSI2PK  string `json:"gsi2pk"`
-	GSI2SK  string `json:"gsi2sk"`
+	BatchID string `json:"batch_id" dynamodbav:"batch_id"`
+	GSI2PK  string `json:"gsi2pk" dynamodbav:"gsi2pk"`
+	GSI2SK  string `json:"gsi2sk" dynamodbav:"gsi2sk"`
 }
 
 // PayableBalances lists the balances in cur whose payable amount reaches minimum.

@@ -21,9 +21,9 @@ func batchPledgeKey(batchID, ref string) key { return key{"BATCH#" + batchID, "P
 type pledgeItem struct {
 	key
 	payout.Pledge
-	BatchID string `json:"batch_id,omitempty"`
-	GSI2PK  string `json:"gsi2pk,omitempty"`
-	GSI2SK  string `json:"gsi2sk,omitempty"`
+	BatchID string `json:"batch_id,omitempty" dynamodbav:"batch_id,omitempty"`
+	GSI2PK  string `json:"gsi2pk,omitempty" dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK  string `json:"gsi2sk,omitempty" dynamodbav:"gsi2sk,omitempty"`
 }
 
 func openPledgeIndex(p payout.Pledge) (string, string) {

@@ -21,12 +21,12 @@ func programVersionKey(v int64) key { return key{"PROGRAM", fmt.Sprintf("V#%010d
 
 type programItem struct {
 	key
-	Version   int64     `json:"version"`
-	UpdatedBy string    `json:"updated_by"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version" dynamodbav:"version"`
+	UpdatedBy string    `json:"updated_by" dynamodbav:"updated_by"`
+	UpdatedAt time.Time `json:"updated_at" dynamodbav:"updated_at"`
 	// The definition is stored as its JSON text: it is read and written
 	// whole, and keeping it opaque keeps the item shape stable as rules grow.
-	Definition string `json:"definition"`
+	Definition string `json:"definition" dynamodbav:"definition"`
 }
 
 // CurrentProgram reads the newest saved program version.

@@ -94,8 +94,8 @@ type Charities struct{ *table }
 type Pledges struct{ *table }
 
 type key struct {
-	PK string `json:"pk"`
-	SK string `json:"sk"`
+	PK string `json:"pk" dynamodbav:"pk"`
+	SK string `json:"sk" dynamodbav:"sk"`
 }
 
 func (k key) av() map[string]types.AttributeValue {
@@ -116,11 +116,8 @@ func (s *table) get(ctx context.Context, k key, out any) (bool, error) {
 	return true, unmarshal(res.Item, out)
 }
 
-// Items use the same field names as the JSON API, so one set of tags serves both.
-func useJSONTags(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
-
 func mustMarshal(v any) map[string]types.AttributeValue {
-	m, err := attributevalue.MarshalMapWithOptions(v, useJSONTags)
+	m, err := attributevalue.MarshalMap(v)
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: marshal %T: %v", v, err)) // only our own structs are marshalled
 	}
@@ -128,7 +125,7 @@ func mustMarshal(v any) map[string]types.AttributeValue {
 }
 
 func unmarshal(item map[string]types.AttributeValue, out any) error {
-	return attributevalue.UnmarshalMapWithOptions(item, out, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+	return attributevalue.UnmarshalMap(item, out)
 }
 
 // cancelledAt reports which transaction items failed their condition.

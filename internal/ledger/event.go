@@ -87,8 +87,8 @@ type Refund struct {
 
 // RefundLine is the net amount refunded on the order line with this SKU.
 type RefundLine struct {
-	SKU    string
-	Amount int64
+	SKU    string `dynamodbav:"SKU"`
+	Amount int64  `dynamodbav:"Amount"`
 }
 
 // ErrInvalidEvent wraps every reason an event is rejected before storage.

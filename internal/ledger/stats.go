@@ -11,10 +11,10 @@ import (
 // month it was paid: net revenue in the order's currency and units, in total
 // and per product category. Tiers and goals are measured on these.
 type Sales struct {
-	Net           int64
-	Units         int64
-	CategoryNet   map[string]int64
-	CategoryUnits map[string]int64
+	Net           int64            `dynamodbav:"Net"`
+	Units         int64            `dynamodbav:"Units"`
+	CategoryNet   map[string]int64 `dynamodbav:"CategoryNet"`
+	CategoryUnits map[string]int64 `dynamodbav:"CategoryUnits"`
 }
 
 // SalesDelta is the change to a partner's monthly sales counters that an

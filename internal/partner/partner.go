@@ -25,8 +25,8 @@ const (
 
 // CharityShare routes part of every payout to a charity.
 type CharityShare struct {
-	CharityID string `json:"charity_id"`
-	ShareBps  int64  `json:"share_bps"`
+	CharityID string `json:"charity_id" dynamodbav:"charity_id"`
+	ShareBps  int64  `json:"share_bps" dynamodbav:"share_bps"`
 }
 
 // Payout methods a partner can be paid by.
@@ -39,10 +39,10 @@ const (
 
 // PayoutDetails say how a partner is paid; nil means manual.
 type PayoutDetails struct {
-	Method        string `json:"method"`
-	StripeAccount string `json:"stripe_account,omitempty"`
+	Method        string `json:"method" dynamodbav:"method"`
+	StripeAccount string `json:"stripe_account,omitempty" dynamodbav:"stripe_account,omitempty"`
 	// Email receives PayPal and Wise payouts; the partner's e-mail if empty.
-	Email string `json:"email,omitempty"`
+	Email string `json:"email,omitempty" dynamodbav:"email,omitempty"`
 }
 
 func (d *PayoutDetails) validate() error {
@@ -67,21 +67,21 @@ func (d *PayoutDetails) validate() error {
 
 // Partner is a member of the program.
 type Partner struct {
-	ID           string       `json:"id"`
-	Name         string       `json:"name"`
-	Email        string       `json:"email"`
-	Tier         program.Tier `json:"tier"`
-	Status       Status       `json:"status"`
-	ReferralCode string       `json:"referral_code"`
+	ID           string       `json:"id" dynamodbav:"id"`
+	Name         string       `json:"name" dynamodbav:"name"`
+	Email        string       `json:"email" dynamodbav:"email"`
+	Tier         program.Tier `json:"tier" dynamodbav:"tier"`
+	Status       Status       `json:"status" dynamodbav:"status"`
+	ReferralCode string       `json:"referral_code" dynamodbav:"referral_code"`
 	// Coupons are the partner's own coupon codes (normalised like referral
 	// codes), unique across all partners' codes and coupons.
-	Coupons   []string       `json:"coupons"`
-	Charity   *CharityShare  `json:"charity,omitempty"`
-	Payout    *PayoutDetails `json:"payout,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
+	Coupons   []string       `json:"coupons" dynamodbav:"coupons"`
+	Charity   *CharityShare  `json:"charity,omitempty" dynamodbav:"charity,omitempty"`
+	Payout    *PayoutDetails `json:"payout,omitempty" dynamodbav:"payout,omitempty"`
+	CreatedAt time.Time      `json:"created_at" dynamodbav:"created_at"`
 	// FlaggedUntil is set when the partner's link was flooded with clicks;
 	// orders credited by its referral code until then are held.
-	FlaggedUntil *time.Time `json:"flagged_until,omitempty"`
+	FlaggedUntil *time.Time `json:"flagged_until,omitempty" dynamodbav:"flagged_until,omitempty"`
 }
 
 var (

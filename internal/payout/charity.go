@@ -14,12 +14,12 @@ import (
 // Charity is an organisation partners can give to. Donations to it are
 // paid by the manual method: finance transfers them with the batch.
 type Charity struct {
-	ID                 string    `json:"id"`
-	Name               string    `json:"name"`
-	RegistrationNumber string    `json:"registration_number"`
-	Country            string    `json:"country"` // ISO 3166-1 alpha-2
-	IBAN               string    `json:"iban,omitempty"`
-	CreatedAt          time.Time `json:"created_at"`
+	ID                 string    `json:"id" dynamodbav:"id"`
+	Name               string    `json:"name" dynamodbav:"name"`
+	RegistrationNumber string    `json:"registration_number" dynamodbav:"registration_number"`
+	Country            string    `json:"country" dynamodbav:"country"` // ISO 3166-1 alpha-2
+	IBAN               string    `json:"iban,omitempty" dynamodbav:"iban,omitempty"`
+	CreatedAt          time.Time `json:"created_at" dynamodbav:"created_at"`
 }
 
 var (
@@ -52,30 +52,30 @@ func (c Charity) Validate() error {
 // Receipt records one donation to a charity from one batch and the
 // partners on whose behalf it was given.
 type Receipt struct {
-	BatchID   string         `json:"batch_id"`
-	CharityID string         `json:"charity_id"`
-	Currency  money.Currency `json:"currency"`
-	Amount    int64          `json:"amount"`
-	Partners  []Share        `json:"partners"`
-	Reference string         `json:"reference"`
-	At        time.Time      `json:"at"`
+	BatchID   string         `json:"batch_id" dynamodbav:"batch_id"`
+	CharityID string         `json:"charity_id" dynamodbav:"charity_id"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount    int64          `json:"amount" dynamodbav:"amount"`
+	Partners  []Share        `json:"partners" dynamodbav:"partners"`
+	Reference string         `json:"reference" dynamodbav:"reference"`
+	At        time.Time      `json:"at" dynamodbav:"at"`
 }
 
 // Share is one partner's part of a donation: from its commission, or given
 // by the program on its behalf.
 type Share struct {
-	PartnerID string `json:"partner_id"`
-	Amount    int64  `json:"amount"`
-	From      string `json:"from"` // commission or program
+	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
+	Amount    int64  `json:"amount" dynamodbav:"amount"`
+	From      string `json:"from" dynamodbav:"from"` // commission or program
 }
 
 // Donation is a gift made on a partner's behalf, shown in its statement.
 type Donation struct {
-	At        time.Time      `json:"at"`
-	BatchID   string         `json:"batch_id"`
-	CharityID string         `json:"charity_id"`
-	Currency  money.Currency `json:"currency"`
-	Amount    int64          `json:"amount"`
+	At        time.Time      `json:"at" dynamodbav:"at"`
+	BatchID   string         `json:"batch_id" dynamodbav:"batch_id"`
+	CharityID string         `json:"charity_id" dynamodbav:"charity_id"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount    int64          `json:"amount" dynamodbav:"amount"`
 }
 
 // CharityStore keeps the catalog and the receipts. PutReceipt keeps the

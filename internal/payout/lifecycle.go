@@ -11,11 +11,11 @@ import (
 // AuditEntry is one recorded step of a batch: who did what, when and why.
 // Entries are only ever added.
 type AuditEntry struct {
-	At     time.Time `json:"at"`
-	By     string    `json:"by"`
-	Action string    `json:"action"` // created, excluded, approved, cancelled
-	ItemID string    `json:"item_id,omitempty"`
-	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at" dynamodbav:"at"`
+	By     string    `json:"by" dynamodbav:"by"`
+	Action string    `json:"action" dynamodbav:"action"` // created, excluded, approved, cancelled
+	ItemID string    `json:"item_id,omitempty" dynamodbav:"item_id,omitempty"`
+	Reason string    `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
 }
 
 // ErrReasonRequired means a change that needs a reason came without one.

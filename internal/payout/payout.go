@@ -81,9 +81,9 @@ type Batch struct {
 
 // Skip is a partner a batch left out.
 type Skip struct {
-	PartnerID string         `json:"partner_id"`
-	Currency  money.Currency `json:"currency"`
-	Reason    string         `json:"reason"`
+	PartnerID string         `json:"partner_id" dynamodbav:"partner_id"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Reason    string         `json:"reason" dynamodbav:"reason"`
 }
 
 // Item is one partner's payout in one currency. Amount goes to the partner,
@@ -123,15 +123,15 @@ type Message struct {
 
 // Payment is a settled leg: money that left for a partner or a charity.
 type Payment struct {
-	At        time.Time      `json:"at"`
-	BatchID   string         `json:"batch_id"`
-	ItemID    string         `json:"item_id"`
-	PartnerID string         `json:"partner_id"`
-	Leg       Leg            `json:"leg"`
-	Currency  money.Currency `json:"currency"`
-	Amount    int64          `json:"amount"`
-	CharityID string         `json:"charity_id,omitempty"`
-	Reference string         `json:"reference"`
+	At        time.Time      `json:"at" dynamodbav:"at"`
+	BatchID   string         `json:"batch_id" dynamodbav:"batch_id"`
+	ItemID    string         `json:"item_id" dynamodbav:"item_id"`
+	PartnerID string         `json:"partner_id" dynamodbav:"partner_id"`
+	Leg       Leg            `json:"leg" dynamodbav:"leg"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount    int64          `json:"amount" dynamodbav:"amount"`
+	CharityID string         `json:"charity_id,omitempty" dynamodbav:"charity_id,omitempty"`
+	Reference string         `json:"reference" dynamodbav:"reference"`
 }
 
 // DeduplicationID is stable per item and leg, so a re-sent message is

@@ -12,14 +12,14 @@ import (
 // the partner's commission: it never touches the partner's balance. Open
 // pledges join the next batch's donation to their charity.
 type Pledge struct {
-	Ref       string         `json:"ref"` // unique per reason; a pledge is made once
-	PartnerID string         `json:"partner_id"`
-	CharityID string         `json:"charity_id"`
-	Currency  money.Currency `json:"currency"`
-	Amount    int64          `json:"amount"`
-	Reason    string         `json:"reason"`
-	At        time.Time      `json:"at"`
-	Status    LegStatus      `json:"status"` // due until the batch pays it
+	Ref       string         `json:"ref" dynamodbav:"ref"` // unique per reason; a pledge is made once
+	PartnerID string         `json:"partner_id" dynamodbav:"partner_id"`
+	CharityID string         `json:"charity_id" dynamodbav:"charity_id"`
+	Currency  money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount    int64          `json:"amount" dynamodbav:"amount"`
+	Reason    string         `json:"reason" dynamodbav:"reason"`
+	At        time.Time      `json:"at" dynamodbav:"at"`
+	Status    LegStatus      `json:"status" dynamodbav:"status"` // due until the batch pays it
 }
 
 // PledgeStore keeps pledges. PutPledge keeps the first pledge per Ref and

@@ -18,11 +18,11 @@ import (
 
 // TierChange is one entry of a partner's tier history.
 type TierChange struct {
-	From     program.Tier `json:"from"`
-	To       program.Tier `json:"to"`
-	At       time.Time    `json:"at"`
-	Period   string       `json:"period"`
-	Measured string       `json:"measured"`
+	From     program.Tier `json:"from" dynamodbav:"from"`
+	To       program.Tier `json:"to" dynamodbav:"to"`
+	At       time.Time    `json:"at" dynamodbav:"at"`
+	Period   string       `json:"period" dynamodbav:"period"`
+	Measured string       `json:"measured" dynamodbav:"measured"`
 }
 
 // Store reads partners and records tier changes. ChangeTier must only apply

@@ -23,12 +23,12 @@ import (
 // It is stored under the customer's e-mail hash and id, so it follows the
 // customer across devices and shops.
 type Touch struct {
-	PartnerID  string    `json:"partner_id"`
-	Via        string    `json:"via"` // sign_up or earlier_order
-	Ref        string    `json:"ref"` // what produced it; one touch per ref
-	At         time.Time `json:"at"`
-	CustomerID string    `json:"customer_id,omitempty"`
-	EmailHash  string    `json:"email_hash,omitempty"`
+	PartnerID  string    `json:"partner_id" dynamodbav:"partner_id"`
+	Via        string    `json:"via" dynamodbav:"via"` // sign_up or earlier_order
+	Ref        string    `json:"ref" dynamodbav:"ref"` // what produced it; one touch per ref
+	At         time.Time `json:"at" dynamodbav:"at"`
+	CustomerID string    `json:"customer_id,omitempty" dynamodbav:"customer_id,omitempty"`
+	EmailHash  string    `json:"email_hash,omitempty" dynamodbav:"email_hash,omitempty"`
 }
 
 // Store persists referral evidence. PutTouch is idempotent per Ref.
