@@ -168,16 +168,18 @@ func every(ctx context.Context, d time.Duration, f func() error, log *slog.Logge
 }
 
 func printWelcome(base string, jwt auth.HS256, demo partner.Partner, emu *devenv.Emulators) error {
-	var tokens [3]string
-	var err error
-	for i, t := range []struct {
+	users := []struct {
 		sub       string
 		groups    []string
 		partnerID string
-	}{{"finance-alice", []string{"finance"}, ""}, {"finance-bob", []string{"finance"}, ""}, {"partner-demo", nil, demo.ID}} {
-		if tokens[i], err = jwt.Issue(t.sub, t.groups, t.partnerID, 12*time.Hour); err != nil {
+		token     string
+	}{{sub: "finance-alice", groups: []string{"finance"}}, {sub: "finance-bob", groups: []string{"finance"}}, {sub: "partner-demo", partnerID: demo.ID}}
+	for i, u := range users {
+		tok, err := jwt.Issue(u.sub, u.groups, u.partnerID, 12*time.Hour)
+		if err != nil {
 			return err
 		}
+		users[i].token = tok
 	}
 	fmt.Printf(`
 Partnerloop is running on %[1]s  (Ctrl-C stops everything)
@@ -197,7 +199,7 @@ Tokens (12 h):
   FINANCE2_TOKEN=%[5]s
   PARTNER_TOKEN=%[6]s
 
-`, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
+`, base, demo.ID, demo.ReferralCode, users[0].token, users[1].token, users[2].token, emu.DynamoDBEndpoint, emu.SQSEndpoint,
 		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"),
 		env("PARTNERLOOP_WOOCOMMERCE_SECRET"))
 	return nil

@@ -113,8 +113,9 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
-		DeadLetters: deadLetters{client: q, queues: map[string][2]string{
-			"payouts": {cfg.PayoutsDLQURL, cfg.PayoutsURL}, "donations": {cfg.DonationsDLQURL, cfg.DonationsURL}}},
+		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
+			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
+			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
 	return &App{Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log, Metrics: cfg.Metrics}
 }
@@ -262,15 +263,18 @@ func StartQueueWorker() {
 // deadLetters redrives the named queue's dead-letter queue into it.
 type deadLetters struct {
 	client *sqs.Client
-	queues map[string][2]string // name → dead-letter queue URL, queue URL
+	queues map[string]redrive // by the queue's name in the route
 }
 
+// redrive moves messages from a dead-letter queue (From) back to its queue (To).
+type redrive struct{ From, To string }
+
 func (d deadLetters) Redrive(ctx context.Context, queue string) (int, error) {
-	urls, ok := d.queues[queue]
-	if !ok || urls[0] == "" {
+	r, ok := d.queues[queue]
+	if !ok || r.From == "" {
 		return 0, httpapi.ErrUnknownQueue
 	}
-	return sqsqueue.Redrive(ctx, d.client, urls[0], urls[1])
+	return sqsqueue.Redrive(ctx, d.client, r.From, r.To)
 }
 
 // Resources are the table and queues of one local run or test.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
-	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -177,69 +175,6 @@ func TestCurrencyMismatchIsRejected(t *testing.T) {
 	if _, err := f.ledger.Record(context.Background(), rf); !errors.Is(err, ledger.ErrInvalidEvent) {
 		t.Fatalf("got %v", err)
 	}
-}
-
-func TestAttributionModelsAndWindow(t *testing.T) {
-	h := referral.EmailHasher{Key: []byte("k")}
-	kim := ledger.Customer{EmailHash: h.Hash("kim@b.example")}
-	day := 24 * time.Hour
-	type setup struct {
-		f          fixture
-		a, b, c, d partner.Partner
-	}
-	// a and b sign kim up a day apart; the order then carries c's code and d's coupon, or neither.
-	prepare := func(t *testing.T, model string) setup {
-		f := newFixtureWith(t, func(p *program.Program) { p.Attribution.Model = model })
-		s := setup{f: f, a: f.partner(t, ""), b: f.partner(t, ""), c: f.partner(t, ""), d: f.partner(t, "")}
-		for i, p := range []partner.Partner{s.a, s.b} {
-			if _, err := f.refs.RecordSignUp(context.Background(), fmt.Sprint("lead", i), p.ReferralCode, "", kim.EmailHash); err != nil {
-				t.Fatal(err)
-			}
-			f.clock.Advance(day)
-		}
-		return s
-	}
-	for _, tc := range []struct {
-		name, model  string
-		code, coupon bool
-		want         func(setup) string
-		via          string
-	}{
-		{"last click: the latest sign-up", program.LastClick, false, false, func(s setup) string { return s.b.ID }, "sign_up"},
-		{"first click: the earliest sign-up", program.FirstClick, false, false, func(s setup) string { return s.a.ID }, "sign_up"},
-		{"last click: the order's own code", program.LastClick, true, true, func(s setup) string { return s.c.ID }, "referral_code"},
-		{"coupon wins", program.CouponWins, true, true, func(s setup) string { return s.d.ID }, "coupon"},
-		{"first click beats the order's code", program.FirstClick, true, true, func(s setup) string { return s.a.ID }, "sign_up"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := prepare(t, tc.model)
-			evt := paidEvent("e", "o", "", 10000)
-			evt.Order.Customer = kim
-			if tc.code {
-				evt.Order.ReferralCode = s.c.ReferralCode
-			}
-			if tc.coupon {
-				evt.Order.Coupon = strings.ToLower(s.d.ReferralCode)
-			}
-			out, err := s.f.ledger.Record(context.Background(), evt)
-			if err != nil || out.PartnerID != tc.want(s) {
-				t.Fatalf("credited %q (%v), want %q", out.PartnerID, err, tc.want(s))
-			}
-			lines, _, _ := s.f.ledger.Statement(context.Background(), out.PartnerID, 50, "")
-			if len(lines) != 1 || lines[0].Via != tc.via {
-				t.Fatalf("statement says %+v, want via %s", lines, tc.via)
-			}
-		})
-	}
-	t.Run("outside the window nobody is credited", func(t *testing.T) {
-		s := prepare(t, program.LastClick)
-		s.f.clock.Advance(30 * day)
-		evt := paidEvent("e", "o", "", 10000)
-		evt.Order.Customer = kim
-		if out, err := s.f.ledger.Record(context.Background(), evt); err != nil || out.PartnerID != "" {
-			t.Fatalf("%+v %v", out, err)
-		}
-	})
 }
 
 func TestAReferredCustomerStaysWithThePartnerAcrossDevices(t *testing.T) {
@@ -451,134 +386,46 @@ func TestSubscriptionInvoicesEarnForTheRecurringPeriod(t *testing.T) {
 	}
 }
 
-func TestTiersAndGoalsAcrossPeriodBoundaries(t *testing.T) {
+// TestTierAndBonusesReachTheLedger checks the performance job against the
+// ledger and the table (its rules are tested in internal/performance): a
+// goal bonus is booked into the balance once, and a promotion sets the rate
+// of the next order.
+func TestTierAndBonusesReachTheLedger(t *testing.T) {
 	f := newFixtureWith(t, func(p *program.Program) {
 		p.HoldDays = 0
 		p.TierRules = &program.TierRules{Period: "month", Thresholds: map[program.Tier]program.Threshold{
-			program.TierSilver: {Revenue: map[money.Currency]int64{"EUR": 20000}},
-			program.TierGold:   {Revenue: map[money.Currency]int64{"EUR": 50000}},
-		}}
+			program.TierSilver: {Revenue: map[money.Currency]int64{"EUR": 20000}}}}
 		p.Goals = []program.Goal{{ID: "tools", Period: "month", Measure: "revenue", Category: "tools", Currency: "EUR",
-			Levels: []program.GoalLevel{{Threshold: 10000, BonusFlat: 500}, {Threshold: 25000, BonusBps: 100}}}}
+			Levels: []program.GoalLevel{{Threshold: 10000, BonusFlat: 500}}}}
 	})
 	ctx := context.Background()
 	p := f.partner(t, "")
 	f.clock.Set(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
-	n := 0
-	order := func(category string, amount int64) ledger.Outcome {
+	order := func(id string, amount int64) ledger.Outcome {
 		t.Helper()
-		n++
-		evt := paidEvent(fmt.Sprint("e", n), fmt.Sprint("o", n), p.ReferralCode, amount)
-		evt.Order.Lines[0].Category = category
+		evt := paidEvent(id, id, p.ReferralCode, amount)
+		evt.Order.Lines[0].Category = "tools"
 		out, err := f.ledger.Record(ctx, evt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	run := func() performance.Report {
-		t.Helper()
-		rep, err := f.performance.Run(ctx)
-		if err != nil {
+	order("o1", 25000)
+	for range 2 {
+		if _, err := f.performance.Run(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return rep
 	}
-	tier := func() program.Tier {
-		t.Helper()
-		got, err := f.partners.Get(ctx, p.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.Tier
-	}
-
-	order("tools", 15000)
-	if rep := run(); rep.Bonuses != 1 || rep.Promoted != 0 || tier() != program.TierAuthorized {
-		t.Fatalf("November, level 1: %+v, tier %s", rep, tier())
-	}
-	if rep := run(); rep.Bonuses != 0 {
-		t.Fatalf("the level-1 bonus was credited twice: %+v", rep)
-	}
-	order("tools", 15000)
-	order("apparel", 5000) // counts for the tier, not for the tools goal
-	if rep := run(); rep.Bonuses != 1 {
-		t.Fatalf("November, level 2: %+v", rep)
-	}
-	// 5% of 350.00 in orders, 5.00 for level 1 and 1% of 300.00 for level 2.
-	if b := f.balance(t, p.ID); b.Payable != 1750+500+300 {
+	// 5% of 250.00, and the 5.00 bonus once.
+	if b := f.balance(t, p.ID); b.Payable != 1250+500 {
 		t.Fatalf("November balance %+v", b)
 	}
-
 	f.clock.Set(time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC))
-	if rep := run(); rep.Promoted != 1 || rep.Bonuses != 0 || tier() != program.TierSilver {
-		t.Fatalf("December: promoted on November's 350.00: %+v, tier %s", rep, tier())
+	if rep, err := f.performance.Run(ctx); err != nil || rep.Promoted != 1 {
+		t.Fatalf("December: %+v %v", rep, err)
 	}
-	if run().Promoted != 0 {
-		t.Fatal("promoted twice in one period")
-	}
-	if out := order("tools", 10000); out.Commission != 800 {
+	if out := order("o2", 10000); out.Commission != 800 {
 		t.Fatalf("a December order earns the new tier's rate: %+v", out)
-	}
-	standing, err := f.performance.Standing(ctx, p.ID)
-	if err != nil || len(standing.Goals) != 1 || standing.Goals[0].Period != "2026-12" || standing.Goals[0].Measured != 10000 ||
-		standing.Goals[0].LevelsReached != 1 || *standing.Goals[0].NextThreshold != 25000 {
-		t.Fatalf("December standing %+v %v", standing, err)
-	}
-
-	f.clock.Set(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC))
-	if rep := run(); rep.Demoted != 1 || tier() != program.TierAuthorized {
-		t.Fatalf("January: demoted on December's 100.00: %+v, tier %s", rep, tier())
-	}
-	hist, err := f.store.Partners.TierHistory(ctx, p.ID)
-	if err != nil || len(hist) != 2 || hist[0].To != program.TierSilver || hist[0].Period != "2026-11" || hist[1].To != program.TierAuthorized {
-		t.Fatalf("history %+v %v", hist, err)
-	}
-}
-
-func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
-	f := newFixture(t, 0)
-	ctx := context.Background()
-	p := f.partner(t, "")
-	for range 4 {
-		if _, err := f.refs.Click(ctx, p.ReferralCode, "bot", 3); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := f.refs.Click(ctx, p.ReferralCode, "person", 3); err != nil {
-		t.Fatal(err)
-	}
-	flagged, err := f.partners.Get(ctx, p.ID)
-	if err != nil || flagged.FlaggedUntil == nil || !flagged.FlaggedUntil.Equal(f.clock.Now().Add(referral.FloodHold)) {
-		t.Fatalf("partner after a flood: %+v %v", flagged, err)
-	}
-	if out, err := f.ledger.Record(ctx, paidEvent("e1", "o1", p.ReferralCode, 10000)); err != nil || out.Accrual != ledger.AccrualHeld {
-		t.Fatalf("order during the flag: %+v %v", out, err)
-	}
-	f.clock.Advance(referral.FloodHold + time.Minute)
-	if out, err := f.ledger.Record(ctx, paidEvent("e2", "o2", p.ReferralCode, 10000)); err != nil || out.Accrual != ledger.AccrualPayable {
-		t.Fatalf("order after the flag: %+v %v", out, err)
-	}
-	held, _ := f.ledger.Held(ctx)
-	if len(held) != 1 || held[0].HoldReason != ledger.HoldClickFlood {
-		t.Fatalf("held %+v", held)
-	}
-}
-
-func TestPartnersMayOnlyChooseTheProgramsCharities(t *testing.T) {
-	f := newFixtureWith(t, func(p *program.Program) { p.CharityOptions = []string{"ch_water", "ch_trees"} })
-	for _, id := range []string{"ch_water", "ch_trees", "ch_other"} {
-		if err := f.store.Charities.PutCharity(context.Background(), payout.Charity{ID: id, Name: id, RegistrationNumber: "1", Country: "DE"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "A", Email: "a@a.example",
-		Charity: &partner.CharityShare{CharityID: "ch_other", ShareBps: 500}})
-	if !errors.Is(err, partner.ErrInvalid) {
-		t.Fatalf("unlisted charity: %v", err)
-	}
-	if _, err := f.partners.Create(context.Background(), partner.NewPartner{Name: "A", Email: "a@a.example",
-		Charity: &partner.CharityShare{CharityID: "ch_trees", ShareBps: 500}}); err != nil {
-		t.Fatal(err)
 	}
 }

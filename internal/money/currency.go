@@ -1,5 +1,3 @@
-// Package money holds exact monetary amounts: integer minor units tagged with an
-// ISO 4217 currency. Floating point never touches an amount.
 package money
 
 import (

@@ -1,3 +1,6 @@
+// Package ledger turns normalised order events into commission accruals and
+// balance movements. It holds the rules that keep the books straight under
+// at-least-once, concurrent and out-of-order delivery; storage sits behind Store.
 package ledger
 
 import (
