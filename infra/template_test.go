@@ -2,10 +2,12 @@ package main
 
 import (
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -307,5 +309,92 @@ func TestSAMBuildsEachFunction(t *testing.T) {
 	defer bin.Close()
 	if bin.Machine != elf.EM_AARCH64 {
 		t.Errorf("bootstrap is built for %v, want arm64", bin.Machine)
+	}
+}
+
+var logicalIDHash = regexp.MustCompile(`[0-9A-F]{8}$`)
+
+// comparable rewrites a resource property so the synthesized stack and the
+// SAM template can be compared: references by logical id without CDK's
+// hash or SAM's "Function" suffix, stage settings looked up, tags dropped.
+func comparable(v any, mappings map[string]any, stage Stage) any {
+	id := func(s string) string { return strings.TrimSuffix(logicalIDHash.ReplaceAllString(s, ""), "Function") }
+	switch x := v.(type) {
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok {
+			return map[string]any{"Ref": id(ref)}
+		}
+		if att, ok := x["Fn::GetAtt"].([]any); ok {
+			return map[string]any{"Fn::GetAtt": []any{id(att[0].(string)), att[1]}}
+		}
+		if find, ok := x["Fn::FindInMap"].([]any); ok {
+			return mappings["StageSettings"].(map[string]any)[string(stage)].(map[string]any)[find[2].(string)]
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			if k != "Tags" && k != "AlarmActions" {
+				out[k] = comparable(e, mappings, stage)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = comparable(e, mappings, stage)
+		}
+		return out
+	case int:
+		return float64(x)
+	}
+	return v
+}
+
+// TestSAMAlarmsAndLogRetentionMatchTheStack compares, for each stage, every
+// alarm (metric, dimensions, statistic, threshold) and every log group's
+// retention of template.yaml with the synthesized stack.
+func TestSAMAlarmsAndLogRetentionMatchTheStack(t *testing.T) {
+	raw, err := os.ReadFile("../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sam struct {
+		Mappings  map[string]any `yaml:"Mappings"`
+		Resources map[string]struct {
+			Type       string         `yaml:"Type"`
+			Properties map[string]any `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(raw, &sam); err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []Stage{Dev, Prod} {
+		_, doc := synthesizedStage(t, stage)
+		want, got := map[string]string{}, map[string]string{}
+		for _, typ := range []string{"AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup"} {
+			for id, props := range resources(doc, typ) {
+				j, _ := json.Marshal(comparable(props, nil, stage))
+				want[strings.TrimSuffix(logicalIDHash.ReplaceAllString(id, ""), "Logs")] = string(j)
+			}
+		}
+		for id, r := range sam.Resources {
+			if r.Type != "AWS::CloudWatch::Alarm" && r.Type != "AWS::Logs::LogGroup" {
+				continue
+			}
+			if r.Type == "AWS::CloudWatch::Alarm" && fmt.Sprint(r.Properties["AlarmActions"]) != "[map[Ref:AlarmsTopic]]" {
+				t.Errorf("SAM alarm %s does not notify AlarmsTopic", id)
+			}
+			j, _ := json.Marshal(comparable(r.Properties, sam.Mappings, stage))
+			got[strings.TrimSuffix(strings.TrimSuffix(id, "Logs"), "Function")] = string(j)
+		}
+		for id, w := range want {
+			if got[id] != w {
+				t.Errorf("%s: template.yaml %s differs:\n got  %s\n want %s", stage, id, got[id], w)
+			}
+		}
+		for id := range got {
+			if _, ok := want[id]; !ok {
+				t.Errorf("%s: template.yaml has %s, the stack has not", stage, id)
+			}
+		}
 	}
 }
