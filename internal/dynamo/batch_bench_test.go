@@ -54,7 +54,7 @@ func BenchmarkBatchBuildAndApprove(b *testing.B) {
 					b.Fatal(err)
 				}
 				seed(b, db, table, sc.partners, sc.accrualsPer)
-				meter := &devenv.CapacityMeter{}
+				meter := devenv.NewBillingRecorder(dynamodb.New(db.Options()), table)
 				store := Open(dynamodb.New(db.Options(), meter.Option), table)
 				prog := program.Default()
 				svc := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities, Pledges: store.Pledges, Programs: program.Static{Program: prog}, Now: time.Now,
@@ -72,7 +72,7 @@ func BenchmarkBatchBuildAndApprove(b *testing.B) {
 				if len(batch.Items) != sc.partners {
 					b.Fatalf("batch has %d items, want %d", len(batch.Items), sc.partners)
 				}
-				read, write = read+meter.Read, write+meter.Write
+				read, write = read+meter.Bill().ReadUnits, write+meter.Bill().WriteUnits
 			}
 			b.ReportMetric(read/float64(b.N), "RRU/op")
 			b.ReportMetric(write/float64(b.N), "WRU/op")

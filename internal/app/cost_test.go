@@ -1,0 +1,128 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// budget is what one scenario may cost in billed DynamoDB request units.
+type budget struct{ read, write float64 }
+
+// meter bills the harness's DynamoDB requests by AWS's rules.
+func (h *harness) meter() *devenv.BillingRecorder {
+	rec := devenv.NewBillingRecorder(dynamodb.New(h.env.DB.Options()), h.env.Table)
+	h.useDynamoDBOptions(rec.Option)
+	return rec
+}
+
+// within fails when a scenario's bill, per unit of work, exceeds its
+// budget, and logs the figures the README's cost table shows.
+func within(t *testing.T, scenario string, bill devenv.Bill, per int, b budget) {
+	t.Helper()
+	read, write := bill.ReadUnits/float64(per), bill.WriteUnits/float64(per)
+	t.Logf("%-26s %5.1f read units %5.1f write units %4.1f requests", scenario, read, write, float64(bill.Requests)/float64(per))
+	if read > b.read || write > b.write {
+		t.Errorf("%s costs %.1f read and %.1f write units; budget %.1f and %.1f", scenario, read, write, b.read, b.write)
+	}
+}
+
+// TestWhatEachScenarioCosts bills the order path, the redirect, sign-ups
+// and the payout jobs, and holds each to a budget: what it costs today, so
+// a change that makes one dearer must say so here. (The order path's
+// target is 3 read and 14 write units, a duplicate at most 1 read.)
+func TestWhatEachScenarioCosts(t *testing.T) {
+	h := newHarness(t)
+	h.addCharity("ch_water")
+	rec := h.meter()
+	ctx := context.Background()
+
+	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":1000}}`)
+	code := p["referral_code"].(string)
+	order := genericOrder("evt_cost", "ord_cost", code, "EUR", 10000)
+	rec.Reset()
+	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "applied" {
+		t.Fatalf("order: %d %s", res.Status, res.Raw)
+	}
+	within(t, "attributed order", rec.Bill(), 1, budget{read: 7, write: 16})
+
+	rec.Reset()
+	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "duplicate" {
+		t.Fatalf("duplicate: %d %s", res.Status, res.Raw)
+	}
+	within(t, "duplicate delivery", rec.Bill(), 1, budget{read: 2, write: 0})
+
+	rec.Reset()
+	refund := []byte(`{"id":"evt_cost_rf","type":"order.refunded","order":{"id":"ord_cost","currency":"EUR","refund":{"id":"rf_1","amount":5000}}}`)
+	if res := h.postGeneric("/webhooks/orders", refund); res.Status != 200 {
+		t.Fatalf("refund: %d %s", res.Status, res.Raw)
+	}
+	within(t, "refund", rec.Bill(), 1, budget{read: 2, write: 12})
+
+	rec.Reset()
+	if res := h.do("GET", "/r/"+code, "", nil, nil); res.Status != 302 {
+		t.Fatalf("click: %d", res.Status)
+	}
+	within(t, "click", rec.Bill(), 1, budget{read: 3, write: 3})
+
+	rec.Reset()
+	lead := fmt.Appendf(nil, `{"id":"lead_cost","type":"referral.signed_up","referral_code":%q,"customer":{"id":"c9","email":"n@b.example"}}`, code)
+	if res := h.postGeneric("/webhooks/referrals", lead); res.Status != 200 {
+		t.Fatalf("sign-up: %d %s", res.Status, res.Raw)
+	}
+	within(t, "sign-up", rec.Bill(), 1, budget{read: 2, write: 2})
+
+	// Maturity: accruals held 30 days, matured by a run 31 days later.
+	h.putProgram(func(p *program.Program) { p.HoldDays = 30 })
+	const accruals = 5
+	for i := range accruals {
+		if res := h.postGeneric("/webhooks/orders", genericOrder(fmt.Sprint("evt_m", i), fmt.Sprint("ord_m", i), code, "EUR", 10000)); res.Status != 200 {
+			t.Fatalf("order %d: %s", i, res.Raw)
+		}
+	}
+	maturity := h.fns["Maturity"].Ledger
+	maturity.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+	rec.Reset()
+	if n, err := maturity.MatureDue(ctx); err != nil || n < accruals {
+		t.Fatalf("matured %d: %v", n, err)
+	}
+	within(t, "maturity per accrual", rec.Bill(), accruals, budget{read: 0.5, write: 10})
+
+	// A batch of three partners, approved, its legs paid and donated.
+	for _, email := range []string{"b@b.example", "c@c.example"} {
+		q := h.createPartner(`{"name":"B","email":"` + email + `","charity":{"charity_id":"ch_water","share_bps":1000}}`)
+		if res := h.postGeneric("/webhooks/orders", genericOrder("evt_"+email, "ord_"+email, q["referral_code"].(string), "EUR", 50000)); res.Status != 200 {
+			t.Fatalf("order: %s", res.Raw)
+		}
+	}
+	rec.Reset()
+	created := h.do("POST", "/v1/payout-batches", h.tokens["alice"], nil, nil)
+	if created.Status != 201 {
+		t.Fatalf("batch: %d %s", created.Status, created.Raw)
+	}
+	items := len(created.Body["items"].([]any))
+	if res := h.do("POST", "/v1/payout-batches/"+created.Body["id"].(string)+"/approve", h.tokens["bob"], nil, nil); res.Status != 200 {
+		t.Fatalf("approve: %d %s", res.Status, res.Raw)
+	}
+	within(t, "batch per partner", rec.Bill(), items, budget{read: 7, write: 23})
+
+	rec.Reset()
+	legs, err := sqsqueuePoll(h, h.env.PayoutsURL())
+	if err != nil || legs != items {
+		t.Fatalf("paid %d legs of %d: %v", legs, items, err)
+	}
+	within(t, "payout leg", rec.Bill(), legs, budget{read: 1, write: 10})
+
+	rec.Reset()
+	charities, err := sqsqueuePoll(h, h.env.DonationsURL())
+	if err != nil || charities != 1 {
+		t.Fatalf("donations to %d charities: %v", charities, err)
+	}
+	within(t, "donation per charity", rec.Bill(), charities, budget{read: 1, write: 13})
+}
