@@ -17,8 +17,8 @@ func TestItemSizeFollowsDynamoDBRules(t *testing.T) {
 		want int
 	}{
 		{map[string]types.AttributeValue{"pk": s("ORDER#1")}, 2 + 7},
-		{map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "12345"}}, 1 + 4},     // 5 digits: 3 + 1
-		{map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "-100.00"}}, 1 + 2},   // one significant digit
+		{map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "12345"}}, 1 + 4},   // 5 digits: 3 + 1
+		{map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "-100.00"}}, 1 + 2}, // one significant digit
 		{map[string]types.AttributeValue{"ok": &types.AttributeValueMemberBOOL{Value: true}}, 2 + 1},
 		{map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{s("ab"), s("c")}}}, 1 + 3 + 3 + 2},
 		{map[string]types.AttributeValue{"m": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("vv")}}}, 1 + 3 + 1 + 1 + 2},
