@@ -147,10 +147,7 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 		if err != nil {
 			return nil, fmt.Errorf("read touches: %w", err)
 		}
-		for _, t := range touches {
-			if now.Sub(t.At) > rules.Window() {
-				continue
-			}
+		for _, t := range contenders(touches, rules, now) {
 			p, err := s.Store.GetPartner(ctx, t.PartnerID)
 			if errors.Is(err, partner.ErrNotFound) {
 				continue
@@ -169,6 +166,33 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 		return nil, err
 	}
 	return s.attribution(win.partner, win.via, o, now), nil
+}
+
+// contenders keeps, of the touches within the window, the one per partner
+// the model could choose (the latest, or the earliest for first click), in
+// the order first seen: a returning customer's many touches cost one
+// partner read per partner, not one per touch.
+func contenders(touches []Touch, rules program.Attribution, now time.Time) []Touch {
+	var order []string
+	best := map[string]Touch{}
+	for _, t := range touches {
+		if now.Sub(t.At) > rules.Window() {
+			continue
+		}
+		b, seen := best[t.PartnerID]
+		switch {
+		case !seen:
+			order = append(order, t.PartnerID)
+			best[t.PartnerID] = t
+		case rules.Model == program.FirstClick && t.At.Before(b.At), rules.Model != program.FirstClick && t.At.After(b.At):
+			best[t.PartnerID] = t
+		}
+	}
+	out := make([]Touch, 0, len(order))
+	for _, id := range order {
+		out = append(out, best[id])
+	}
+	return out
 }
 
 // attributeInvoice credits a subscription invoice to the partner who

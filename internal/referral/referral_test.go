@@ -161,3 +161,39 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 		t.Fatalf("order after the flag: %+v", a)
 	}
 }
+
+// countingStore counts partner reads.
+type countingStore struct {
+	*memstore.Partners
+	reads int
+}
+
+func (c *countingStore) GetPartner(ctx context.Context, id string) (partner.Partner, error) {
+	c.reads++
+	return c.Partners.GetPartner(ctx, id)
+}
+
+func TestAReturningCustomerCostsOnePartnerReadPerPartner(t *testing.T) {
+	w := newWorld()
+	p, other := w.partner(t, "p@p.example"), w.partner(t, "o@p.example")
+	kim := ledger.Customer{EmailHash: hasher.Hash("kim@b.example")}
+	for i := range 20 {
+		w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode, Customer: kim}, program.LastClick, fmt.Sprint("generic:o", i))
+		w.now = w.now.Add(time.Hour)
+	}
+	w.attribute(t, ledger.Order{ReferralCode: other.ReferralCode, Customer: kim}, program.LastClick, "generic:other")
+	w.now = w.now.Add(time.Hour)
+	counting := &countingStore{Partners: w.store}
+	w.refs.Store = counting
+	a := w.attribute(t, ledger.Order{Customer: kim}, program.LastClick, "generic:next")
+	if a == nil || a.PartnerID != other.ID {
+		t.Fatalf("credited %+v, want the latest touch's partner", a)
+	}
+	if counting.reads != 2 {
+		t.Errorf("%d partner reads for 21 touches of 2 partners, want 2", counting.reads)
+	}
+	w.refs.Store = w.store
+	if a := w.attribute(t, ledger.Order{Customer: kim}, program.FirstClick, "generic:first"); a == nil || a.PartnerID != p.ID {
+		t.Errorf("first click credited %+v, want the earliest touch's partner", a)
+	}
+}
