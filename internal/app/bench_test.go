@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
@@ -126,4 +128,24 @@ func measureConcurrently(b *testing.B, concurrency int, op func() error) float64
 	b.ReportMetric(float64(latencies[b.N*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(0, "ns/op")
 	return rate
+}
+
+// BenchmarkColdStart measures what a function does before its first
+// request: configuration, clients, services and the first program read,
+// against the emulators (in AWS, Lambda's own init comes on top).
+func BenchmarkColdStart(b *testing.B) {
+	h := newHarness(b)
+	b.Setenv(appspec.EnvTable, h.env.Table)
+	b.Setenv(appspec.EnvPayoutsQueue, h.env.PayoutsURL())
+	b.Setenv(appspec.EnvDonationsQueue, h.env.DonationsURL())
+	ctx := context.Background()
+	for b.Loop() {
+		a, err := app.FromLambdaEnv(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Ledger.Programs.Current(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
