@@ -206,6 +206,20 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		upd = upd.Set(expression.Name("status"), expression.Value(u.Status))
 	}
 	cond := expression.AttributeExists(expression.Name("pk"))
+	if st := u.Settings; st != nil {
+		upd = upd.Set(expression.Name("settings_changed_by"), expression.Value(st.By)).
+			Set(expression.Name("settings_changed_at"), expression.Value(st.At))
+		switch {
+		case st.ClearCharity:
+			upd = upd.Remove(expression.Name("charity"))
+		case st.Charity != nil:
+			upd = upd.Set(expression.Name("charity"), expression.Value(st.Charity))
+		}
+		if st.PayoutEmail != "" {
+			upd = upd.Set(expression.Name("payout.email"), expression.Value(st.PayoutEmail))
+			cond = cond.And(expression.AttributeExists(expression.Name("payout")))
+		}
+	}
 	var codes []types.TransactWriteItem
 	if u.Coupons != nil {
 		upd = upd.Set(expression.Name("coupons"), expression.Value(u.Coupons))
@@ -234,7 +248,7 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		return partner.Partner{}, err
 	}
 	if len(codes) == 0 {
-		return s.updatePartnerItem(ctx, id, expr, u.Coupons != nil)
+		return s.updatePartnerItem(ctx, id, expr, u.Coupons != nil || u.Settings != nil && u.Settings.PayoutEmail != "")
 	}
 	items := append([]types.TransactWriteItem{{Update: &types.Update{TableName: &s.Table, Key: partnerKey(id).av(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
@@ -256,13 +270,13 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 }
 
 // updatePartnerItem applies an update to the partner item alone.
-func (s *Partners) updatePartnerItem(ctx context.Context, id string, expr expression.Expression, couponsChecked bool) (partner.Partner, error) {
+func (s *Partners) updatePartnerItem(ctx context.Context, id string, expr expression.Expression, stateChecked bool) (partner.Partner, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(id).av(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(), ReturnValues: types.ReturnValueAllNew,
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		if couponsChecked {
+		if stateChecked {
 			return partner.Partner{}, s.missingOrChanged(ctx, id)
 		}
 		return partner.Partner{}, partner.ErrNotFound

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -137,6 +138,72 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		return
 	}
 	writeJSON(w, http.StatusOK, s.view(p))
+}
+
+// settingsFields are what PATCH /v1/partners/{id}/settings may change;
+// every other field of a partner is finance's.
+var settingsFields = []string{"charity", "payout_email"}
+
+// changeSettings lets a partner change its own charity and payout e-mail
+// (finance may too, for support); naming any other field answers 403.
+func (s *Server) changeSettings(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id := r.PathValue("id")
+	if !p.CanSeePartner(id) {
+		s.fail(w, r, partner.ErrNotFound)
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	in, err := decodeSettings(body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pt, err := s.Partners.ChangeSettings(r.Context(), id, in, p.Subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Log.InfoContext(r.Context(), "partner settings changed", "partner_id", id, "by", p.Subject)
+	writeJSON(w, http.StatusOK, s.view(pt))
+}
+
+// decodeSettings reads a settings change: "charity": null stops giving.
+func decodeSettings(body []byte) (partner.Settings, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return partner.Settings{}, fmt.Errorf("%w: %v", errMalformedJSON, err)
+	}
+	var others []string
+	for name := range fields {
+		if !slices.Contains(settingsFields, name) {
+			others = append(others, name)
+		}
+	}
+	if len(others) > 0 {
+		slices.Sort(others)
+		return partner.Settings{}, fmt.Errorf("%w: only charity and payout_email may be changed here; %s are finance's", errForbidden, strings.Join(others, ", "))
+	}
+	var in partner.Settings
+	if raw, ok := fields["charity"]; ok {
+		if string(raw) == "null" {
+			in.ClearCharity = true
+		} else {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in.Charity); err != nil {
+				return partner.Settings{}, fmt.Errorf("%w: charity: %v", errMalformedJSON, err)
+			}
+		}
+	}
+	if raw, ok := fields["payout_email"]; ok {
+		if err := json.Unmarshal(raw, &in.PayoutEmail); err != nil || in.PayoutEmail == nil {
+			return partner.Settings{}, fmt.Errorf("%w: payout_email must be a string", errMalformedJSON)
+		}
+	}
+	return in, nil
 }
 
 type heldLine struct {

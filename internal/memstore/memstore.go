@@ -93,6 +93,25 @@ func (s *Partners) UpdatePartner(_ context.Context, id string, u partner.Update)
 		}
 		p.Coupons = slices.Clone(u.Coupons)
 	}
+	if st := u.Settings; st != nil {
+		if st.PayoutEmail != "" && p.Payout == nil {
+			return partner.Partner{}, partner.ErrConcurrentChange
+		}
+		switch {
+		case st.ClearCharity:
+			p.Charity = nil
+		case st.Charity != nil:
+			c := *st.Charity
+			p.Charity = &c
+		}
+		if st.PayoutEmail != "" {
+			payout := *p.Payout
+			payout.Email = st.PayoutEmail
+			p.Payout = &payout
+		}
+		at := st.At
+		p.SettingsChangedBy, p.SettingsChangedAt = st.By, &at
+	}
 	if u.Tier != "" {
 		p.Tier = u.Tier
 	}

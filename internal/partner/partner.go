@@ -82,6 +82,10 @@ type Partner struct {
 	// FlaggedUntil is set when the partner's link was flooded with clicks;
 	// orders credited by its referral code until then are held.
 	FlaggedUntil *time.Time `json:"flagged_until,omitempty" dynamodbav:"flagged_until,omitempty"`
+	// SettingsChangedBy and SettingsChangedAt record the last change of the
+	// partner's own settings (charity, payout e-mail).
+	SettingsChangedBy string     `json:"settings_changed_by,omitempty" dynamodbav:"settings_changed_by,omitempty"`
+	SettingsChangedAt *time.Time `json:"settings_changed_at,omitempty" dynamodbav:"settings_changed_at,omitempty"`
 }
 
 var (
@@ -159,15 +163,46 @@ func (n NewPartner) validate() (program.Tier, error) {
 	if err := n.Payout.validate(); err != nil {
 		return "", err
 	}
-	if c := n.Charity; c != nil {
-		if strings.TrimSpace(c.CharityID) == "" {
-			return "", fmt.Errorf("%w: charity.charity_id is required", ErrInvalid)
-		}
-		if c.ShareBps <= 0 || c.ShareBps > 10_000 {
-			return "", fmt.Errorf("%w: charity.share_bps must be between 1 and 10000", ErrInvalid)
-		}
+	if err := n.Charity.validate(); err != nil {
+		return "", err
 	}
 	return tier, nil
+}
+
+func (c *CharityShare) validate() error {
+	if c == nil {
+		return nil
+	}
+	if strings.TrimSpace(c.CharityID) == "" {
+		return fmt.Errorf("%w: charity.charity_id is required", ErrInvalid)
+	}
+	if c.ShareBps <= 0 || c.ShareBps > 10_000 {
+		return fmt.Errorf("%w: charity.share_bps must be between 1 and 10000", ErrInvalid)
+	}
+	return nil
+}
+
+// offered checks a chosen charity is in the catalog and, when the program
+// names its charities, one of them.
+func (s *Service) offered(ctx context.Context, c *CharityShare) error {
+	if c == nil {
+		return nil
+	}
+	listed, err := s.Charities.CharityListed(ctx, c.CharityID)
+	if err != nil {
+		return err
+	}
+	if !listed {
+		return fmt.Errorf("%w: charity.charity_id is not in the charity catalog", ErrInvalid)
+	}
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return err
+	}
+	if opts := prog.Program.CharityOptions; len(opts) > 0 && !slices.Contains(opts, c.CharityID) {
+		return fmt.Errorf("%w: charity.charity_id must be one of the program's charity_options", ErrInvalid)
+	}
+	return nil
 }
 
 // Service creates and reads partners.
@@ -190,21 +225,8 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	if err != nil {
 		return Partner{}, err
 	}
-	if in.Charity != nil {
-		listed, err := s.Charities.CharityListed(ctx, in.Charity.CharityID)
-		if err != nil {
-			return Partner{}, err
-		}
-		if !listed {
-			return Partner{}, fmt.Errorf("%w: charity.charity_id is not in the charity catalog", ErrInvalid)
-		}
-		prog, err := s.Programs.Current(ctx)
-		if err != nil {
-			return Partner{}, err
-		}
-		if opts := prog.Program.CharityOptions; len(opts) > 0 && !slices.Contains(opts, in.Charity.CharityID) {
-			return Partner{}, fmt.Errorf("%w: charity.charity_id must be one of the program's charity_options", ErrInvalid)
-		}
+	if err := s.offered(ctx, in.Charity); err != nil {
+		return Partner{}, err
 	}
 	coupons, err := normalizeCoupons(in.Coupons)
 	if err != nil {
@@ -282,6 +304,17 @@ type Update struct {
 	Status     Status
 	Coupons    []string
 	OldCoupons []string
+	// Settings, when set, replaces the partner's own settings.
+	Settings *SettingsUpdate
+}
+
+// SettingsUpdate is a validated Settings change as the store applies it.
+type SettingsUpdate struct {
+	Charity      *CharityShare // the new choice, or nil
+	ClearCharity bool          // stop giving
+	PayoutEmail  string        // empty: unchanged
+	By           string
+	At           time.Time
 }
 
 // Update changes a partner's tier, status or coupons. A tier change applies

@@ -93,6 +93,30 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 			t.Errorf("tier and status: %+v %v", p, err)
 		}
 	})
+	t.Run("settings change the charity and payout e-mail, with who and when", func(t *testing.T) {
+		s := open(t)
+		p := newPartner("p1", "ALPHA")
+		p.Payout = &partner.PayoutDetails{Method: partner.MethodPayPal, Email: "old@partners.example"}
+		must(t, s.CreatePartner(ctx, p))
+		at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+		got, err := s.UpdatePartner(ctx, "p1", partner.Update{Settings: &partner.SettingsUpdate{
+			Charity: &partner.CharityShare{CharityID: "ch_water", ShareBps: 1500}, PayoutEmail: "new@partners.example", By: "user-p1", At: at}})
+		if err != nil || got.Charity == nil || got.Charity.ShareBps != 1500 || got.Payout.Email != "new@partners.example" ||
+			got.Payout.Method != partner.MethodPayPal || got.SettingsChangedBy != "user-p1" || !got.SettingsChangedAt.Equal(at) {
+			t.Fatalf("settings: %+v %v", got, err)
+		}
+		got, err = s.UpdatePartner(ctx, "p1", partner.Update{Settings: &partner.SettingsUpdate{ClearCharity: true, By: "alice", At: at.Add(time.Hour)}})
+		if err != nil || got.Charity != nil || got.Payout.Email != "new@partners.example" || got.SettingsChangedBy != "alice" {
+			t.Fatalf("clearing the charity: %+v %v", got, err)
+		}
+		if read, _ := s.GetPartner(ctx, "p1"); read.Charity != nil || read.SettingsChangedBy != "alice" {
+			t.Errorf("as read back: %+v", read)
+		}
+		must(t, s.CreatePartner(ctx, newPartner("p2", "BRAVO")))
+		if _, err := s.UpdatePartner(ctx, "p2", partner.Update{Settings: &partner.SettingsUpdate{PayoutEmail: "x@partners.example", By: "b", At: at}}); !errors.Is(err, partner.ErrConcurrentChange) {
+			t.Errorf("a payout e-mail for a partner without payout details: %v", err)
+		}
+	})
 	t.Run("pages list every partner once", func(t *testing.T) {
 		s := open(t)
 		var want []string

@@ -1,0 +1,50 @@
+package partner
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+)
+
+// Settings are the fields a partner may change of its own record: the
+// charity that receives a share of its payouts and the address PayPal or
+// Wise pays. Everything else (tier, status, coupons, payout method) is
+// finance's. A change applies to the next batch built: an item copies
+// these when its batch is built, so an approved batch never changes.
+type Settings struct {
+	Charity      *CharityShare // a new choice; nil leaves it
+	ClearCharity bool          // stop giving to a charity
+	PayoutEmail  *string       // nil leaves it
+}
+
+// ChangeSettings applies a partner's own settings change, recording who
+// made it and when.
+func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by string) (Partner, error) {
+	if in.Charity == nil && !in.ClearCharity && in.PayoutEmail == nil {
+		return Partner{}, fmt.Errorf("%w: nothing to change (charity, payout_email)", ErrInvalid)
+	}
+	if in.Charity != nil && in.ClearCharity {
+		return Partner{}, fmt.Errorf("%w: choose a charity or clear it, not both", ErrInvalid)
+	}
+	if err := in.Charity.validate(); err != nil {
+		return Partner{}, err
+	}
+	if err := s.offered(ctx, in.Charity); err != nil {
+		return Partner{}, err
+	}
+	u := SettingsUpdate{Charity: in.Charity, ClearCharity: in.ClearCharity, By: by, At: s.Now().UTC()}
+	if in.PayoutEmail != nil {
+		cur, err := s.Store.GetPartner(ctx, id)
+		if err != nil {
+			return Partner{}, err
+		}
+		if cur.Payout == nil || cur.Payout.Method != MethodPayPal && cur.Payout.Method != MethodWise {
+			return Partner{}, fmt.Errorf("%w: payout_email applies to PayPal or Wise payouts; ask finance to change the method", ErrInvalid)
+		}
+		if a, err := mail.ParseAddress(*in.PayoutEmail); err != nil || a.Address != *in.PayoutEmail {
+			return Partner{}, fmt.Errorf("%w: payout_email must be a plain e-mail address", ErrInvalid)
+		}
+		u.PayoutEmail = *in.PayoutEmail
+	}
+	return s.Store.UpdatePartner(ctx, id, Update{Settings: &u})
+}
