@@ -155,6 +155,7 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 	samples := map[string]string{
 		"/v1/partners/{id}":              "/v1/partners/" + id,
 		"/v1/partners/{id}/statement":    "/v1/partners/" + id + "/statement",
+		"/v1/partners/{id}/qr.svg":       "/v1/partners/" + id + "/qr.svg",
 		"/v1/payout-batches/{id}":        "/v1/payout-batches/" + batchID,
 		"/v1/payout-batches/{id}/audit":  "/v1/payout-batches/" + batchID + "/audit",
 		"/v1/payout-batches/{id}/export": "", // CSV of an approved batch: TestPayPalAndWiseFilesAndMarkingPaid

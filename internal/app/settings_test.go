@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -71,5 +72,18 @@ func TestPartnersChangeTheirOwnSettingsForTheNextBatch(t *testing.T) {
 
 	if res := h.do("PATCH", "/v1/partners/"+id+"/settings", h.tokens["alice"], []byte(`{"charity":null}`), nil); res.Status != 200 || res.Body["charity"] != nil || res.Body["settings_changed_by"] != "alice" {
 		t.Errorf("finance clears the charity: %d %s", res.Status, res.Raw)
+	}
+}
+
+func TestAPartnerGetsItsReferralLinkAsAQRCode(t *testing.T) {
+	h := newHarness(t)
+	id := h.createPartner(`{"name":"A","email":"a@a.example"}`)["id"].(string)
+	other := h.createPartner(`{"name":"B","email":"b@b.example"}`)["id"].(string)
+	res := h.do("GET", "/v1/partners/"+id+"/qr.svg", h.partnerToken(id), nil, nil)
+	if res.Status != 200 || res.Header.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(res.Raw, []byte("/r/")) {
+		t.Fatalf("own QR code: %d %s %.80s", res.Status, res.Header.Get("Content-Type"), res.Raw)
+	}
+	if res := h.do("GET", "/v1/partners/"+other+"/qr.svg", h.partnerToken(id), nil, nil); res.Status != 404 {
+		t.Errorf("another partner's QR code: %d", res.Status)
 	}
 }

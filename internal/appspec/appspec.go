@@ -147,6 +147,7 @@ var (
 				{"GET", "/v1/partners/{id}/statement", true},
 				{"PATCH", "/v1/partners/{id}", true},
 				{"PATCH", "/v1/partners/{id}/settings", true},
+				{"GET", "/v1/partners/{id}/qr.svg", true},
 				{"GET", "/v1/accruals/held", true},
 				{"POST", "/v1/accruals/{source}/{order_id}/release", true},
 				{"POST", "/v1/payout-batches", true},

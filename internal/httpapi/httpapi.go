@@ -98,6 +98,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/partners/{id}/statement":                      s.authed(s.statement),
 		"PATCH /v1/partners/{id}":                              s.finance(s.updatePartner),
 		"PATCH /v1/partners/{id}/settings":                     s.authed(s.changeSettings),
+		"GET /v1/partners/{id}/qr.svg":                         s.authed(s.referralQR),
 		"GET /v1/accruals/held":                                s.finance(s.heldAccruals),
 		"POST /v1/accruals/{source}/{order_id}/release":        s.finance(s.releaseAccrual),
 		"POST /v1/payout-batches":                              s.finance(s.createBatch),

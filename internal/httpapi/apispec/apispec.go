@@ -28,6 +28,8 @@ type Checker struct {
 
 // Load parses and validates the served description.
 func Load() (*Checker, error) {
+	// SVG images (the referral QR code) are checked as text, like CSV.
+	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
 	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIJSON())
 	if err != nil {
 		return nil, fmt.Errorf("load openapi: %w", err)
