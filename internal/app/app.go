@@ -60,9 +60,9 @@ type Config struct {
 	PublicBaseURL   string
 	// Program is in force until one is saved through PUT /v1/program.
 	Program program.Program
-	// ProgramCacheFor is how long a process keeps the program it read.
-	ProgramCacheFor time.Duration
-	Secrets         Secrets
+	// Now is the clock of every service; nil is the system clock.
+	Now     func() time.Time
+	Secrets Secrets
 	// WebhookSecrets, if set, replaces the fixed Secrets for webhook
 	// verification (in AWS: re-read from Secrets Manager).
 	WebhookSecrets httpapi.SecretSource
@@ -74,6 +74,11 @@ type Config struct {
 	// Metrics receives the EMF metric lines; nil emits none.
 	Metrics *obs.Metrics
 }
+
+// ProgramCacheFor is how long every process keeps the program it read: a
+// saved program reaches every function within it, and the order path
+// reads the program once per 30 seconds instead of once per order.
+const ProgramCacheFor = 30 * time.Second
 
 // App holds the services of one process.
 type App struct {
@@ -93,10 +98,13 @@ func Logger() *slog.Logger { return obs.NewLogger(os.Stdout) }
 // New builds the services on the given clients: one service per statement,
 // each with the storage adapters it uses.
 func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authenticator, log *slog.Logger) *App {
-	now := time.Now
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	store := dynamo.Open(db, cfg.Table)
 	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
-	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: cfg.ProgramCacheFor, Now: now}
+	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: ProgramCacheFor, Now: now}
 	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
 	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Now: now}
 	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Now: now}
@@ -174,7 +182,7 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
 		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
 		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
-		ProgramCacheFor: 30 * time.Second, Metrics: obs.NewMetrics(os.Stdout)}
+		Metrics: obs.NewMetrics(os.Stdout)}
 	sm := secretsmanager.NewFromConfig(awsCfg)
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		r := &refreshing[Secrets]{read: secretReader[Secrets](sm, arn), ttl: SecretsRefresh, now: time.Now}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,10 @@ type harness struct {
 	srv    *httptest.Server
 	tokens map[string]string
 	iam    *simulatedIAM
+	// ahead is how far the services' clock runs ahead of the wall clock:
+	// after a program is saved it moves past the program cache, as the
+	// other functions see the save within that time.
+	ahead atomic.Int64
 }
 
 func newHarness(t testing.TB) *harness {
@@ -73,6 +78,7 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics}
 	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
+	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.srv.Close)
@@ -170,6 +176,9 @@ func (h *harness) do(method, path, token string, body []byte, headers map[string
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	if method == "PUT" && path == "/v1/program" && res.StatusCode == http.StatusOK {
+		h.ahead.Add(int64(app.ProgramCacheFor))
+	}
 	_ = json.Unmarshal(raw, &out.Body)
 	if err := describedAPI(h.t).Check(context.Background(), apispec.Exchange{Method: method, Path: path, Header: req.Header,
 		Body: body, Status: res.StatusCode, RespHeader: res.Header, RespBody: raw}); err != nil {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -36,7 +37,7 @@ func within(t *testing.T, scenario string, bill devenv.Bill, per int, b budget) 
 // TestWhatEachScenarioCosts bills the order path, the redirect, sign-ups
 // and the payout jobs, and holds each to a budget: what it costs today, so
 // a change that makes one dearer must say so here. (The order path's
-// target is 3 read and 14 write units, a duplicate at most 1 read.)
+// target is 3 read and 14 write units.)
 func TestWhatEachScenarioCosts(t *testing.T) {
 	h := newHarness(t)
 	h.addCharity("ch_water")
@@ -45,31 +46,37 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 
 	p := h.createPartner(`{"name":"A","email":"a@a.example","tier":"gold","charity":{"charity_id":"ch_water","share_bps":1000}}`)
 	code := p["referral_code"].(string)
+	// Each function has read the program once (it keeps it 30 seconds):
+	// the figures are a warm function's.
+	warm := h.createPartner(`{"name":"W","email":"w@w.example"}`)["referral_code"].(string)
+	h.postGeneric("/webhooks/orders", bytes.Replace(genericOrder("evt_warm", "ord_warm", warm, "EUR", 10000),
+		[]byte(`"id":"c1","email":"a@b.example"`), []byte(`"id":"c-warm","email":"warm@b.example"`), 1))
+	h.do("GET", "/r/"+warm, "", nil, nil)
 	order := genericOrder("evt_cost", "ord_cost", code, "EUR", 10000)
 	rec.Reset()
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "applied" {
 		t.Fatalf("order: %d %s", res.Status, res.Raw)
 	}
-	within(t, "attributed order", rec.Bill(), 1, budget{read: 7, write: 16})
+	within(t, "attributed order", rec.Bill(), 1, budget{read: 6, write: 16})
 
 	rec.Reset()
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "duplicate" {
 		t.Fatalf("duplicate: %d %s", res.Status, res.Raw)
 	}
-	within(t, "duplicate delivery", rec.Bill(), 1, budget{read: 2, write: 0})
+	within(t, "duplicate delivery", rec.Bill(), 1, budget{read: 1, write: 0})
 
 	rec.Reset()
 	refund := []byte(`{"id":"evt_cost_rf","type":"order.refunded","order":{"id":"ord_cost","currency":"EUR","refund":{"id":"rf_1","amount":5000}}}`)
 	if res := h.postGeneric("/webhooks/orders", refund); res.Status != 200 {
 		t.Fatalf("refund: %d %s", res.Status, res.Raw)
 	}
-	within(t, "refund", rec.Bill(), 1, budget{read: 2, write: 12})
+	within(t, "refund", rec.Bill(), 1, budget{read: 1, write: 12})
 
 	rec.Reset()
 	if res := h.do("GET", "/r/"+code, "", nil, nil); res.Status != 302 {
 		t.Fatalf("click: %d", res.Status)
 	}
-	within(t, "click", rec.Bill(), 1, budget{read: 3, write: 3})
+	within(t, "click", rec.Bill(), 1, budget{read: 2, write: 3})
 
 	rec.Reset()
 	lead := fmt.Appendf(nil, `{"id":"lead_cost","type":"referral.signed_up","referral_code":%q,"customer":{"id":"c9","email":"n@b.example"}}`, code)
@@ -110,7 +117,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if res := h.do("POST", "/v1/payout-batches/"+created.Body["id"].(string)+"/approve", h.tokens["bob"], nil, nil); res.Status != 200 {
 		t.Fatalf("approve: %d %s", res.Status, res.Raw)
 	}
-	within(t, "batch per partner", rec.Bill(), items, budget{read: 7, write: 23})
+	within(t, "batch per partner", rec.Bill(), items, budget{read: 6, write: 23})
 
 	rec.Reset()
 	legs, err := sqsqueuePoll(h, h.env.PayoutsURL())
