@@ -174,6 +174,34 @@ func (s *Partners) PutTouch(ctx context.Context, t referral.Touch) error {
 	return nil
 }
 
+// RenewTouch stores or renews the touch with its ref under each customer
+// key: the latest time as at, the first kept as first_at.
+func (s *Partners) RenewTouch(ctx context.Context, t referral.Touch) error {
+	upd := expression.Set(expression.Name("partner_id"), expression.Value(t.PartnerID)).
+		Set(expression.Name("via"), expression.Value(t.Via)).
+		Set(expression.Name("ref"), expression.Value(t.Ref)).
+		Set(expression.Name("at"), expression.Value(t.At)).
+		Set(expression.Name("first_at"), expression.IfNotExists(expression.Name("first_at"), expression.Value(t.At))).
+		Set(expression.Name("expires_at"), expression.Value(t.At.Add(touchRetention).Unix()))
+	if t.CustomerID != "" {
+		upd = upd.Set(expression.Name("customer_id"), expression.Value(t.CustomerID))
+	}
+	if t.EmailHash != "" {
+		upd = upd.Set(expression.Name("email_hash"), expression.Value(t.EmailHash))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return err
+	}
+	for _, k := range touchKeys(t.EmailHash, t.CustomerID, t.Ref) {
+		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k.av(), UpdateExpression: expr.Update(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Touches lists every touch of a customer by e-mail hash or customer id.
 func (s *Partners) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
 	seen := map[string]bool{}

@@ -42,10 +42,9 @@ type Store interface {
 	Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]OrderRecord, string, error)
 }
 
-// Attributor finds the partner a paid order is credited to, or nil. ref
-// identifies the order (source and id) for the evidence it leaves behind.
+// Attributor finds the partner a paid order is credited to, or nil.
 type Attributor interface {
-	Attribute(ctx context.Context, o Order, prog program.Program, ref string) (*Attribution, error)
+	Attribute(ctx context.Context, o Order, prog program.Program) (*Attribution, error)
 }
 
 // Service records order events and matures accruals.
@@ -101,7 +100,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		var fp string
 		if evt.Kind == OrderPaid && !rec.Paid {
 			if !attributed {
-				if found, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, evt.Source+":"+evt.OrderID); err != nil {
+				if found, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program); err != nil {
 					return Outcome{}, fmt.Errorf("attribute order: %w", err)
 				}
 				attributed = true

@@ -226,6 +226,26 @@ func (s *Partners) PutTouch(_ context.Context, t referral.Touch) error {
 	return nil
 }
 
+// RenewTouch stores or renews the touch with its ref: the latest time as
+// At, the first as FirstAt.
+func (s *Partners) RenewTouch(_ context.Context, t referral.Touch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range touchKeys(t.EmailHash, t.CustomerID) {
+		renewed := t
+		i := slices.IndexFunc(s.touches[k], func(o referral.Touch) bool { return o.Ref == t.Ref })
+		if i < 0 {
+			first := t.At
+			renewed.FirstAt = &first
+			s.touches[k] = append(s.touches[k], renewed)
+			continue
+		}
+		renewed.FirstAt = s.touches[k][i].FirstAt
+		s.touches[k][i] = renewed
+	}
+	return nil
+}
+
 // Touches lists every touch of a customer by e-mail hash or customer id, once per ref.
 func (s *Partners) Touches(_ context.Context, emailHash, customerID string) ([]referral.Touch, error) {
 	s.mu.Lock()

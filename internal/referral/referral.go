@@ -29,9 +29,22 @@ type Touch struct {
 	At         time.Time `json:"at" dynamodbav:"at"`
 	CustomerID string    `json:"customer_id,omitempty" dynamodbav:"customer_id,omitempty"`
 	EmailHash  string    `json:"email_hash,omitempty" dynamodbav:"email_hash,omitempty"`
+	// FirstAt is when a renewed touch (a partner's earlier orders for the
+	// customer, one touch however many orders) was first made; At is the latest.
+	FirstAt *time.Time `json:"first_at,omitempty" dynamodbav:"first_at,omitempty"`
 }
 
-// Store persists referral evidence. PutTouch is idempotent per Ref.
+// first is when the touch was first made.
+func (t Touch) first() time.Time {
+	if t.FirstAt != nil {
+		return *t.FirstAt
+	}
+	return t.At
+}
+
+// Store persists referral evidence. PutTouch is idempotent per Ref and
+// keeps the first time; RenewTouch keeps the first time as FirstAt and
+// moves At to the latest.
 type Store interface {
 	PartnerByCode(ctx context.Context, code string) (partner.Partner, error)
 	GetPartner(ctx context.Context, id string) (partner.Partner, error)
@@ -40,6 +53,7 @@ type Store interface {
 	AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error)
 	FlagPartner(ctx context.Context, partnerID string, until time.Time) error
 	PutTouch(ctx context.Context, t Touch) error
+	RenewTouch(ctx context.Context, t Touch) error
 	Touches(ctx context.Context, emailHash, customerID string) ([]Touch, error)
 }
 
@@ -125,7 +139,7 @@ type evidence struct {
 // A code on the order is remembered as a touch, so the customer's later
 // orders stay with the partner for the window. Orders of a suspended partner,
 // or of a partner buying for itself, are attributed but held.
-func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Program, ref string) (*ledger.Attribution, error) {
+func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Program) (*ledger.Attribution, error) {
 	now := s.Now().UTC()
 	if o.Subscription != "" {
 		return s.attributeInvoice(ctx, o, prog.Recurring, now)
@@ -162,7 +176,7 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 		return nil, nil
 	}
 	win := choose(cands, rules.Model)
-	if err := s.remember(ctx, o, win, ref, now); err != nil {
+	if err := s.remember(ctx, o, win, now); err != nil {
 		return nil, err
 	}
 	return s.attribution(win.partner, win.via, o, now), nil
@@ -178,6 +192,11 @@ func contenders(touches []Touch, rules program.Attribution, now time.Time) []Tou
 	for _, t := range touches {
 		if now.Sub(t.At) > rules.Window() {
 			continue
+		}
+		// First click counts a renewed touch from its first time while that
+		// is within the window; past it, from its latest renewal.
+		if rules.Model == program.FirstClick && now.Sub(t.first()) <= rules.Window() {
+			t.At = t.first()
 		}
 		b, seen := best[t.PartnerID]
 		switch {
@@ -252,11 +271,13 @@ func choose(cands []evidence, model string) evidence {
 }
 
 // remember stores the order's own winning evidence as a touch of the customer.
-func (s *Service) remember(ctx context.Context, o ledger.Order, win evidence, ref string, now time.Time) error {
+func (s *Service) remember(ctx context.Context, o ledger.Order, win evidence, now time.Time) error {
 	if win.via != "referral_code" && win.via != "coupon" || o.Customer.EmailHash == "" && o.Customer.ID == "" {
 		return nil
 	}
-	return s.Store.PutTouch(ctx, Touch{PartnerID: win.partner.ID, Via: "earlier_order", Ref: "order:" + ref, At: now,
+	// One touch per partner and customer, renewed by each order, so a
+	// customer's evidence stays as small as the partners who referred it.
+	return s.Store.RenewTouch(ctx, Touch{PartnerID: win.partner.ID, Via: "earlier_order", Ref: "orders:" + win.partner.ID, At: now,
 		CustomerID: o.Customer.ID, EmailHash: o.Customer.EmailHash})
 }
 

@@ -40,11 +40,11 @@ func (w *world) partner(t *testing.T, email string) partner.Partner {
 	return p
 }
 
-func (w *world) attribute(t *testing.T, o ledger.Order, model, ref string) *ledger.Attribution {
+func (w *world) attribute(t *testing.T, o ledger.Order, model string) *ledger.Attribution {
 	t.Helper()
 	prog := program.Default()
 	prog.Attribution.Model = model
-	a, err := w.refs.Attribute(context.Background(), o, prog, ref)
+	a, err := w.refs.Attribute(context.Background(), o, prog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestAttributionModelsAndWindow(t *testing.T) {
 			if tc.coupon {
 				o.Coupon = strings.ToLower(s.d.ReferralCode)
 			}
-			a := s.w.attribute(t, o, tc.model, "generic:o1")
+			a := s.w.attribute(t, o, tc.model)
 			if a == nil || a.PartnerID != tc.want(s) || a.Via != tc.via || a.Hold != "" {
 				t.Fatalf("credited %+v, want %s via %s", a, tc.want(s), tc.via)
 			}
@@ -99,7 +99,7 @@ func TestAttributionModelsAndWindow(t *testing.T) {
 	t.Run("outside the window nobody is credited", func(t *testing.T) {
 		s := prepare(t)
 		s.w.now = s.w.now.Add(30 * 24 * time.Hour)
-		if a := s.w.attribute(t, ledger.Order{Customer: kim}, program.LastClick, "generic:o1"); a != nil {
+		if a := s.w.attribute(t, ledger.Order{Customer: kim}, program.LastClick); a != nil {
 			t.Fatalf("credited %+v", a)
 		}
 	})
@@ -109,11 +109,11 @@ func TestAReferredCustomerStaysWithThePartnerAcrossDevices(t *testing.T) {
 	w := newWorld()
 	p := w.partner(t, "p@p.example")
 	first := ledger.Order{ReferralCode: p.ReferralCode, Customer: ledger.Customer{ID: "cust-1", EmailHash: hasher.Hash("kim@b.example")}}
-	w.attribute(t, first, program.LastClick, "generic:o1")
+	w.attribute(t, first, program.LastClick)
 	w.now = w.now.Add(10 * 24 * time.Hour)
 	// Another device, no cookie, no code: the e-mail finds the earlier order.
 	later := ledger.Order{Customer: ledger.Customer{EmailHash: hasher.Hash("KIM@b.example")}}
-	if a := w.attribute(t, later, program.LastClick, "generic:o2"); a == nil || a.PartnerID != p.ID || a.Via != "earlier_order" {
+	if a := w.attribute(t, later, program.LastClick); a == nil || a.PartnerID != p.ID || a.Via != "earlier_order" {
 		t.Fatalf("later order credited %+v", a)
 	}
 }
@@ -122,14 +122,14 @@ func TestHeldAttributions(t *testing.T) {
 	w := newWorld()
 	self := w.partner(t, "Owner@p.example")
 	if a := w.attribute(t, ledger.Order{ReferralCode: self.ReferralCode, Customer: ledger.Customer{EmailHash: hasher.Hash("owner@p.example")}},
-		program.LastClick, "generic:o1"); a == nil || a.Hold != ledger.HoldSelfReferral {
+		program.LastClick); a == nil || a.Hold != ledger.HoldSelfReferral {
 		t.Errorf("a partner buying through its own code: %+v", a)
 	}
 	suspended := w.partner(t, "s@p.example")
 	if _, err := w.store.UpdatePartner(context.Background(), suspended.ID, partner.Update{Status: partner.StatusSuspended}); err != nil {
 		t.Fatal(err)
 	}
-	if a := w.attribute(t, ledger.Order{ReferralCode: suspended.ReferralCode}, program.LastClick, "generic:o2"); a == nil || a.Hold != ledger.HoldPartnerSuspended {
+	if a := w.attribute(t, ledger.Order{ReferralCode: suspended.ReferralCode}, program.LastClick); a == nil || a.Hold != ledger.HoldPartnerSuspended {
 		t.Errorf("a suspended partner's order: %+v", a)
 	}
 	if _, err := w.refs.Click(context.Background(), suspended.ReferralCode, "src", 100); !errors.Is(err, partner.ErrNotFound) {
@@ -153,11 +153,11 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 	if err != nil || flagged.FlaggedUntil == nil || !flagged.FlaggedUntil.Equal(w.now.Add(referral.FloodHold)) {
 		t.Fatalf("partner after a flood: %+v %v", flagged, err)
 	}
-	if a := w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode}, program.LastClick, "generic:o1"); a == nil || a.Hold != ledger.HoldClickFlood {
+	if a := w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode}, program.LastClick); a == nil || a.Hold != ledger.HoldClickFlood {
 		t.Fatalf("order during the flag: %+v", a)
 	}
 	w.now = w.now.Add(referral.FloodHold + time.Minute)
-	if a := w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode}, program.LastClick, "generic:o2"); a == nil || a.Hold != "" {
+	if a := w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode}, program.LastClick); a == nil || a.Hold != "" {
 		t.Fatalf("order after the flag: %+v", a)
 	}
 }
@@ -173,27 +173,32 @@ func (c *countingStore) GetPartner(ctx context.Context, id string) (partner.Part
 	return c.Partners.GetPartner(ctx, id)
 }
 
-func TestAReturningCustomerCostsOnePartnerReadPerPartner(t *testing.T) {
+// A returning customer's evidence stays one touch per partner however many
+// orders it places, and attribution reads each of those partners once.
+func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 	w := newWorld()
 	p, other := w.partner(t, "p@p.example"), w.partner(t, "o@p.example")
 	kim := ledger.Customer{EmailHash: hasher.Hash("kim@b.example")}
-	for i := range 20 {
-		w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode, Customer: kim}, program.LastClick, fmt.Sprint("generic:o", i))
+	for range 20 {
+		w.attribute(t, ledger.Order{ReferralCode: p.ReferralCode, Customer: kim}, program.LastClick)
 		w.now = w.now.Add(time.Hour)
 	}
-	w.attribute(t, ledger.Order{ReferralCode: other.ReferralCode, Customer: kim}, program.LastClick, "generic:other")
+	w.attribute(t, ledger.Order{ReferralCode: other.ReferralCode, Customer: kim}, program.LastClick)
 	w.now = w.now.Add(time.Hour)
+	if touches, _ := w.store.Touches(context.Background(), kim.EmailHash, ""); len(touches) != 2 {
+		t.Errorf("21 coded orders left %d touches, want one per partner", len(touches))
+	}
 	counting := &countingStore{Partners: w.store}
 	w.refs.Store = counting
-	a := w.attribute(t, ledger.Order{Customer: kim}, program.LastClick, "generic:next")
+	a := w.attribute(t, ledger.Order{Customer: kim}, program.LastClick)
 	if a == nil || a.PartnerID != other.ID {
 		t.Fatalf("credited %+v, want the latest touch's partner", a)
 	}
 	if counting.reads != 2 {
-		t.Errorf("%d partner reads for 21 touches of 2 partners, want 2", counting.reads)
+		t.Errorf("%d partner reads for the touches of 2 partners, want 2", counting.reads)
 	}
 	w.refs.Store = w.store
-	if a := w.attribute(t, ledger.Order{Customer: kim}, program.FirstClick, "generic:first"); a == nil || a.PartnerID != p.ID {
+	if a := w.attribute(t, ledger.Order{Customer: kim}, program.FirstClick); a == nil || a.PartnerID != p.ID {
 		t.Errorf("first click credited %+v, want the earliest touch's partner", a)
 	}
 }

@@ -185,6 +185,21 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 			t.Errorf("another customer's touches: %+v", got)
 		}
 	})
+	t.Run("a renewed touch keeps its first time and moves to the latest", func(t *testing.T) {
+		s := open(t)
+		first := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		for i := range 3 {
+			must(t, s.RenewTouch(ctx, referral.Touch{PartnerID: "p1", Via: "earlier_order", Ref: "orders:p1",
+				At: first.Add(time.Duration(i) * 24 * time.Hour), CustomerID: "cust-1", EmailHash: "hash-kim"}))
+		}
+		for _, c := range []struct{ email, customer string }{{"hash-kim", ""}, {"", "cust-1"}} {
+			got, err := s.Touches(ctx, c.email, c.customer)
+			if err != nil || len(got) != 1 || got[0].FirstAt == nil || !got[0].FirstAt.Equal(first) || !got[0].At.Equal(first.Add(48*time.Hour)) ||
+				got[0].Via != "earlier_order" || got[0].PartnerID != "p1" {
+				t.Errorf("renewed touch by %+v: %+v %v", c, got, err)
+			}
+		}
+	})
 	t.Run("tier changes apply only from the tier read", func(t *testing.T) {
 		s := open(t)
 		must(t, s.CreatePartner(ctx, newPartner("p1", "ALPHA")))
