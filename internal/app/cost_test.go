@@ -76,7 +76,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if res := h.do("GET", "/r/"+code, "", nil, nil); res.Status != 302 {
 		t.Fatalf("click: %d", res.Status)
 	}
-	within(t, "click", rec.Bill(), 1, budget{read: 2, write: 3})
+	within(t, "click", rec.Bill(), 1, budget{read: 2, write: 1})
 
 	rec.Reset()
 	lead := fmt.Appendf(nil, `{"id":"lead_cost","type":"referral.signed_up","referral_code":%q,"customer":{"id":"c9","email":"n@b.example"}}`, code)

@@ -14,7 +14,7 @@
 //	partner list   (partner)                            gsi1 PARTNERS / <id>
 //	touch          TOUCH#EMAIL#<hash>   <ref>           (and TOUCH#CUSTOMER#<id>)
 //	fingerprint    FP#<hash>            FP              (expires)
-//	click counter  CLICKS#<partner>     <hour>#<source> (expires)
+//	click counter  CLICKS#<partner>#<source>  <hour>  (expires)
 //	program        PROGRAM              CURRENT, V#<version>
 //	batch          BATCH#<id>           BATCH
 //	batch item     BATCH#<id>           ITEM#<item>

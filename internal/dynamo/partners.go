@@ -33,7 +33,6 @@ func touchKeys(emailHash, customerID, ref string) []key {
 type partnerItem struct {
 	key
 	partner.Partner
-	Clicks int64 `json:"clicks" dynamodbav:"clicks"`
 	// Every partner is listed under one index key for the performance job.
 	GSI1PK string `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
 	GSI1SK string `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
@@ -112,21 +111,13 @@ func (s *Partners) PartnerByCode(ctx context.Context, code string) (partner.Part
 // clickRetention keeps per-source click counters past their hour.
 const clickRetention = 48 * time.Hour
 
-// AddClick counts the click on the partner's profile and in the partner's
-// per-source counter for the hour, returning the latter.
+// AddClick counts the click in the partner's counter for the source and
+// the hour and returns it. Each source counts under a partition of its own,
+// and nothing else is written per click, so a viral link's clicks from
+// many visitors spread over as many partitions instead of making one
+// partner's item hot.
 func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
-	upd := expression.Add(expression.Name("clicks"), expression.Value(1)).
-		Set(expression.Name("last_click_at"), expression.Value(at))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
-	if err != nil {
-		return 0, err
-	}
-	if _, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(partnerID).av(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}); err != nil {
-		return 0, err
-	}
-	counter := key{"CLICKS#" + partnerID, at.UTC().Format("2006-01-02T15") + "#" + source}
+	counter := key{"CLICKS#" + partnerID + "#" + source, at.UTC().Format("2006-01-02T15")}
 	cexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("n"), expression.Value(1)).
 		Set(expression.Name("expires_at"), expression.Value(at.Add(clickRetention).Unix()))).Build()
 	if err != nil {
