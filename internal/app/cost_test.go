@@ -37,7 +37,9 @@ func within(t *testing.T, scenario string, bill devenv.Bill, per int, b budget) 
 // TestWhatEachScenarioCosts bills the order path, the redirect, sign-ups
 // and the payout jobs, and holds each to a budget: what it costs today, so
 // a change that makes one dearer must say so here. (The order path's
-// target is 3 read and 14 write units.)
+// target is 3 read and 14 write units.) The maturity and batch figures
+// carry a fixed fan-out over the shards of the due and balances indexes,
+// here divided by only 5 accruals and 3 partners.
 func TestWhatEachScenarioCosts(t *testing.T) {
 	h := newHarness(t)
 	h.addCharity("ch_water")
@@ -99,7 +101,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if n, err := maturity.MatureDue(ctx); err != nil || n < accruals {
 		t.Fatalf("matured %d: %v", n, err)
 	}
-	within(t, "maturity per accrual", rec.Bill(), accruals, budget{read: 0.5, write: 10})
+	within(t, "maturity per accrual", rec.Bill(), accruals, budget{read: 2, write: 10})
 
 	// A batch of three partners, approved, its legs paid and donated.
 	for _, email := range []string{"b@b.example", "c@c.example"} {
@@ -117,7 +119,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if res := h.do("POST", "/v1/payout-batches/"+created.Body["id"].(string)+"/approve", h.tokens["bob"], nil, nil); res.Status != 200 {
 		t.Fatalf("approve: %d %s", res.Status, res.Raw)
 	}
-	within(t, "batch per partner", rec.Bill(), items, budget{read: 6, write: 23})
+	within(t, "batch per partner", rec.Bill(), items, budget{read: 22, write: 23})
 
 	rec.Reset()
 	legs, err := sqsqueuePoll(h, h.env.PayoutsURL())

@@ -2,11 +2,11 @@
 // (pk / sk, and the sparse indexes gsi1 and gsi2):
 //
 //	partner        PARTNER#<id>         PROFILE
-//	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur> / <partner>
+//	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur>#<shard> / <partner>
 //	referral code  CODE#<code>          CODE
 //	delivery seen  EVENT#<src>#<id>     EVENT           (expires after 35 days)
 //	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
-//	                                                    gsi2 DUE / <payable at>  while pending
+//	                                                    gsi2 DUE#<shard> / <payable at>  while pending
 //	held accrual   (order)                              gsi2 HELD / <paid at>
 //	sales counters PARTNER#<id>         SALES#<month>
 //	tier change    PARTNER#<id>         TIER#<at>
@@ -25,6 +25,11 @@
 //	receipt        CHARITY#<id>         RECEIPT#<batch>#<cur>
 //	pledge         PLEDGE#<ref>         PLEDGE          gsi2 PLEDGES#OPEN / <at> while open
 //	settled leg    PAYMENTS#<month>     <at>#<item>:<leg>
+//
+// <shard> is 00 to 15 (appspec IndexShards) by a hash of the partner or the
+// order, so the index keys every order writes spread over 16 partitions;
+// readers also read the unsharded key, which items written before carry
+// until their next write.
 package dynamo
 
 import (

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,7 +91,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 	}
 	switch r.Status {
 	case ledger.AccrualPending:
-		it.GSI2PK, it.GSI2SK = "DUE", sortableTime(r.PayableAt)+"#"+r.Source+"#"+r.OrderID
+		it.GSI2PK, it.GSI2SK = dueKey(r.Source, r.OrderID), sortableTime(r.PayableAt)+"#"+r.Source+"#"+r.OrderID
 	case ledger.AccrualHeld:
 		it.GSI2PK, it.GSI2SK = "HELD", sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
 	}
@@ -142,7 +144,7 @@ func (s *Ledger) putOrder(next ledger.OrderRecord, prevVersion int64) types.Tran
 func (s *table) balanceUpdate(partnerID string, cur money.Currency, d ledger.Balance, cond *expression.ConditionBuilder) types.TransactWriteItem {
 	upd := expression.Set(expression.Name("partner_id"), expression.Value(partnerID)).
 		Set(expression.Name("currency"), expression.Value(cur)).
-		Set(expression.Name("gsi1pk"), expression.Value("BALANCES#"+string(cur))).
+		Set(expression.Name("gsi1pk"), expression.Value(balancesKey(cur, partnerID))).
 		Set(expression.Name("gsi1sk"), expression.Value(partnerID))
 	for name, v := range map[string]int64{"accrued": d.Accrued, "pending": d.Pending, "payable": d.Payable,
 		"in_payout": d.InPayout, "paid": d.Paid, "reversed": d.Reversed, "donated": d.Donated} {
@@ -216,24 +218,34 @@ func isTransactionConflict(err error) bool {
 	return false
 }
 
-// DuePending lists pending accruals whose return window ended by now.
+// DuePending lists up to limit pending accruals whose return window ended
+// by now, the longest due first, from every shard of the due index.
 func (s *Ledger) DuePending(ctx context.Context, now time.Time, limit int32) ([]ledger.OrderRecord, error) {
-	kc := expression.Key("gsi2pk").Equal(expression.Value("DUE")).And(expression.Key("gsi2sk").LessThanEqual(expression.Value(sortableTime(now) + "~")))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi2"), Limit: aws.Int32(limit),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ledger.OrderRecord, 0, len(res.Items))
-	for _, item := range res.Items {
-		var it orderItem
-		if err := unmarshal(item, &it); err != nil {
+	due, err := inShards(dueBase, func(key string) ([]orderItem, error) {
+		kc := expression.Key("gsi2pk").Equal(expression.Value(key)).And(expression.Key("gsi2sk").LessThanEqual(expression.Value(sortableTime(now) + "~")))
+		expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+		if err != nil {
 			return nil, err
 		}
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi2"), Limit: aws.Int32(limit),
+			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+		if err != nil {
+			return nil, err
+		}
+		items := make([]orderItem, len(res.Items))
+		for i, item := range res.Items {
+			if err := unmarshal(item, &items[i]); err != nil {
+				return nil, err
+			}
+		}
+		return items, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(due, func(a, b orderItem) int { return strings.Compare(a.GSI2SK, b.GSI2SK) })
+	out := make([]ledger.OrderRecord, 0, min(len(due), int(limit)))
+	for _, it := range due[:min(len(due), int(limit))] {
 		out = append(out, it.record())
 	}
 	return out, nil

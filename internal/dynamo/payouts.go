@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,10 +64,14 @@ type outboxItem struct {
 // It reads one index entry per partner holding the currency, never the accruals.
 func (s *Ledger) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
 	reaches := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
-	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur))),
-		filter: &reaches}, func(b balanceItem) payout.PayableBalance {
-		return payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable}
+	out, err := inShards(balancesBase+string(cur), func(key string) ([]payout.PayableBalance, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(key)), filter: &reaches},
+			func(b balanceItem) payout.PayableBalance {
+				return payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable}
+			})
 	})
+	slices.SortFunc(out, func(a, b payout.PayableBalance) int { return strings.Compare(a.PartnerID, b.PartnerID) })
+	return out, err
 }
 
 // PutBatch writes a new batch header with its "created" audit entry.
@@ -342,8 +347,10 @@ func (s *Payouts) Payments(ctx context.Context, months []string) ([]payout.Payme
 
 // CurrencyBalances lists every partner's balance in a currency.
 func (s *Ledger) CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error) {
-	items, err := queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("BALANCES#" + string(cur)))},
-		func(b balanceItem) balanceItem { return b })
+	items, err := inShards(balancesBase+string(cur), func(key string) ([]balanceItem, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(key))},
+			func(b balanceItem) balanceItem { return b })
+	})
 	out := make(map[string]ledger.Balance, len(items))
 	for _, b := range items {
 		out[b.PartnerID] = b.balance()
