@@ -184,7 +184,7 @@ func decodeSettings(body []byte) (partner.Settings, error) {
 	}
 	if len(others) > 0 {
 		slices.Sort(others)
-		return partner.Settings{}, fmt.Errorf("%w: only charity and payout_email may be changed here; %s are finance's", errForbidden, strings.Join(others, ", "))
+		return partner.Settings{}, fmt.Errorf("%w: only charity and payout_email may be changed here (finance changes %s)", errForbidden, strings.Join(others, ", "))
 	}
 	var in partner.Settings
 	if raw, ok := fields["charity"]; ok {
