@@ -59,7 +59,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "applied" {
 		t.Fatalf("order: %d %s", res.Status, res.Raw)
 	}
-	within(t, "attributed order", rec.Bill(), 1, budget{read: 6, write: 16})
+	within(t, "attributed order", rec.Bill(), 1, budget{read: 5, write: 16})
 
 	rec.Reset()
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "duplicate" {

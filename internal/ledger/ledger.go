@@ -105,9 +105,14 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 				}
 				attributed = true
 			}
-			// Re-checked on every attempt: losing the race may mean another
-			// source just claimed this purchase.
-			if attr, fp, err = s.checkCrossSource(ctx, evt, found); err != nil {
+			if attempt == 0 {
+				// Claim the purchase's fingerprint without reading it first:
+				// if another order holds it, the commit fails and the next
+				// attempt reads who does.
+				attr, fp = found, evt.claimableFingerprint(found, s.Now().UTC())
+			} else if attr, fp, err = s.checkCrossSource(ctx, evt, found); err != nil {
+				// Re-checked on every later attempt: losing the race may
+				// mean another source just claimed this purchase.
 				return Outcome{}, err
 			}
 		}
@@ -131,12 +136,20 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 	return Outcome{}, fmt.Errorf("commit order %s: %w after %d attempts", evt.OrderID, ErrConflict, maxCommitAttempts)
 }
 
+// claimableFingerprint is the fingerprint an attributed order claims.
+func (evt Event) claimableFingerprint(attr *Attribution, now time.Time) string {
+	if attr == nil {
+		return ""
+	}
+	return evt.fingerprint(now)
+}
+
 // checkCrossSource holds an attributed order that another source already
 // reported: the same customer, currency and amount on the same day (a shop
 // posting the generic webhook for an order Stripe also reports, say).
 func (s *Service) checkCrossSource(ctx context.Context, evt Event, attr *Attribution) (*Attribution, string, error) {
-	fp := evt.fingerprint(s.Now().UTC())
-	if attr == nil || fp == "" {
+	fp := evt.claimableFingerprint(attr, s.Now().UTC())
+	if fp == "" {
 		return attr, "", nil
 	}
 	src, id, err := s.Store.FingerprintOwner(ctx, fp)
