@@ -195,19 +195,23 @@ func (s *Partners) RenewTouch(ctx context.Context, t referral.Touch) error {
 
 // Touches lists every touch of a customer by e-mail hash or customer id.
 func (s *Partners) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
+	var pks []string // by e-mail and by customer id, at once
+	for _, k := range touchKeys(emailHash, customerID, "") {
+		pks = append(pks, k.PK)
+	}
+	touches, err := inParallel(pks, func(pk string) ([]referral.Touch, error) {
+		return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(pk))},
+			func(it touchItem) referral.Touch { return it.Touch })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read touches: %w", err)
+	}
 	seen := map[string]bool{}
 	var out []referral.Touch
-	for _, k := range touchKeys(emailHash, customerID, "") {
-		touches, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(k.PK))},
-			func(it touchItem) referral.Touch { return it.Touch })
-		if err != nil {
-			return nil, fmt.Errorf("read touches: %w", err)
-		}
-		for _, t := range touches {
-			if !seen[t.Ref] {
-				seen[t.Ref] = true
-				out = append(out, t)
-			}
+	for _, t := range touches {
+		if !seen[t.Ref] {
+			seen[t.Ref] = true
+			out = append(out, t)
 		}
 	}
 	return out, nil

@@ -49,7 +49,12 @@ func shardKeys(base string) []string {
 // inShards runs read once for every key of a sharded index key, in
 // parallel, and joins what they found.
 func inShards[T any](base string, read func(key string) ([]T, error)) ([]T, error) {
-	keys := shardKeys(base)
+	return inParallel(shardKeys(base), read)
+}
+
+// inParallel runs read once per key, all at once, and joins what they
+// found in the keys' order.
+func inParallel[T any](keys []string, read func(key string) ([]T, error)) ([]T, error) {
 	found := make([][]T, len(keys))
 	errs := make([]error, len(keys))
 	var wg sync.WaitGroup

@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
@@ -145,32 +147,9 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 		return s.attributeInvoice(ctx, o, prog.Recurring, now)
 	}
 	rules := prog.Attribution
-	var cands []evidence
-	for _, c := range []struct{ code, via string }{{o.ReferralCode, "referral_code"}, {o.Coupon, "coupon"}} {
-		p, err := s.partnerByCode(ctx, c.code)
-		if errors.Is(err, partner.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		cands = append(cands, evidence{p, c.via, now})
-	}
-	if o.Customer.EmailHash != "" || o.Customer.ID != "" {
-		touches, err := s.Store.Touches(ctx, o.Customer.EmailHash, o.Customer.ID)
-		if err != nil {
-			return nil, fmt.Errorf("read touches: %w", err)
-		}
-		for _, t := range contenders(touches, rules, now) {
-			p, err := s.Store.GetPartner(ctx, t.PartnerID)
-			if errors.Is(err, partner.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			cands = append(cands, evidence{p, t.Via, t.At})
-		}
+	cands, err := s.evidence(ctx, o, rules, now)
+	if err != nil {
+		return nil, err
 	}
 	if len(cands) == 0 {
 		return nil, nil
@@ -212,6 +191,52 @@ func contenders(touches []Touch, rules program.Attribution, now time.Time) []Tou
 		out = append(out, best[id])
 	}
 	return out
+}
+
+// evidence gathers the candidates for an order: its own referral code and
+// coupon (both "now"), then the customer's touches within the window. The
+// three lookups are independent, so they run at once.
+func (s *Service) evidence(ctx context.Context, o ledger.Order, rules program.Attribution, now time.Time) ([]evidence, error) {
+	var found [3][]evidence // code, coupon, touches: the order choose breaks ties by
+	var errs [3]error
+	var wg sync.WaitGroup
+	for i, c := range []struct{ code, via string }{{o.ReferralCode, "referral_code"}, {o.Coupon, "coupon"}} {
+		wg.Go(func() {
+			p, err := s.partnerByCode(ctx, c.code)
+			switch {
+			case errors.Is(err, partner.ErrNotFound):
+			case err != nil:
+				errs[i] = err
+			default:
+				found[i] = []evidence{{p, c.via, now}}
+			}
+		})
+	}
+	if o.Customer.EmailHash != "" || o.Customer.ID != "" {
+		wg.Go(func() { found[2], errs[2] = s.touched(ctx, o.Customer, rules, now) })
+	}
+	wg.Wait()
+	return slices.Concat(found[:]...), errors.Join(errs[:]...)
+}
+
+// touched is the customer's earlier evidence: one candidate per partner.
+func (s *Service) touched(ctx context.Context, c ledger.Customer, rules program.Attribution, now time.Time) ([]evidence, error) {
+	touches, err := s.Store.Touches(ctx, c.EmailHash, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read touches: %w", err)
+	}
+	var out []evidence
+	for _, t := range contenders(touches, rules, now) {
+		p, err := s.Store.GetPartner(ctx, t.PartnerID)
+		if errors.Is(err, partner.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evidence{p, t.Via, t.At})
+	}
+	return out, nil
 }
 
 // attributeInvoice credits a subscription invoice to the partner who

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,11 +166,11 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 // countingStore counts partner reads.
 type countingStore struct {
 	*memstore.Partners
-	reads int
+	reads atomic.Int32
 }
 
 func (c *countingStore) GetPartner(ctx context.Context, id string) (partner.Partner, error) {
-	c.reads++
+	c.reads.Add(1)
 	return c.Partners.GetPartner(ctx, id)
 }
 
@@ -194,8 +195,8 @@ func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 	if a == nil || a.PartnerID != other.ID {
 		t.Fatalf("credited %+v, want the latest touch's partner", a)
 	}
-	if counting.reads != 2 {
-		t.Errorf("%d partner reads for the touches of 2 partners, want 2", counting.reads)
+	if n := counting.reads.Load(); n != 2 {
+		t.Errorf("%d partner reads for the touches of 2 partners, want 2", n)
 	}
 	w.refs.Store = w.store
 	if a := w.attribute(t, ledger.Order{Customer: kim}, program.FirstClick); a == nil || a.PartnerID != p.ID {
