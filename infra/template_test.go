@@ -302,6 +302,15 @@ func TestSAMBuildsEachFunction(t *testing.T) {
 	if out, err := exec.Command("make", "-s", "-C", "..", "build-RedirectFunction", "ARTIFACTS_DIR="+dir).CombinedOutput(); err != nil {
 		t.Fatalf("make build-RedirectFunction: %v\n%s", err, out)
 	}
+	// Every function links the same packages, so one stands for all: a
+	// larger binary is a slower cold start.
+	st, err := os.Stat(filepath.Join(dir, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > 15<<20 {
+		t.Errorf("bootstrap is %d bytes; at most 15 MiB", st.Size())
+	}
 	bin, err := elf.Open(filepath.Join(dir, "bootstrap"))
 	if err != nil {
 		t.Fatal(err)
