@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
@@ -126,7 +127,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func ErrorTable() string {
 	var b strings.Builder
 	b.WriteString("| Status | `error.code` | When |\n|---|---|---|\n")
-	for _, f := range append(failures, internalFailure) {
+	for _, f := range slices.Concat(failures, []failure{internalFailure}) {
 		fmt.Fprintf(&b, "| %d | `%s` | %s |\n", f.status, f.code, f.when)
 	}
 	return b.String()

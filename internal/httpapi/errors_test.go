@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestREADMEErrorTableIsTheFailuresList(t *testing.T) {
 // table names only answers the failures list gives.
 func TestREADMEWebhookStatusesAreInTheFailuresList(t *testing.T) {
 	known := map[string]bool{}
-	for _, f := range append(failures, internalFailure) {
+	for _, f := range slices.Concat(failures, []failure{internalFailure}) {
 		known[fmt.Sprint(f.status, " ", f.code)] = true
 	}
 	doc := readme(t)
