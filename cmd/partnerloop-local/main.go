@@ -26,6 +26,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+	"github.com/partnerloop/partnerloop/internal/web"
 )
 
 // Development defaults: each is used only when its variable is unset.
@@ -107,7 +108,11 @@ func run() error {
 	}
 	base := "http://" + addr
 	jwt := auth.HS256{Secret: []byte(env("PARTNERLOOP_DEV_JWT_SECRET"))}
-	a := app.New(db, q, app.Config{
+	site, err := web.New(web.SignIn{DevSignIn: devenv.SignInPath})
+	if err != nil {
+		return err
+	}
+	a := app.New(db, q, app.Config{Web: site,
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
@@ -119,7 +124,11 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("create demo partner: %w", err)
 	}
-	srv := &http.Server{Addr: addr, Handler: a.Server.Handler(appspec.AllRoutes()), ReadHeaderTimeout: 10 * time.Second}
+	users := devenv.DemoUsers(demo.ID)
+	mux := http.NewServeMux()
+	mux.Handle("/", a.Server.Handler(appspec.AllRoutes()))
+	devenv.SignIn{Users: users, Tokens: jwt, SecurityHeaders: site.SecurityHeaders}.Register(mux)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
 	go poll(ctx, a, res.PayoutsURL(), log)
@@ -128,7 +137,7 @@ func run() error {
 	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
 	go every(ctx, 30*time.Second, func() error { _, err := a.Performance.Run(ctx); return err }, log)
 
-	if err := printWelcome(base, jwt, demo, emu); err != nil {
+	if err := printWelcome(base, jwt, demo, users, emu); err != nil {
 		return err
 	}
 	select {
@@ -167,22 +176,18 @@ func every(ctx context.Context, d time.Duration, f func() error, log *slog.Logge
 	}
 }
 
-func printWelcome(base string, jwt auth.HS256, demo partner.Partner, emu *devenv.Emulators) error {
-	users := []struct {
-		sub       string
-		groups    []string
-		partnerID string
-		token     string
-	}{{sub: "finance-alice", groups: []string{"finance"}}, {sub: "finance-bob", groups: []string{"finance"}}, {sub: "partner-demo", partnerID: demo.ID}}
+func printWelcome(base string, jwt auth.HS256, demo partner.Partner, users []devenv.DemoUser, emu *devenv.Emulators) error {
+	tokens := make([]string, len(users))
 	for i, u := range users {
-		tok, err := jwt.Issue(u.sub, u.groups, u.partnerID, 12*time.Hour)
+		tok, err := jwt.Issue(u.Subject, u.Groups, u.PartnerID, 12*time.Hour)
 		if err != nil {
 			return err
 		}
-		users[i].token = tok
+		tokens[i] = tok
 	}
 	fmt.Printf(`
 Partnerloop is running on %[1]s  (Ctrl-C stops everything)
+  sign in       %[1]s/dev/sign-in   (partner portal %[1]s/portal/, finance console %[1]s/console/)
   health        %[1]s/healthz
   demo partner  %[2]s  code %[3]s  link %[1]s/r/%[3]s
   DynamoDB Local %[7]s   SQS emulator %[8]s
@@ -199,7 +204,7 @@ Tokens (12 h):
   FINANCE2_TOKEN=%[5]s
   PARTNER_TOKEN=%[6]s
 
-`, base, demo.ID, demo.ReferralCode, users[0].token, users[1].token, users[2].token, emu.DynamoDBEndpoint, emu.SQSEndpoint,
+`, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
 		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"),
 		env("PARTNERLOOP_WOOCOMMERCE_SECRET"))
 	return nil

@@ -37,6 +37,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 	"github.com/partnerloop/partnerloop/internal/statement"
 	"github.com/partnerloop/partnerloop/internal/stripepay"
+	"github.com/partnerloop/partnerloop/internal/web"
 )
 
 // Secrets are the shared secrets the webhook endpoints need.
@@ -73,6 +74,8 @@ type Config struct {
 	Stripe        payout.Method
 	// Metrics receives the EMF metric lines; nil emits none.
 	Metrics *obs.Metrics
+	// Web serves the portal and console; nil where no function serves them.
+	Web *web.Site
 }
 
 // ProgramCacheFor is how long every process keeps the program it read: a
@@ -120,7 +123,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	}
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
-		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics,
+		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
@@ -183,6 +186,13 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
 		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
 		Metrics: obs.NewMetrics(os.Stdout)}
+	if id := os.Getenv(appspec.EnvOIDCClientID); id != "" {
+		if cfg.Web, err = web.New(web.SignIn{ClientID: id, Scope: "openid email profile",
+			AuthorizationEndpoint: os.Getenv(appspec.EnvOIDCAuthorizeURL), TokenEndpoint: os.Getenv(appspec.EnvOIDCTokenURL),
+			LogoutEndpoint: os.Getenv(appspec.EnvOIDCLogoutURL)}); err != nil {
+			return nil, err
+		}
+	}
 	sm := secretsmanager.NewFromConfig(awsCfg)
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		r := &refreshing[Secrets]{read: secretReader[Secrets](sm, arn), ttl: SecretsRefresh, now: time.Now}

@@ -26,6 +26,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/app"
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/devenv"
 	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/httpapi/apispec"
@@ -34,6 +35,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
+	"github.com/partnerloop/partnerloop/internal/web"
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
@@ -76,7 +78,7 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
 		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
-		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics}
+		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t)}
 	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
 	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()
@@ -100,6 +102,15 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 	return h
 }
 
+// testSite serves the pages with the local development sign-in.
+func testSite(t testing.TB) *web.Site {
+	site, err := web.New(web.SignIn{DevSignIn: devenv.SignInPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
 // build makes the services: the all-permissions app and one app per
 // function on a DynamoDB client that allows only its grant, each with opts.
 func (h *harness) build(opts ...func(*dynamodb.Options)) {
@@ -121,7 +132,9 @@ func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
 	for _, f := range appspec.Functions {
 		mux := http.NewServeMux()
 		for _, route := range f.Routes {
-			mux.Handle(route.Method+" "+route.Path, http.NotFoundHandler())
+			for _, p := range httpapi.GatewayPatterns(route) {
+				mux.Handle(p, http.NotFoundHandler())
+			}
 		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			h.served[f.Name].ServeHTTP(w, r)

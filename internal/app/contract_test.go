@@ -170,6 +170,13 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		"/v1/charities":                  "/v1/charities",
 		"/v1/reports/owed":               "/v1/reports/owed",
 		"/v1/program":                    "/v1/program",
+		"/v1/program/versions":           "/v1/program/versions",
+		"/v1/me":                         "/v1/me",
+		"/v1/sign-in":                    "/v1/sign-in",
+		"/":                              "/",
+		"/portal":                        "/portal/",
+		"/console":                       "/console",
+		"/assets/{file}":                 "/assets/portal.js",
 		"/healthz":                       "/healthz",
 		"/v1/openapi.json":               "/v1/openapi.json",
 	}

@@ -122,6 +122,12 @@ const (
 	EnvProviderSecretARN = "PARTNERLOOP_PROVIDER_SECRET_ARN"
 	EnvProgram           = "PARTNERLOOP_PROGRAM"
 	EnvPublicBaseURL     = "PARTNERLOOP_PUBLIC_BASE_URL"
+	// The web sign-in (the API function only): an OpenID Connect public
+	// client and its issuer's endpoints.
+	EnvOIDCClientID     = "PARTNERLOOP_OIDC_CLIENT_ID"
+	EnvOIDCAuthorizeURL = "PARTNERLOOP_OIDC_AUTHORIZE_URL"
+	EnvOIDCTokenURL     = "PARTNERLOOP_OIDC_TOKEN_URL"
+	EnvOIDCLogoutURL    = "PARTNERLOOP_OIDC_LOGOUT_URL"
 )
 
 // The application's resources.
@@ -175,6 +181,14 @@ var (
 				{"GET", "/v1/reports/roi", true},
 				{"GET", "/v1/program", true},
 				{"PUT", "/v1/program", true},
+				{"GET", "/v1/program/versions", true},
+				{"GET", "/v1/me", true},
+				{"GET", "/v1/sign-in", false},
+				// The portal and the console: pages and their assets.
+				{"GET", "/", false},
+				{"GET", "/portal", false},
+				{"GET", "/console", false},
+				{"GET", "/assets/{file}", false},
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
 		},

@@ -38,6 +38,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -149,6 +150,32 @@ func cancelledAt(err error) (map[int]bool, bool) {
 }
 
 // lookup is one query: a key condition, on the table or an index.
+// batchGet reads the items at keys, strongly consistent, 100 per request
+// (BatchGetItem's limit), retrying what DynamoDB left unprocessed; each
+// sees every item found, in no particular order.
+func (s *table) batchGet(ctx context.Context, keys []key, each func(map[string]types.AttributeValue) error) error {
+	for chunk := range slices.Chunk(keys, 100) {
+		avs := make([]map[string]types.AttributeValue, 0, len(chunk))
+		for _, k := range chunk {
+			avs = append(avs, k.av())
+		}
+		req := map[string]types.KeysAndAttributes{s.Table: {Keys: avs, ConsistentRead: aws.Bool(true)}}
+		for len(req) > 0 {
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return err
+			}
+			for _, item := range res.Responses[s.Table] {
+				if err := each(item); err != nil {
+					return err
+				}
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return nil
+}
+
 type lookup struct {
 	key        expression.KeyConditionBuilder
 	index      string // empty: the table

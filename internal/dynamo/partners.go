@@ -38,6 +38,24 @@ type partnerItem struct {
 	GSI1SK string `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 }
 
+// searchItem lists a partner under its folded name or e-mail, so finance
+// finds partners by a prefix of either without reading them all.
+type searchItem struct {
+	key
+	PartnerID string `dynamodbav:"partner_id"`
+	GSI2PK    string `dynamodbav:"gsi2pk"`
+	GSI2SK    string `dynamodbav:"gsi2sk"`
+}
+
+const partnerSearchKey = "PARTNER_SEARCH"
+
+func searchItems(p partner.Partner) []searchItem {
+	return []searchItem{
+		{key{"PARTNER#" + p.ID, "SEARCH#NAME"}, p.ID, partnerSearchKey, partner.SearchFold(p.Name) + "#" + p.ID},
+		{key{"PARTNER#" + p.ID, "SEARCH#EMAIL"}, p.ID, partnerSearchKey, partner.SearchFold(p.Email) + "#" + p.ID},
+	}
+}
+
 type codeItem struct {
 	key
 	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
@@ -70,6 +88,9 @@ func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
 	}
 	for _, c := range p.Coupons {
 		items = append(items, s.reserveCode(c, p.ID))
+	}
+	for _, it := range searchItems(p) {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it)}})
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	failed, ok := cancelledAt(err)
@@ -326,6 +347,44 @@ func (s *Partners) missingOrChanged(ctx context.Context, id string) error {
 func (s *Partners) PartnersPage(ctx context.Context, limit int32, cursor string) ([]partner.Partner, string, error) {
 	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))}, limit, cursor,
 		func(it partnerItem) partner.Partner { return it.Partner })
+}
+
+// SearchPartners pages through the partners whose folded name or e-mail
+// starts with prefix, in that order; a partner matching by both shows once
+// per page.
+func (s *Partners) SearchPartners(ctx context.Context, prefix string, limit int32, cursor string) ([]partner.Partner, string, error) {
+	hits, next, err := queryPage(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value(partnerSearchKey)).
+		And(expression.Key("gsi2sk").BeginsWith(partner.SearchFold(prefix)))}, limit, cursor,
+		func(it searchItem) string { return it.PartnerID })
+	if err != nil {
+		return nil, "", err
+	}
+	ids := make([]string, 0, len(hits))
+	for _, id := range hits {
+		if !slices.Contains(ids, id) { // BatchGetItem refuses a key twice
+			ids = append(ids, id)
+		}
+	}
+	keys := make([]key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, partnerKey(id))
+	}
+	found := map[string]partner.Partner{}
+	err = s.batchGet(ctx, keys, func(item map[string]types.AttributeValue) error {
+		var it partnerItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		found[it.ID] = it.Partner
+		return nil
+	})
+	out := make([]partner.Partner, 0, len(ids))
+	for _, id := range ids {
+		if p, ok := found[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, next, err
 }
 
 // ListPartners returns every partner.

@@ -1,12 +1,14 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -36,11 +38,29 @@ func (s *Programs) CurrentProgram(ctx context.Context) (program.Versioned, bool,
 	if err != nil || !found {
 		return program.Versioned{}, false, err
 	}
+	v, err := it.versioned()
+	return v, err == nil, err
+}
+
+func (it programItem) versioned() (program.Versioned, error) {
 	v := program.Versioned{Version: it.Version, UpdatedBy: it.UpdatedBy, UpdatedAt: it.UpdatedAt}
 	if err := json.Unmarshal([]byte(it.Definition), &v.Program); err != nil {
-		return program.Versioned{}, false, fmt.Errorf("stored program v%d: %w", it.Version, err)
+		return program.Versioned{}, fmt.Errorf("stored program v%d: %w", it.Version, err)
 	}
-	return v, true, nil
+	return v, nil
+}
+
+// ProgramVersions pages through the history items, newest first.
+func (s *Programs) ProgramVersions(ctx context.Context, limit int32, cursor string) ([]program.Versioned, string, error) {
+	var bad error
+	list, next, err := queryPage(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("PROGRAM")).
+		And(expression.Key("sk").BeginsWith("V#")), newestSort: true}, limit, cursor,
+		func(it programItem) program.Versioned {
+			v, err := it.versioned()
+			bad = cmp.Or(bad, err)
+			return v
+		})
+	return list, next, cmp.Or(err, bad)
 }
 
 // PutVersion appends v to the history and makes it current, only if the

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
@@ -37,33 +36,27 @@ func (s *table) salesUpdate(d ledger.SalesDelta) types.TransactWriteItem {
 // without sales is absent.
 func (s *Ledger) MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error) {
 	out := map[string]map[string]int64{}
-	for chunk := range slices.Chunk(months, 100) {
-		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
-		for _, m := range chunk {
-			keys = append(keys, salesKey(partnerID, m).av())
-		}
-		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		for len(req) > 0 {
-			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, err
-			}
-			for _, item := range res.Responses[s.Table] {
-				month := strings.TrimPrefix(item["sk"].(*types.AttributeValueMemberS).Value, "SALES#")
-				counters := map[string]int64{}
-				for name, v := range item {
-					if n, ok := v.(*types.AttributeValueMemberN); ok {
-						var x int64
-						if _, err := fmt.Sscan(n.Value, &x); err != nil {
-							return nil, fmt.Errorf("sales counter %s: %w", name, err)
-						}
-						counters[name] = x
-					}
+	keys := make([]key, 0, len(months))
+	for _, m := range months {
+		keys = append(keys, salesKey(partnerID, m))
+	}
+	err := s.batchGet(ctx, keys, func(item map[string]types.AttributeValue) error {
+		month := strings.TrimPrefix(item["sk"].(*types.AttributeValueMemberS).Value, "SALES#")
+		counters := map[string]int64{}
+		for name, v := range item {
+			if n, ok := v.(*types.AttributeValueMemberN); ok {
+				var x int64
+				if _, err := fmt.Sscan(n.Value, &x); err != nil {
+					return fmt.Errorf("sales counter %s: %w", name, err)
 				}
-				out[month] = counters
+				counters[name] = x
 			}
-			req = res.UnprocessedKeys
 		}
+		out[month] = counters
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

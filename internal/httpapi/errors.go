@@ -120,7 +120,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if f.status == http.StatusUnauthorized && f.code == "unauthenticated" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="partnerloop"`)
 	}
-	writeError(w, f.status, f.code, cmp.Or(f.message, err.Error()))
+	var b errorBody
+	b.Error.Code, b.Error.Message = f.code, cmp.Or(f.message, err.Error())
+	if fe := (*program.FieldError)(nil); errors.As(err, &fe) {
+		b.Error.Field = fe.Field
+	}
+	writeError(w, f.status, b)
 }
 
 // ErrorTable is the failures list as the README's Markdown table.

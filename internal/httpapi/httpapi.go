@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
 	"github.com/partnerloop/partnerloop/internal/statement"
+	"github.com/partnerloop/partnerloop/internal/web"
 )
 
 // MaxBodyBytes bounds every request body; larger ones get 413.
@@ -60,6 +62,7 @@ type DeadLetters interface {
 type ProgramRegistry interface {
 	program.Provider
 	Update(ctx context.Context, p program.Program, by string, basedOn *int64) (program.Versioned, error)
+	History(ctx context.Context, limit int32, cursor string) ([]program.Versioned, string, error)
 }
 
 // Authenticator turns a request into a principal or auth.ErrUnauthenticated.
@@ -77,6 +80,7 @@ type Server struct {
 	Reports       *reports.Service
 	Statements    *statement.Query
 	Programs      ProgramRegistry
+	Web           *web.Site // the portal and console; nil where not served
 	Secrets       SecretSource
 	Hasher        referral.EmailHasher
 	Authenticate  Authenticator
@@ -119,6 +123,8 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/reports/donations":                            s.finance(s.donationsReport),
 		"GET /v1/reports/roi":                                  s.finance(s.roiReport),
 		"GET /v1/program":                                      s.finance(s.getProgram),
+		"GET /v1/program/versions":                             s.finance(s.programVersions),
+		"GET /v1/me":                                           s.authed(s.whoAmI),
 		"PUT /v1/program":                                      s.finance(s.putProgram),
 		"POST /webhooks/orders":                                s.genericOrder,
 		"POST /webhooks/referrals":                             s.referralLead,
@@ -126,6 +132,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"POST /webhooks/stripe":                                s.stripe,
 		"POST /webhooks/woocommerce":                           s.wooCommerce,
 	}
+	maps.Copy(handlers, s.uiRoutes())
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		pattern := r.Method + " " + r.Path
@@ -133,12 +140,24 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		if !ok {
 			panic("httpapi: no handler for route " + pattern) // appspec and this table must agree
 		}
-		mux.Handle(pattern, h)
+		for _, p := range GatewayPatterns(r) {
+			mux.Handle(p, h)
+		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNoRoute)
 	})
 	return s.logged(s.recoverer(mux))
+}
+
+// GatewayPatterns are the net/http patterns matching what API Gateway
+// routes to r: /a and /a/ alike, and / only itself.
+func GatewayPatterns(r appspec.Route) []string {
+	pattern := r.Method + " " + r.Path
+	if r.Path == "/" {
+		return []string{pattern + "{$}"}
+	}
+	return []string{pattern, pattern + "/{$}"}
 }
 
 // statusRecorder keeps the status and error code a handler answered with.
@@ -252,15 +271,15 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Field names the refused field where the error is about one.
+		Field string `json:"field,omitempty"`
 	} `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+func writeError(w http.ResponseWriter, status int, b errorBody) {
 	if rec, ok := w.(interface{ setErrorCode(string) }); ok {
-		rec.setErrorCode(code)
+		rec.setErrorCode(b.Error.Code)
 	}
-	var b errorBody
-	b.Error.Code, b.Error.Message = code, msg
 	writeJSON(w, status, b)
 }
 

@@ -54,7 +54,7 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	if !ok {
 		return
 	}
-	list, next, err := s.Partners.List(r.Context(), limit, cursor)
+	list, next, err := s.Partners.List(r.Context(), r.URL.Query().Get("q"), limit, cursor)
 	views := make([]partnerView, 0, len(list))
 	for _, p := range list {
 		views = append(views, s.view(p))

@@ -9,6 +9,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,42 @@ func (s *Partners) UpdatePartner(_ context.Context, id string, u partner.Update)
 	}
 	s.partners[id] = p
 	return clonePartner(p), nil
+}
+
+// SearchPartners pages through the partners whose folded name or e-mail
+// starts with prefix, by matched value; the cursor is the last id shown.
+func (s *Partners) SearchPartners(_ context.Context, prefix string, limit int32, cursor string) ([]partner.Partner, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type hit struct {
+		value string
+		p     partner.Partner
+	}
+	var hits []hit
+	for _, p := range s.sorted() {
+		for _, v := range []string{partner.SearchFold(p.Name), partner.SearchFold(p.Email)} {
+			if strings.HasPrefix(v, prefix) {
+				hits = append(hits, hit{v + "#" + p.ID, p})
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(a.value, b.value) })
+	start := 0
+	if cursor != "" {
+		start = slices.IndexFunc(hits, func(h hit) bool { return h.value == cursor }) + 1
+	}
+	end := min(start+int(limit), len(hits))
+	out := make([]partner.Partner, 0, end-start)
+	for _, h := range hits[start:end] {
+		if !slices.ContainsFunc(out, func(q partner.Partner) bool { return q.ID == h.p.ID }) {
+			out = append(out, h.p)
+		}
+	}
+	next := ""
+	if end < len(hits) {
+		next = hits[end-1].value
+	}
+	return out, next, nil
 }
 
 // PartnersPage lists partners in id order; the cursor is the last id shown.

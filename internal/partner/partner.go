@@ -111,6 +111,9 @@ type Store interface {
 	CreatePartner(ctx context.Context, p Partner) error
 	UpdatePartner(ctx context.Context, id string, u Update) (Partner, error)
 	PartnersPage(ctx context.Context, limit int32, cursor string) ([]Partner, string, error)
+	// SearchPartners pages through partners whose SearchFold-ed name or
+	// e-mail starts with the folded prefix.
+	SearchPartners(ctx context.Context, prefix string, limit int32, cursor string) ([]Partner, string, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
 	PartnerByCode(ctx context.Context, code string) (Partner, error)
 }
@@ -249,10 +252,18 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	return p, nil
 }
 
-// List returns a page of partners and the cursor of the next page.
-func (s *Service) List(ctx context.Context, limit int32, cursor string) ([]Partner, string, error) {
+// List returns a page of partners and the cursor of the next page: all of
+// them, or those whose name or e-mail starts with search.
+func (s *Service) List(ctx context.Context, search string, limit int32, cursor string) ([]Partner, string, error) {
+	if search = SearchFold(search); search != "" {
+		return s.Store.SearchPartners(ctx, search, limit, cursor)
+	}
 	return s.Store.PartnersPage(ctx, limit, cursor)
 }
+
+// SearchFold is how names and e-mails are compared in a search: trimmed
+// and case-folded, so "anna", "Anna " and "ANNA" find the same partners.
+func SearchFold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // Get returns one partner.
 func (s *Service) Get(ctx context.Context, id string) (Partner, error) {

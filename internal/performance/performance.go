@@ -307,12 +307,53 @@ func (s *Service) creditGoal(ctx context.Context, prog program.Program, p partne
 
 // Standing is a partner's tier history and goal progress this period.
 type Standing struct {
-	TierHistory []TierChange   `json:"tier_history"`
-	Goals       []GoalProgress `json:"goals"`
+	TierHistory  []TierChange   `json:"tier_history"`
+	Goals        []GoalProgress `json:"goals"`
+	TierProgress *TierProgress  `json:"tier_progress,omitempty"`
+}
+
+// TierProgress is how far a partner is toward the next tier in the period
+// now running, the one that decides its tier when it closes. Reaching any
+// one of the needed amounts is enough.
+type TierProgress struct {
+	NextTier      program.Tier             `json:"next_tier"`
+	Period        string                   `json:"period"`
+	Units         int64                    `json:"units"`
+	UnitsNeeded   int64                    `json:"units_needed,omitempty"`
+	Revenue       map[money.Currency]int64 `json:"revenue"`
+	RevenueNeeded map[money.Currency]int64 `json:"revenue_needed,omitempty"`
+}
+
+// progressToNextTier is nil at the top tier or without tier rules.
+func progressToNextTier(r *program.TierRules, current program.Tier, period program.Period, sales map[string]int64) *TierProgress {
+	if r == nil {
+		return nil
+	}
+	for _, tier := range program.Tiers()[rank(current)+1:] {
+		th, ok := r.Thresholds[tier]
+		if !ok {
+			continue
+		}
+		tp := &TierProgress{NextTier: tier, Period: period.Key, Units: sales[ledger.UnitsCounter("")], UnitsNeeded: th.Units,
+			Revenue: map[money.Currency]int64{}, RevenueNeeded: th.Revenue}
+		for cur := range th.Revenue {
+			tp.Revenue[cur] = sales[ledger.NetCounter(cur, "")]
+		}
+		return tp
+	}
+	return nil
+}
+
+// runningWindow is the tier window that includes now.
+func runningWindow(r program.TierRules, now time.Time) program.Period {
+	if r.RollingMonths > 0 {
+		return program.RollingMonths(r.RollingMonths, program.PeriodAt("month", now).End)
+	}
+	return program.PeriodAt(r.Period, now)
 }
 
 // Standing reports a partner's progress for its statement.
-func (s *Service) Standing(ctx context.Context, partnerID string) (Standing, error) {
+func (s *Service) Standing(ctx context.Context, partnerID string, tier program.Tier) (Standing, error) {
 	prog, err := s.Programs.Current(ctx)
 	if err != nil {
 		return Standing{}, err
@@ -333,6 +374,14 @@ func (s *Service) Standing(ctx context.Context, partnerID string) (Standing, err
 			return Standing{}, err
 		}
 		st.Goals = append(st.Goals, progress(g, period, measured))
+	}
+	if r := prog.Program.TierRules; r != nil {
+		window := runningWindow(*r, s.Now())
+		measured, err := sales(window)
+		if err != nil {
+			return Standing{}, err
+		}
+		st.TierProgress = progressToNextTier(r, tier, window, measured)
 	}
 	return st, nil
 }

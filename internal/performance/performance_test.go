@@ -109,7 +109,11 @@ func TestTiersAndGoalsAcrossPeriodBoundaries(t *testing.T) {
 		t.Fatal("promoted twice in one period")
 	}
 	sell(sales, p.ID, now, "tools", 10000)
-	standing, err := svc.Standing(ctx, p.ID)
+	standing, err := svc.Standing(ctx, p.ID, tier())
+	if tp := standing.TierProgress; tp == nil || tp.NextTier != program.TierGold || tp.Period != "2026-12" ||
+		tp.Revenue["EUR"] != 10000 || tp.RevenueNeeded["EUR"] != 50000 {
+		t.Errorf("December progress to gold: %+v", tp)
+	}
 	if err != nil || len(standing.Goals) != 1 || standing.Goals[0].Period != "2026-12" || standing.Goals[0].Measured != 10000 ||
 		standing.Goals[0].LevelsReached != 1 || *standing.Goals[0].NextThreshold != 25000 {
 		t.Fatalf("December standing %+v %v", standing, err)

@@ -135,17 +135,42 @@ func Parse(data []byte) (Program, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields() // a misspelt rule must not be silently ignored
 	if err := dec.Decode(&p); err != nil {
-		return Program{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Program{}, &FieldError{Field: decodedField(err), err: err}
 	}
 	return p, p.Validate()
 }
 
-// Validate names the first field that makes the program unusable.
+// FieldError is a refused program and the field it names as a JSON path
+// (landing_url, tier_rates_bps.gold, goals[0].levels[1]), so an editor can
+// show the message next to that field. It is ErrInvalid.
+type FieldError struct {
+	Field string
+	err   error
+}
+
+func (e *FieldError) Error() string   { return fmt.Sprintf("%v: %v", ErrInvalid, e.err) }
+func (e *FieldError) Unwrap() []error { return []error{ErrInvalid, e.err} }
+
+// Validate names the first field that makes the program unusable. Every
+// reason check gives starts with the field's path, which FieldError keeps.
 func (p Program) Validate() error {
 	if err := p.check(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		field, _, _ := strings.Cut(err.Error(), " ")
+		return &FieldError{Field: strings.TrimSuffix(field, ":"), err: err}
 	}
 	return nil
+}
+
+// decodedField is the field a JSON decoding error is about, if it says.
+func decodedField(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return typeErr.Field
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return strings.Trim(name, `"`)
+	}
+	return ""
 }
 
 func (p Program) check() error {

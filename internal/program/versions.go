@@ -36,6 +36,8 @@ var ErrVersionConflict = errors.New("program changed concurrently; reload and re
 type Store interface {
 	CurrentProgram(ctx context.Context) (Versioned, bool, error)
 	PutVersion(ctx context.Context, v Versioned) error
+	// ProgramVersions pages through the history, newest first.
+	ProgramVersions(ctx context.Context, limit int32, cursor string) ([]Versioned, string, error)
 }
 
 // Registry is the Provider backed by storage. A process keeps the program
@@ -97,4 +99,9 @@ func (r *Registry) Update(ctx context.Context, p Program, by string, basedOn *in
 	r.cached, r.fetched = next, r.Now()
 	r.mu.Unlock()
 	return next, nil
+}
+
+// History pages through the saved versions, newest first.
+func (r *Registry) History(ctx context.Context, limit int32, cursor string) ([]Versioned, string, error) {
+	return r.Store.ProgramVersions(ctx, limit, cursor)
 }

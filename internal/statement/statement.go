@@ -14,6 +14,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
 // Partners reads a partner.
@@ -29,7 +30,7 @@ type Ledger interface {
 
 // Standings reads a partner's tier history and goal progress.
 type Standings interface {
-	Standing(ctx context.Context, partnerID string) (performance.Standing, error)
+	Standing(ctx context.Context, partnerID string, tier program.Tier) (performance.Standing, error)
 }
 
 // Donations lists what was donated on a partner's behalf.
@@ -54,7 +55,9 @@ type Statement struct {
 	NextCursor  string                            `json:"next_cursor"`
 	Goals       []performance.GoalProgress        `json:"goals"`
 	TierHistory []performance.TierChange          `json:"tier_history"`
-	Donated     []payout.Donation                 `json:"donated_on_your_behalf"`
+	// TierProgress is absent at the top tier or without tier rules.
+	TierProgress *performance.TierProgress `json:"tier_progress,omitempty"`
+	Donated      []payout.Donation         `json:"donated_on_your_behalf"`
 }
 
 // Line is one attributed order's commission as the partner sees it.
@@ -103,7 +106,7 @@ func (q *Query) Get(ctx context.Context, partnerID string, limit int32, cursor s
 	if err != nil {
 		return Statement{}, err
 	}
-	standing, err := q.Standings.Standing(ctx, partnerID)
+	standing, err := q.Standings.Standing(ctx, partnerID, p.Tier)
 	if err != nil {
 		return Statement{}, err
 	}
@@ -112,7 +115,7 @@ func (q *Query) Get(ctx context.Context, partnerID string, limit int32, cursor s
 		return Statement{}, err
 	}
 	st := Statement{PartnerID: p.ID, Tier: string(p.Tier), Balances: balances, Lines: make([]Line, 0, len(recs)), NextCursor: next,
-		Goals: standing.Goals, TierHistory: standing.TierHistory, Donated: donated}
+		Goals: standing.Goals, TierHistory: standing.TierHistory, TierProgress: standing.TierProgress, Donated: donated}
 	for _, rec := range recs {
 		st.Lines = append(st.Lines, NewLine(rec))
 	}

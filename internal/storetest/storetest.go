@@ -117,6 +117,32 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 			t.Errorf("a payout e-mail for a partner without payout details: %v", err)
 		}
 	})
+	t.Run("search finds partners by a prefix of the name or e-mail, in pages", func(t *testing.T) {
+		s := open(t)
+		for i, name := range []string{"Anna Rossi", "Annalisa Bianchi", "Bruno Anna", "anneliese"} {
+			p := newPartner(fmt.Sprintf("p%d", i), fmt.Sprintf("CODE%d", i))
+			p.Name, p.Email = name, fmt.Sprintf("x%d@shop.example", i)
+			must(t, s.CreatePartner(ctx, p))
+		}
+		var got []string
+		cursor := ""
+		for range 10 {
+			page, next, err := s.SearchPartners(ctx, "ann", 1, cursor)
+			must(t, err)
+			for _, p := range page {
+				got = append(got, p.Name)
+			}
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		if want := []string{"Anna Rossi", "Annalisa Bianchi", "anneliese"}; !slices.Equal(got, want) {
+			t.Errorf("search \"ann\" found %q, want %q", got, want)
+		}
+		if page, _, err := s.SearchPartners(ctx, "x2@", 10, ""); err != nil || len(page) != 1 || page[0].Name != "Bruno Anna" {
+			t.Errorf("search by e-mail found %+v (%v)", page, err)
+		}
+	})
 	t.Run("pages list every partner once", func(t *testing.T) {
 		s := open(t)
 		var want []string

@@ -28,8 +28,11 @@ type Checker struct {
 
 // Load parses and validates the served description.
 func Load() (*Checker, error) {
-	// SVG images (the referral QR code) are checked as text, like CSV.
-	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
+	// SVG images (the referral QR code) and the pages' files are checked as
+	// text, like CSV.
+	for _, t := range []string{"image/svg+xml", "text/html", "text/javascript", "text/css"} {
+		openapi3filter.RegisterBodyDecoder(t, openapi3filter.PlainBodyDecoder)
+	}
 	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIJSON())
 	if err != nil {
 		return nil, fmt.Errorf("load openapi: %w", err)

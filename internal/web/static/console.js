@@ -1,0 +1,481 @@
+// The finance console: overview, partners, batches, program, charities and
+// reports, on top of the /v1 API.
+import { api, signIn, signOut } from './session.js';
+import { t, money, date, dateTime, percent, localize } from './i18n.js';
+import {
+  h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
+} from './ui.js';
+import { statementLines } from './statement.js';
+
+const main = document.getElementById('main');
+const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports'];
+const pages = { overview, partners, partner, batches, batch, program, charities, reports };
+let me;
+let refresh; // the timer that keeps a batch's status current
+
+function setNav(current) {
+  render(document.getElementById('nav'), h('ul', {}, sections.map((name) =>
+    h('li', {}, h('a', { href: '#/' + name, 'aria-current': name === current ? 'page' : null, text: t('console.nav.' + name) })))));
+}
+
+async function route() {
+  clearInterval(refresh);
+  const [name, arg] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const page = pages[name] ? name : 'overview';
+  const section = { partner: 'partners', batch: 'batches' }[page] || page;
+  setNav(section);
+  document.title = t('console.nav.' + section) + ' · ' + t('console.title');
+  render(main, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
+  try {
+    await pages[page](arg);
+  } catch (err) {
+    render(main, h('h1', { text: t('console.nav.' + section) }), alertBox(err));
+  }
+}
+
+function card(title, ...body) {
+  const id = 'h-' + title.replace(/\W+/g, '-').toLowerCase();
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id, text: title }), body);
+}
+
+function thisMonth() {
+  const d = new Date();
+  return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0');
+}
+
+function owedTable(rows) {
+  return table({
+    rows, empty: t('console.nothingOwed'),
+    columns: [{ label: t('common.currency'), value: (r) => r.currency }, { label: t('console.partners'), num: true, value: (r) => r.partners },
+      ...['pending', 'payable', 'in_payout', 'clawed_back'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))],
+  });
+}
+
+function heldTable(accruals, redraw) {
+  return table({
+    rows: accruals, empty: t('console.noHeld'),
+    columns: [
+      { label: t('common.partner'), value: (a) => h('a', { href: '#/partner/' + encodeURIComponent(a.partner_id), text: a.partner_id }) },
+      { label: t('statement.order'), value: (a) => a.order_id },
+      { label: t('console.reason'), value: (a) => t('hold.' + a.hold_reason, {}, a.hold_reason) },
+      { label: t('common.amount'), num: true, value: (a) => money(a.amount, a.currency) },
+      { label: t('common.actions'), value: (a) => h('button', { type: 'button', class: 'secondary', text: t('console.release'),
+        'aria-label': t('console.releaseOrder', { order: a.order_id }),
+        onclick: (ev) => busy(ev.currentTarget, async () => {
+          try {
+            await api(`/v1/accruals/${encodeURIComponent(a.source)}/${encodeURIComponent(a.order_id)}/release`, { method: 'POST' });
+            toast(t('console.released'));
+            await redraw();
+          } catch (err) { toast(errorText(err)); }
+        }) }) },
+    ],
+  });
+}
+
+function batchesTable(list) {
+  return table({
+    rows: list, empty: t('console.noBatches'),
+    columns: [
+      { label: t('console.batch'), value: (b) => h('a', { href: '#/batch/' + encodeURIComponent(b.id), text: b.id }) },
+      { label: t('common.status'), value: (b) => badge(b.status) },
+      { label: t('console.createdBy'), value: (b) => b.created_by },
+      { label: t('common.date'), value: (b) => dateTime(b.created_at) },
+      { label: t('console.items'), num: true, value: (b) => b.items.length },
+    ],
+  });
+}
+
+async function overview() {
+  const month = thisMonth();
+  const [owed, held, latest, payments, donations] = await Promise.all([
+    api('/v1/reports/owed'), api('/v1/accruals/held'), api('/v1/payout-batches?limit=5'),
+    api(`/v1/reports/payments?from=${month}&to=${month}`), api(`/v1/reports/donations?from=${month}&to=${month}`)]);
+  const heldBox = h('div', {}, heldTable(held.accruals, overview));
+  render(main, h('h1', { text: t('console.nav.overview') }),
+    card(t('console.owed'), owedTable(owed.rows)),
+    card(t('console.held'), heldBox),
+    card(t('console.latestBatches'), batchesTable(latest.batches), h('p', {}, h('a', { href: '#/batches', text: t('console.allBatches') }))),
+    h('div', { class: 'grid' },
+      card(t('console.paymentsMonth'), table({ rows: payments.rows, empty: t('common.none'),
+        columns: [{ label: t('common.currency'), value: (r) => r.currency }, { label: t('balance.paid'), num: true, value: (r) => money(r.paid, r.currency) },
+          { label: t('balance.donated'), num: true, value: (r) => money(r.donated, r.currency) }] })),
+      card(t('console.donationsMonth'), table({ rows: donations.rows, empty: t('common.none'),
+        columns: [{ label: t('common.charity'), value: (r) => r.charity_id }, { label: t('common.amount'), num: true, value: (r) => money(r.amount, r.currency) },
+          { label: t('console.partners'), num: true, value: (r) => r.partners.length }] }))));
+}
+
+async function partners() {
+  const list = [];
+  let cursor = '';
+  let query = '';
+  const results = h('div', { 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'secondary', text: t('common.loadMore') });
+  const draw = () => render(results, table({
+    rows: list, empty: t('console.noPartners'),
+    columns: [
+      { label: t('common.name'), value: (p) => h('a', { href: '#/partner/' + encodeURIComponent(p.id), text: p.name }) },
+      { label: t('common.email'), value: (p) => p.email },
+      { label: t('console.tier'), value: (p) => t('tier.' + p.tier) },
+      { label: t('common.status'), value: (p) => badge(p.status) },
+      { label: t('console.code'), value: (p) => p.referral_code },
+    ],
+  }));
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '25' });
+    if (cursor) q.set('cursor', cursor);
+    if (query) q.set('q', query);
+    const res = await api('/v1/partners?' + q);
+    list.push(...res.partners);
+    cursor = res.next_cursor;
+    more.hidden = !cursor;
+    draw();
+  };
+  more.addEventListener('click', () => busy(more, load).catch((e) => toast(errorText(e))));
+  const search = h('input', { type: 'search', autocomplete: 'off' });
+  const searchForm = h('form', { role: 'search', class: 'stack' }, h('div', {}, field(t('console.search'), search)),
+    h('button', { type: 'submit', text: t('console.searchButton') }));
+  searchForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    query = search.value.trim();
+    list.length = 0;
+    cursor = '';
+    load().catch((e) => render(results, alertBox(e)));
+  });
+  await load();
+  render(main, h('h1', { text: t('console.nav.partners') }),
+    card(t('console.findPartners'), searchForm, results, more),
+    card(t('console.newPartner'), newPartnerForm()));
+}
+
+function newPartnerForm() {
+  const name = h('input', { type: 'text', required: true, autocomplete: 'off' });
+  const email = h('input', { type: 'email', required: true, autocomplete: 'off' });
+  const tier = h('select', {}, ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x) })));
+  const create = h('button', { type: 'submit', text: t('console.create') });
+  const status = h('div', { role: 'status' });
+  const form = h('form', { novalidate: true }, field(t('common.name'), name), field(t('common.email'), email), field(t('console.tier'), tier), create, status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    busy(create, async () => {
+      try {
+        const p = await api('/v1/partners', { method: 'POST', body: { name: name.value.trim(), email: email.value.trim(), tier: tier.value } });
+        location.hash = '#/partner/' + encodeURIComponent(p.id);
+      } catch (err) {
+        render(status, alertBox(err));
+      }
+    });
+  });
+  return form;
+}
+
+async function partner(id) {
+  const [p, st] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`)]);
+  const lines = statementLines(id);
+  await lines.load();
+  const tier = h('select', {}, ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x), selected: p.tier === x })));
+  const setTier = h('button', { type: 'button', text: t('console.changeTier') });
+  const suspend = h('button', { type: 'button', class: p.status === 'active' ? 'danger' : null,
+    text: p.status === 'active' ? t('console.suspend') : t('console.reactivate') });
+  const patch = (btn, body) => busy(btn, async () => {
+    try {
+      await api(`/v1/partners/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+      toast(t('common.saved'));
+      await partner(id);
+    } catch (err) { toast(errorText(err)); }
+  });
+  setTier.addEventListener('click', () => patch(setTier, { tier: tier.value }));
+  suspend.addEventListener('click', () => patch(suspend, { status: p.status === 'active' ? 'suspended' : 'active' }));
+  render(main, h('h1', { text: p.name }),
+    h('div', { class: 'grid' },
+      card(t('console.details'), h('dl', { class: 'kv' },
+        h('dt', { text: t('common.email') }), h('dd', { text: p.email }),
+        h('dt', { text: t('common.status') }), h('dd', {}, badge(p.status)),
+        h('dt', { text: t('console.tier') }), h('dd', { text: t('tier.' + p.tier) }),
+        h('dt', { text: t('console.code') }), h('dd', { text: p.referral_code }),
+        h('dt', { text: t('console.since') }), h('dd', { text: date(p.created_at) })),
+      h('div', { class: 'stack' }, field(t('console.tier'), tier), setTier), h('p', {}, suspend)),
+      card(t('console.tierHistory'), table({ rows: st.tier_history, empty: t('common.none'),
+        columns: [{ label: t('common.date'), value: (c) => date(c.at) }, { label: t('console.from'), value: (c) => t('tier.' + c.from, {}, c.from) },
+          { label: t('console.to'), value: (c) => t('tier.' + c.to, {}, c.to) }, { label: t('console.period'), value: (c) => c.period }] }))),
+    card(t('portal.balances'), table({ rows: Object.entries(p.balances || {}).map(([currency, b]) => ({ currency, ...b })), empty: t('portal.noBalances'),
+      columns: [{ label: t('common.currency'), value: (r) => r.currency },
+        ...['pending', 'payable', 'in_payout', 'paid', 'reversed', 'donated'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))] })),
+    card(t('portal.nav.statement'), lines.node));
+}
+
+async function batches() {
+  const list = await api('/v1/payout-batches?limit=25');
+  const create = h('button', { type: 'button', text: t('console.createBatch') });
+  const status = h('div', { role: 'status' });
+  create.addEventListener('click', () => busy(create, async () => {
+    try {
+      const b = await api('/v1/payout-batches', { method: 'POST' });
+      location.hash = '#/batch/' + encodeURIComponent(b.id);
+    } catch (err) {
+      render(status, alertBox(err));
+    }
+  }));
+  render(main, h('h1', { text: t('console.nav.batches') }), h('p', {}, create), status, card(t('console.batches'), batchesTable(list.batches)));
+}
+
+const FINAL = ['completed', 'completed_with_failures', 'cancelled'];
+
+async function batch(id) {
+  const path = `/v1/payout-batches/${encodeURIComponent(id)}`;
+  const [b, audit] = await Promise.all([api(path), api(path + '/audit')]);
+  const actions = h('div', { class: 'stack' });
+  const status = h('div', { role: 'status' });
+  const act = (btn, call) => busy(btn, async () => {
+    try {
+      await call();
+      await batch(id);
+    } catch (err) {
+      render(status, alertBox(err));
+    }
+  });
+  if (b.status === 'draft') {
+    const ownBatch = b.created_by === me.subject;
+    const approve = h('button', { type: 'button', text: t('console.approve'), disabled: ownBatch, 'aria-describedby': ownBatch ? 'four-eyes' : null });
+    approve.addEventListener('click', () => act(approve, () => api(path + '/approve', { method: 'POST' })));
+    const reason = h('input', { type: 'text' });
+    const cancel = h('button', { type: 'button', class: 'danger', text: t('console.cancelBatch') });
+    cancel.addEventListener('click', () => {
+      if (!reason.value.trim()) { showFieldError(reason, t('console.reasonNeeded')); return; }
+      act(cancel, () => api(path + '/cancel', { method: 'POST', body: { reason: reason.value.trim() } }));
+    });
+    actions.append(h('div', {}, approve, ownBatch ? h('p', { id: 'four-eyes', class: 'notice', text: t('console.fourEyes') }) : null),
+      h('div', { class: 'stack' }, field(t('console.cancelReason'), reason), cancel));
+  }
+  if (b.status !== 'draft' && !FINAL.includes(b.status)) {
+    // Workers pay the items in the background; keep the page current.
+    refresh = setInterval(() => { if (location.hash === '#/batch/' + encodeURIComponent(id)) batch(id).catch(() => {}); }, 3000);
+  }
+  const exports = b.status === 'draft' || b.status === 'cancelled' ? [] : exportButtons(path, b);
+  render(main, h('h1', {}, t('console.batch'), ' ', b.id, ' ', badge(b.status)),
+    card(t('console.summary'), h('dl', { class: 'kv' },
+      h('dt', { text: t('console.createdBy') }), h('dd', { text: `${b.created_by} · ${dateTime(b.created_at)}` }),
+      h('dt', { text: t('console.approvedBy') }), h('dd', { text: b.approved_by ? `${b.approved_by} · ${dateTime(b.approved_at)}` : '—' }),
+      h('dt', { text: t('console.totals') }), h('dd', { text: totals(b.items) || '—' })), actions, exports.length ? h('div', { class: 'stack' }, exports) : null, status),
+    card(t('console.items'), itemsTable(b, path, act)),
+    card(t('console.skipped'), table({ rows: b.skipped, empty: t('common.none'),
+      columns: [{ label: t('common.partner'), value: (s) => s.partner_id }, { label: t('common.currency'), value: (s) => s.currency },
+        { label: t('console.reason'), value: (s) => s.reason }] })),
+    card(t('console.audit'), h('ol', { class: 'timeline' }, audit.entries.map((e) => h('li', {},
+      h('strong', { text: t('audit.' + e.action, {}, e.action) }), ' · ', e.by, ' · ', h('time', { datetime: e.at, text: dateTime(e.at) }),
+      e.item_id ? ' · ' + e.item_id : '', e.reason ? h('div', { class: 'muted', text: e.reason }) : null)))));
+}
+
+function totals(items) {
+  const sum = {};
+  for (const it of items) if (it.status !== 'excluded' && it.status !== 'cancelled') sum[it.currency] = (sum[it.currency] || 0) + it.amount;
+  return Object.entries(sum).map(([cur, v]) => money(v, cur)).join(' · ');
+}
+
+function exportButtons(path, b) {
+  const buttons = [];
+  for (const method of ['paypal', 'wise']) {
+    for (const cur of [...new Set(b.items.filter((i) => i.method === method).map((i) => i.currency))]) {
+      const btn = h('button', { type: 'button', class: 'secondary', text: t('console.export', { method: t('method.' + method), currency: cur }) });
+      btn.addEventListener('click', () => busy(btn, async () => {
+        try {
+          const res = await api(`${path}/export?format=${method}&currency=${cur}`, { raw: true });
+          download(await res.blob(), `${b.id}-${method}-${cur}.csv`);
+        } catch (err) { toast(errorText(err)); }
+      }));
+      buttons.push(btn);
+    }
+  }
+  return buttons;
+}
+
+function itemsTable(b, path, act) {
+  return table({
+    rows: b.items, empty: t('common.none'),
+    columns: [
+      { label: t('common.partner'), value: (i) => h('a', { href: '#/partner/' + encodeURIComponent(i.partner_id), text: i.partner_id }) },
+      { label: t('console.method'), value: (i) => t('method.' + i.method) },
+      { label: t('common.amount'), num: true, value: (i) => money(i.amount, i.currency) },
+      { label: t('console.donation'), num: true, value: (i) => (i.donation ? money(i.donation, i.currency) : '—') },
+      { label: t('common.status'), value: (i) => [badge(i.status), i.reason ? h('div', { class: 'muted', text: i.reason }) : null] },
+      { label: t('common.actions'), value: (i) => itemActions(b, i, path, act) },
+    ],
+  });
+}
+
+function itemActions(b, i, path, act) {
+  const itemPath = `${path}/items/${encodeURIComponent(i.id)}`;
+  if (b.status === 'draft' && i.status === 'draft') {
+    const btn = h('button', { type: 'button', class: 'secondary', text: t('console.exclude'), 'aria-label': t('console.excludeItem', { partner: i.partner_id }) });
+    btn.addEventListener('click', () => act(btn, () => api(itemPath + '/exclude', { method: 'POST', body: { reason: t('console.excludedInConsole') } })));
+    return btn;
+  }
+  if (i.status === 'queued' && (i.method === 'paypal' || i.method === 'wise' || i.method === 'manual')) {
+    const ref = h('input', { type: 'text', 'aria-label': t('console.referenceFor', { partner: i.partner_id }), placeholder: t('console.reference') });
+    const btn = h('button', { type: 'button', class: 'secondary', text: t('console.markPaid') });
+    btn.addEventListener('click', () => {
+      if (!ref.value.trim()) { ref.focus(); return; }
+      act(btn, () => api(itemPath + '/paid', { method: 'POST', body: { reference: ref.value.trim() } }));
+    });
+    return h('div', { class: 'stack' }, ref, btn);
+  }
+  return '';
+}
+
+// The program form edits the fields most programs change; the rest is
+// edited as JSON. A 422 names the field, and the message goes next to it.
+async function program() {
+  const res = await api('/v1/program', { raw: true });
+  const etag = res.headers.get('ETag');
+  const current = await res.json();
+  const history = await api('/v1/program/versions?limit=10');
+  const p = structuredClone(current.program);
+  const controls = {};
+  const input = (name, attrs) => { controls[name] = h('input', attrs); return controls[name]; };
+  const simple = [
+    field(t('program.landing_url'), input('landing_url', { type: 'url', value: p.landing_url })),
+    field(t('program.hold_days'), input('hold_days', { type: 'number', min: 0, value: p.hold_days })),
+    field(t('program.cookie_days'), input('cookie_days', { type: 'number', min: 1, value: p.cookie_days })),
+    field(t('program.max_clicks'), input('max_clicks_per_source_hour', { type: 'number', min: 0, value: p.max_clicks_per_source_hour })),
+    ...['authorized', 'silver', 'gold'].map((tier) => field(t('program.rate', { tier: t('tier.' + tier) }),
+      input('tier_rates_bps.' + tier, { type: 'number', min: 0, max: 10000, value: p.tier_rates_bps?.[tier] ?? 0 }), t('program.bpsHint'))),
+  ];
+  const rest = { ...p };
+  for (const k of ['landing_url', 'hold_days', 'cookie_days', 'max_clicks_per_source_hour', 'tier_rates_bps']) delete rest[k];
+  const advanced = h('textarea', { spellcheck: 'false' });
+  advanced.value = JSON.stringify(rest, null, 2);
+  controls.advanced = advanced;
+  const save = h('button', { type: 'submit', text: t('common.save') });
+  const status = h('div', { role: 'status' });
+  const form = h('form', { novalidate: true }, h('div', { class: 'grid' }, h('div', {}, simple), h('div', {}, field(t('program.advanced'), advanced, t('program.advancedHint')))), save, status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    status.replaceChildren();
+    let body;
+    try {
+      body = JSON.parse(advanced.value || '{}');
+    } catch {
+      showFieldError(advanced, t('program.badJSON'));
+      return;
+    }
+    body.landing_url = controls.landing_url.value.trim();
+    for (const k of ['hold_days', 'cookie_days', 'max_clicks_per_source_hour']) body[k] = Number(controls[k].value);
+    body.tier_rates_bps = Object.fromEntries(['authorized', 'silver', 'gold'].map((tier) => [tier, Number(controls['tier_rates_bps.' + tier].value)]));
+    busy(save, async () => {
+      try {
+        await api('/v1/program', { method: 'PUT', body, headers: { 'If-Match': etag } });
+        toast(t('program.saved'));
+        await program();
+      } catch (err) {
+        if (err.code === 'version_conflict') {
+          render(status, h('div', { class: 'alert', role: 'alert' }, t('program.conflict'), ' ', h('a', { href: '#/program', onclick: () => program(), text: t('program.reload') })));
+          return;
+        }
+        const target = controls[err.field] || controls[(err.field || '').split('.')[0]] || (err.field ? advanced : null);
+        if (target) showFieldError(target, errorText(err));
+        else render(status, alertBox(err));
+      }
+    });
+  });
+  render(main, h('h1', { text: t('console.nav.program') }),
+    h('p', { class: 'muted', text: t('program.version', { version: current.version, by: current.updated_by || '—', when: current.updated_at ? dateTime(current.updated_at) : '—' }) }),
+    card(t('program.edit'), form),
+    card(t('program.history'), table({ rows: history.versions, empty: t('common.none'),
+      columns: [{ label: t('program.versionCol'), num: true, value: (v) => v.version }, { label: t('program.by'), value: (v) => v.updated_by },
+        { label: t('common.date'), value: (v) => dateTime(v.updated_at) }] })));
+}
+
+async function charities() {
+  const { charities: list } = await api('/v1/charities');
+  const receipts = h('div', {});
+  const show = async (c) => {
+    const r = await api(`/v1/charities/${encodeURIComponent(c.id)}/receipts`);
+    render(receipts, h('h3', { text: t('charity.receiptsFor', { name: c.name }) }), table({ rows: r.receipts, empty: t('common.none'),
+      columns: [{ label: t('common.date'), value: (x) => date(x.at) }, { label: t('console.batch'), value: (x) => x.batch_id },
+        { label: t('common.amount'), num: true, value: (x) => money(x.amount, x.currency) }, { label: t('charity.reference'), value: (x) => x.reference },
+        { label: t('console.partners'), num: true, value: (x) => x.partners.length }] }));
+  };
+  const id = h('input', { type: 'text', placeholder: 'ch_', autocomplete: 'off' });
+  const name = h('input', { type: 'text', autocomplete: 'off' });
+  const reg = h('input', { type: 'text', autocomplete: 'off' });
+  const country = h('input', { type: 'text', maxlength: 2, autocomplete: 'off' });
+  const add = h('button', { type: 'submit', text: t('charity.add') });
+  const status = h('div', { role: 'status' });
+  const form = h('form', { novalidate: true }, field(t('charity.id'), id), field(t('common.name'), name), field(t('charity.registration'), reg),
+    field(t('charity.country'), country), add, status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(add, async () => {
+      try {
+        await api('/v1/charities', { method: 'POST', body: { id: id.value.trim(), name: name.value.trim(), registration_number: reg.value.trim(), country: country.value.trim().toUpperCase() } });
+        toast(t('common.saved'));
+        await charities();
+      } catch (err) { render(status, alertBox(err)); }
+    });
+  });
+  render(main, h('h1', { text: t('console.nav.charities') }),
+    card(t('charity.catalog'), table({ rows: list, empty: t('common.none'),
+      columns: [{ label: t('common.name'), value: (c) => c.name }, { label: t('charity.registration'), value: (c) => c.registration_number },
+        { label: t('charity.country'), value: (c) => c.country },
+        { label: t('common.actions'), value: (c) => h('button', { type: 'button', class: 'secondary', text: t('charity.receipts'),
+          'aria-label': t('charity.receiptsFor', { name: c.name }), onclick: (ev) => busy(ev.currentTarget, () => show(c).catch((e) => render(receipts, alertBox(e)))) }) }] }),
+    receipts),
+    card(t('charity.add'), form));
+}
+
+const REPORTS = {
+  owed: { columns: (r) => [['currency', r.currency], ['payable', money(r.payable, r.currency)], ['pending', money(r.pending, r.currency)]], bar: (r) => [r.currency, r.payable, money(r.payable, r.currency)] },
+  payments: { columns: (r) => [['month', r.month], ['currency', r.currency], ['paid', money(r.paid, r.currency)], ['donated', money(r.donated, r.currency)]], bar: (r) => [`${r.month} ${r.currency}`, r.paid, money(r.paid, r.currency)] },
+  donations: { columns: (r) => [['charity', r.charity_id], ['currency', r.currency], ['amount', money(r.amount, r.currency)], ['partners', r.partners.length]], bar: (r) => [r.charity_id, r.amount, money(r.amount, r.currency)] },
+  roi: { columns: (r) => [['partner', r.name || r.partner_id], ['tier', t('tier.' + r.tier)], ['revenue', money(r.revenue, r.currency)], ['commission', money(r.commission, r.currency)], ['return', percent(r.return_bps)]], bar: (r) => [r.name || r.partner_id, r.revenue, money(r.revenue, r.currency)] },
+  'roi-by-tier': { path: 'roi', extra: '&by=tier', columns: (r) => [['tier', t('tier.' + r.tier)], ['currency', r.currency], ['revenue', money(r.revenue, r.currency)], ['commission', money(r.commission, r.currency)], ['return', percent(r.return_bps)]], bar: (r) => [`${t('tier.' + r.tier)} ${r.currency}`, r.revenue, money(r.revenue, r.currency)] },
+};
+
+async function reports(which = 'owed') {
+  const spec = REPORTS[which] || REPORTS.owed;
+  const now = new Date();
+  const from = new Date(now.getFullYear(), now.getMonth() - 5, 1);
+  const month = (d) => d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0');
+  const range = which === 'owed' ? '' : `?from=${month(from)}&to=${month(now)}${spec.extra || ''}`;
+  const path = `/v1/reports/${spec.path || which}${range}`;
+  const report = await api(path);
+  const csv = h('button', { type: 'button', class: 'secondary', text: t('common.downloadCSV') });
+  csv.addEventListener('click', () => busy(csv, async () => {
+    try {
+      const res = await api(path + (range ? '&' : '?') + 'format=csv', { raw: true });
+      download(await res.blob(), `${which}.csv`);
+    } catch (err) { toast(errorText(err)); }
+  }));
+  const rows = report.rows.map(spec.columns);
+  const columns = (rows[0] || spec.columns({ currency: 'EUR', partners: [] })).map(([key], i) => ({ label: t('report.' + key), num: i > 0 && key !== 'currency' && key !== 'tier', value: (r) => r[i][1] }));
+  render(main, h('h1', { text: t('console.nav.reports') }),
+    h('nav', { 'aria-label': t('report.which') }, h('ul', { class: 'stack' }, Object.keys(REPORTS).map((k) => h('li', {},
+      h('a', { href: '#/reports/' + k, 'aria-current': k === which ? 'page' : null, class: 'button secondary', text: t('report.' + k) }))))),
+    card(t('report.' + which), range ? h('p', { class: 'muted', text: t('report.range', { from: report.from, to: report.to }) }) : null,
+      barChart(t('report.' + which), report.rows.map(spec.bar).map(([label, value, text]) => ({ label, value, text }))),
+      table({ rows, columns, empty: t('common.none') }), csv));
+}
+
+async function start() {
+  localize(document);
+  if (!(await signIn())) return;
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  out.addEventListener('click', signOut);
+  try {
+    me = await api('/v1/me');
+  } catch (err) {
+    render(main, alertBox(err));
+    return;
+  }
+  if (!me.finance) {
+    render(main, h('h1', { text: t('console.forbiddenTitle') }), h('p', { role: 'alert' }, t('console.forbidden'), ' ',
+      h('a', { href: '/portal/', text: t('console.openPortal') })));
+    return;
+  }
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+start();

@@ -1,0 +1,211 @@
+// The partner portal: home (link, QR, balances, tier, goals), statement and
+// settings, on top of the /v1 API.
+import { api, signIn, signOut } from './session.js';
+import { statementLines } from './statement.js';
+import { t, money, date, dateTime, percent, localize } from './i18n.js';
+import {
+  h, render, table, badge, busy, toast, alertBox, errorText, download, csvBlob, field, showFieldError, clearFieldErrors,
+} from './ui.js';
+
+const main = document.getElementById('main');
+const pages = { home, statement, settings };
+let me;
+
+const BALANCE_KINDS = ['pending', 'payable', 'in_payout', 'paid', 'donated'];
+
+function setNav(current) {
+  render(document.getElementById('nav'), h('ul', {}, Object.keys(pages).map((name) =>
+    h('li', {}, h('a', { href: '#/' + name, 'aria-current': name === current ? 'page' : null, text: t('portal.nav.' + name) })))));
+}
+
+async function route() {
+  const name = location.hash.replace(/^#\/?/, '') || 'home';
+  const page = pages[name] ? name : 'home';
+  setNav(page);
+  document.title = t('portal.nav.' + page) + ' · ' + t('portal.title');
+  render(main, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
+  try {
+    await pages[page]();
+  } catch (err) {
+    render(main, h('h1', { text: t('portal.nav.' + page) }), alertBox(err));
+  }
+}
+
+function copyButton(getText) {
+  return h('button', {
+    type: 'button', class: 'secondary', text: t('portal.copyLink'),
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(getText());
+        toast(t('portal.copied'));
+      } catch {
+        toast(t('portal.copyFailed'));
+      }
+    },
+  });
+}
+
+function balancesTable(balances) {
+  const rows = Object.entries(balances || {}).map(([currency, b]) => ({ currency, ...b }));
+  return table({
+    rows, empty: t('portal.noBalances'),
+    columns: [{ label: t('common.currency'), value: (r) => r.currency },
+      ...BALANCE_KINDS.map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))],
+  });
+}
+
+async function qrImage() {
+  const img = h('img', { class: 'qr', alt: t('portal.qrAlt'), width: 160, height: 160 });
+  const res = await api(`/v1/partners/${me.partner_id}/qr.svg`, { raw: true });
+  img.src = URL.createObjectURL(await res.blob());
+  return img;
+}
+
+function deepLinkBuilder(p) {
+  if (!me.landing_hosts.length) return h('p', { class: 'muted', text: t('portal.noDeepLinks') });
+  const host = h('select', {}, me.landing_hosts.map((x) => h('option', { value: x, text: x })));
+  const path = h('input', { type: 'text', value: '/', placeholder: '/products/...' });
+  const out = h('input', { type: 'text', readonly: true });
+  const update = () => {
+    const target = 'https://' + host.value + (path.value.startsWith('/') ? path.value : '/' + path.value);
+    out.value = p.referral_link + '?to=' + encodeURIComponent(target);
+  };
+  host.addEventListener('change', update);
+  path.addEventListener('input', update);
+  update();
+  return h('div', {}, field(t('portal.landingHost'), host), field(t('portal.landingPath'), path),
+    field(t('portal.deepLink'), out), copyButton(() => out.value));
+}
+
+function tierCard(st) {
+  const tp = st.tier_progress;
+  const body = [h('p', {}, t('portal.yourTier'), ' ', h('strong', { text: t('tier.' + st.tier) }))];
+  if (tp) {
+    body.push(h('p', { text: t('portal.toNextTier', { tier: t('tier.' + tp.next_tier), period: tp.period }) }));
+    for (const [cur, need] of Object.entries(tp.revenue_needed || {})) {
+      body.push(progressBar(t('portal.revenueProgress', { have: money(tp.revenue[cur] || 0, cur), need: money(need, cur) }), tp.revenue[cur] || 0, need));
+    }
+    if (tp.units_needed) {
+      body.push(progressBar(t('portal.unitsProgress', { have: tp.units, need: tp.units_needed }), tp.units, tp.units_needed));
+    }
+  } else {
+    body.push(h('p', { class: 'muted', text: t('portal.topTier') }));
+  }
+  return h('section', { class: 'card', 'aria-labelledby': 'tier-h' }, h('h2', { id: 'tier-h', text: t('portal.tier') }), body);
+}
+
+function progressBar(label, value, max) {
+  const id = 'p' + Math.random().toString(36).slice(2);
+  return h('div', { class: 'field' }, h('label', { for: id, text: label }),
+    h('progress', { id, max: Math.max(max, 1), value: Math.min(value, max) }));
+}
+
+function goalsCard(st) {
+  const goals = st.goals.map((g) => {
+    const fmt = (v) => (g.measure === 'revenue' ? money(v, currencyOfGoal(g, st)) : String(v));
+    const next = g.next_threshold;
+    const label = next ? t('portal.goalProgress', { goal: g.goal, have: fmt(g.measured), need: fmt(next) })
+      : t('portal.goalDone', { goal: g.goal, levels: g.levels_reached });
+    return progressBar(label, g.measured, next || g.measured);
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h', text: t('portal.goals') }),
+    goals.length ? goals : h('p', { class: 'muted', text: t('portal.noGoals') }));
+}
+
+function currencyOfGoal(g, st) {
+  return g.currency || Object.keys(st.balances)[0] || 'EUR';
+}
+
+function donatedCard(st) {
+  return h('section', { class: 'card', 'aria-labelledby': 'don-h' }, h('h2', { id: 'don-h', text: t('portal.donated') }),
+    table({
+      rows: st.donated_on_your_behalf, empty: t('portal.noDonations'),
+      columns: [{ label: t('common.date'), value: (d) => date(d.at) }, { label: t('common.charity'), value: (d) => d.charity_id },
+        { label: t('common.amount'), num: true, value: (d) => money(d.amount, d.currency) }],
+    }));
+}
+
+async function home() {
+  const [p, st] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api(`/v1/partners/${me.partner_id}/statement?limit=1`)]);
+  const link = h('input', { type: 'text', readonly: true, value: p.referral_link });
+  render(main,
+    h('h1', { text: t('portal.welcome', { name: p.name }) }),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card', 'aria-labelledby': 'link-h' },
+        h('h2', { id: 'link-h', text: t('portal.yourLink') }),
+        h('div', { class: 'link-box' }, field(t('portal.referralLink'), link), copyButton(() => link.value)),
+        h('p', { class: 'muted', text: t('portal.code', { code: p.referral_code }) }),
+        await qrImage()),
+      h('section', { class: 'card', 'aria-labelledby': 'deep-h' }, h('h2', { id: 'deep-h', text: t('portal.deepLinks') }), deepLinkBuilder(p))),
+    h('section', { class: 'card', 'aria-labelledby': 'bal-h' }, h('h2', { id: 'bal-h', text: t('portal.balances') }), balancesTable(p.balances)),
+    h('div', { class: 'grid' }, tierCard(st), goalsCard(st), donatedCard(st)));
+}
+
+async function statement() {
+  const lines = statementLines(me.partner_id);
+  await lines.load();
+  render(main, h('h1', { text: t('portal.nav.statement') }), h('section', { class: 'card' }, lines.node));
+}
+
+async function settings() {
+  const [p, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities')]);
+  const form = h('form', { novalidate: true });
+  const status = h('div', { role: 'status' });
+  const charity = h('select', {}, h('option', { value: '', text: t('settings.noCharity') }),
+    charities.map((c) => h('option', { value: c.id, text: c.name, selected: p.charity?.charity_id === c.id })));
+  const share = h('input', { type: 'number', min: 1, max: 100, step: 1, inputmode: 'numeric', value: p.charity ? p.charity.share_bps / 100 : 10 });
+  const email = h('input', { type: 'email', autocomplete: 'email', value: p.payout?.email || '' });
+  const paysByEmail = p.payout && (p.payout.method === 'paypal' || p.payout.method === 'wise');
+  const save = h('button', { type: 'submit', text: t('common.save') });
+  form.append(
+    h('section', { class: 'card', 'aria-labelledby': 'give-h' }, h('h2', { id: 'give-h', text: t('settings.giving') }),
+      h('p', { class: 'muted', text: t('settings.givingHelp') }),
+      field(t('settings.charity'), charity), field(t('settings.share'), share)),
+    h('section', { class: 'card', 'aria-labelledby': 'pay-h' }, h('h2', { id: 'pay-h', text: t('settings.payout') }),
+      paysByEmail ? field(t('settings.payoutEmail', { method: t('method.' + p.payout.method) }), email)
+        : h('p', { class: 'muted', text: t('settings.noPayoutEmail', { method: t('method.' + (p.payout?.method || 'manual')) }) })),
+    p.settings_changed_at ? h('p', { class: 'muted', text: t('settings.lastChanged', { when: dateTime(p.settings_changed_at), by: p.settings_changed_by }) }) : null,
+    h('p', { class: 'muted', text: t('settings.nextBatch') }),
+    save, status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    const body = { charity: charity.value ? { charity_id: charity.value, share_bps: Math.round(Number(share.value) * 100) } : null };
+    if (paysByEmail) body.payout_email = email.value.trim();
+    busy(save, async () => {
+      try {
+        await api(`/v1/partners/${me.partner_id}/settings`, { method: 'PATCH', body });
+        render(status, h('p', { class: 'notice', text: t('settings.saved') }));
+      } catch (err) {
+        // The form keeps what was typed, so nothing is lost.
+        const target = { payout_email: email, charity, 'charity.share_bps': share }[err.field];
+        if (target) showFieldError(target, errorText(err));
+        render(status, alertBox(err));
+      }
+    });
+  });
+  render(main, h('h1', { text: t('portal.nav.settings') }), form);
+}
+
+async function start() {
+  localize(document);
+  if (!(await signIn())) return;
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  out.addEventListener('click', signOut);
+  try {
+    me = await api('/v1/me');
+  } catch (err) {
+    render(main, alertBox(err));
+    return;
+  }
+  if (!me.partner_id) {
+    render(main, h('h1', { text: t('portal.notPartnerTitle') }), h('p', {}, t('portal.notPartner'), ' ',
+      me.finance ? h('a', { href: '/console/', text: t('portal.openConsole') }) : null));
+    return;
+  }
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+start();
