@@ -310,7 +310,7 @@ function itemActions(b, i, path, act) {
     btn.addEventListener('click', () => act(btn, () => api(itemPath + '/exclude', { method: 'POST', body: { reason: t('console.excludedInConsole') } })));
     return btn;
   }
-  if (i.status === 'queued' && (i.method === 'paypal' || i.method === 'wise' || i.method === 'manual')) {
+  if (i.status === 'queued' && (i.method === 'paypal' || i.method === 'wise')) {
     const ref = h('input', { type: 'text', 'aria-label': t('console.referenceFor', { partner: i.partner_id }), placeholder: t('console.reference') });
     const btn = h('button', { type: 'button', class: 'secondary', text: t('console.markPaid') });
     btn.addEventListener('click', () => {

@@ -89,7 +89,7 @@ function tierCard(st) {
       body.push(progressBar(t('portal.unitsProgress', { have: tp.units, need: tp.units_needed }), tp.units, tp.units_needed));
     }
   } else {
-    body.push(h('p', { class: 'muted', text: t('portal.topTier') }));
+    body.push(h('p', { class: 'muted', text: st.tier === 'gold' ? t('portal.topTier') : t('portal.noTierRules') }));
   }
   return h('section', { class: 'card', 'aria-labelledby': 'tier-h' }, h('h2', { id: 'tier-h', text: t('portal.tier') }), body);
 }

@@ -1,0 +1,196 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
+)
+
+// site is the harness's functions behind one origin, with the local
+// development sign-in, as `make run` serves them.
+func (h *harness) site(demoPartnerID string) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", h.serve)
+	devenv.SignIn{Users: devenv.DemoUsers(demoPartnerID), Tokens: auth.HS256{Secret: []byte("test-jwt")},
+		SecurityHeaders: h.cfg.Web.SecurityHeaders}.Register(mux)
+	srv := httptest.NewServer(mux)
+	h.t.Cleanup(srv.Close)
+	return srv
+}
+
+// signIn opens a page, which sends the visitor to the sign-in page, and
+// signs in as the demo user with that label.
+func signIn(tab *devtest.Tab, path, user string) {
+	tab.Open(path)
+	tab.Click("button", "Sign in as "+user)
+}
+
+// euros is how en-US shows an amount of EUR minor units.
+func euros(minor int64) string { return fmt.Sprintf("€%d.%02d", minor/100, minor%100) }
+
+func TestPortalAndConsoleInTheBrowser(t *testing.T) {
+	h := newHarness(t)
+	h.addCharity("ch_water")
+	demo := h.createPartner(`{"name":"Demo Reseller","email":"demo@partner.example","tier":"silver"}`)
+	other := h.createPartner(`{"name":"Other Shop","email":"other@shop.example"}`)
+	demoID, code := demo["id"].(string), demo["referral_code"].(string)
+	srv := h.site(demoID)
+	browser := devtest.NewBrowser(t, srv.URL)
+
+	partner := browser.NewTab("en-US", 1280, 900)
+	t.Run("the partner signs in and sees its link, then its balance after an order", func(t *testing.T) {
+		partner := partner.For(t)
+		signIn(partner, "/portal/", "Demo Reseller (partner)")
+		partner.Wait("heading", "Welcome, Demo Reseller")
+		link := partner.Wait("textbox", "Referral link").Call(`function() { return this.value }`)
+		if !strings.Contains(link, "/r/"+code) {
+			t.Errorf("referral link field shows %s", link)
+		}
+		partner.Wait("image", "QR code of your referral link")
+		partner.Wait("button", "Copy link")
+		partner.WaitText("No commission yet.")
+
+		if res := h.postGeneric("/webhooks/orders", genericOrder("evt_b1", "ord_b1", code, "EUR", 20000)); res.Status != 200 {
+			t.Fatalf("order: %d %s", res.Status, res.Raw)
+		}
+		b := h.balances(demoID)
+		owed := balance(b, "EUR", "pending") + balance(b, "EUR", "payable")
+		partner.Open("/portal/")
+		partner.WaitText(euros(owed))
+		partner.Screenshot("portal-home")
+
+		partner.Click("link", "Statement")
+		partner.Wait("heading", "Statement")
+		partner.WaitText("ord_b1")
+		partner.Wait("button", "Download CSV")
+		partner.Screenshot("portal-statement")
+	})
+
+	t.Run("the partner gives a share to a charity in its settings", func(t *testing.T) {
+		partner := partner.For(t)
+		partner.Click("link", "Settings")
+		partner.Choose("Charity", "Clean Water e.V.")
+		partner.Fill("spinbutton", "Share given (%)", "25")
+		partner.Click("button", "Save")
+		partner.WaitText("Saved. The next payout batch uses these settings.")
+		partner.Screenshot("portal-settings")
+		got := h.do("GET", "/v1/partners/"+demoID, h.tokens["alice"], nil, nil)
+		if c, _ := got.Body["charity"].(map[string]any); c["charity_id"] != "ch_water" || c["share_bps"] != 2500.0 || got.Body["settings_changed_by"] != "partner-demo" {
+			t.Errorf("saved settings: %s", got.Raw)
+		}
+	})
+
+	t.Run("a partner cannot open the console or another partner's data", func(t *testing.T) {
+		partner := partner.For(t)
+		partner.Open("/console/")
+		partner.Wait("heading", "Finance only")
+		partner.Screenshot("console-refused-partner")
+		status := partner.Evaluate(fmt.Sprintf(`fetch('/v1/partners/%s/statement', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('partnerloop.token')}}).then((r) => r.status)`, other["id"]))
+		if status != "404" {
+			t.Errorf("another partner's statement answered %s", status)
+		}
+		if status := partner.Evaluate(`fetch('/v1/payout-batches', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('partnerloop.token')}}).then((r) => r.status)`); status != "403" {
+			t.Errorf("the batches list answered a partner %s", status)
+		}
+	})
+
+	alice := browser.NewTab("en-US", 1280, 900)
+	var batchPath string
+	t.Run("finance A creates a batch and cannot approve it", func(t *testing.T) {
+		alice := alice.For(t)
+		signIn(alice, "/console/", "Alice (finance)")
+		alice.Wait("heading", "Overview")
+		alice.Wait("heading", "What is owed")
+		alice.Screenshot("console-overview")
+		alice.Click("link", "Batches")
+		alice.Click("button", "Create batch")
+		approve := alice.Wait("button", "Approve")
+		if disabled := approve.Call(`function() { return this.disabled }`); disabled != "true" {
+			t.Errorf("Approve is enabled for the batch's creator")
+		}
+		alice.WaitText("You created this batch: another finance user must approve it (four eyes).")
+		if why := approve.Call(`function() { return document.getElementById(this.getAttribute('aria-describedby')).textContent }`); !strings.Contains(why, "four eyes") {
+			t.Errorf("the disabled Approve button does not say why: %s", why)
+		}
+		alice.Screenshot("console-batch-draft")
+		batchPath = strings.Trim(alice.Evaluate("location.pathname + location.hash"), `"`)
+	})
+
+	t.Run("finance B approves and the items show paid", func(t *testing.T) {
+		bob := browser.NewTab("en-US", 1280, 900).For(t)
+		signIn(bob, batchPath, "Bob (finance)")
+		bob.Click("button", "Approve")
+		bob.WaitText("finance-bob")
+		batchID := batchPath[strings.LastIndex(batchPath, "/")+1:]
+		h.drainUntilCompleted(batchID)
+		bob.Wait("heading", "Batch "+batchID+" completed") // the page follows the workers by itself
+		bob.Wait("cell", "paid")
+		bob.WaitText("Payout paid")
+		bob.Screenshot("console-batch-paid")
+	})
+
+	t.Run("an invalid program edit shows the error next to the field", func(t *testing.T) {
+		alice := alice.For(t)
+		alice.Click("link", "Program")
+		alice.Fill("textbox", "Landing page URL", "not a url")
+		alice.Click("button", "Save")
+		field := alice.Wait("textbox", "Landing page URL")
+		alice.WaitText("landing_url must be an absolute http(s) URL")
+		if msg := field.Call(`function() { return this.getAttribute('aria-invalid') + ' ' + document.getElementById(this.getAttribute('aria-describedby')).textContent }`); !strings.Contains(msg, "true") || !strings.Contains(msg, "landing_url must be") {
+			t.Errorf("the landing URL field is not marked with its error: %s", msg)
+		}
+		if v := field.Call(`function() { return this.value }`); v != `"not a url"` {
+			t.Errorf("the typed value was lost: %s", v)
+		}
+		alice.Screenshot("console-program-error")
+	})
+
+	t.Run("finance finds partners, reports and charities", func(t *testing.T) {
+		alice := alice.For(t)
+		alice.Click("link", "Partners")
+		alice.Fill("searchbox", "Name or e-mail starts with", "demo")
+		alice.Click("button", "Search")
+		alice.WaitGone("link", "Other Shop")
+		alice.Wait("link", "Demo Reseller")
+		alice.Screenshot("console-partners")
+		alice.Click("link", "Demo Reseller")
+		alice.Wait("heading", "Tier history")
+		alice.Screenshot("console-partner")
+		alice.Click("link", "Reports")
+		alice.Wait("image", "Owed")
+		alice.Screenshot("console-reports")
+		alice.Click("link", "Charities")
+		alice.Click("button", "Receipts of Clean Water e.V.")
+		alice.Wait("heading", "Receipts of Clean Water e.V.")
+		alice.Screenshot("console-charities")
+	})
+
+	t.Run("Italian browsers get Italian pages and Italian money", func(t *testing.T) {
+		it := browser.NewTab("it-IT", 1280, 900).For(t)
+		signIn(it, "/portal/", "Demo Reseller (partner)")
+		it.Wait("heading", "Benvenuto, Demo Reseller")
+		it.Wait("button", "Copia link")
+		it.Wait("heading", "Saldi")
+		if lang := it.Evaluate("document.documentElement.lang"); lang != `"it"` {
+			t.Errorf("page language %s", lang)
+		}
+		it.WaitText("\u00a0€") // 1.234,56 € in Italian: the sign after the amount
+		it.Screenshot("portal-home-it")
+	})
+
+	t.Run("the portal works on a 375 px phone", func(t *testing.T) {
+		phone := browser.NewTab("en-US", 375, 800).For(t)
+		signIn(phone, "/portal/", "Demo Reseller (partner)")
+		phone.Wait("heading", "Welcome, Demo Reseller")
+		if overflow := phone.Evaluate("document.documentElement.scrollWidth > window.innerWidth"); overflow != "false" {
+			t.Error("the page scrolls sideways at 375 px")
+		}
+		phone.Screenshot("portal-home-phone")
+	})
+}
