@@ -8,7 +8,7 @@ export AWS_SECRET_ACCESS_KEY ?= local
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: deps run test test-go test-infra bench fuzz build synth deploy clean
+.PHONY: deps chromium run test test-go test-infra bench fuzz build synth deploy clean
 
 # Fuzz targets (package:target); `make test` runs each for FUZZTIME, `make fuzz` longer.
 FUZZ_TARGETS := webhook:FuzzParseGeneric webhook:FuzzParseLead webhook:FuzzParseShopify webhook:FuzzParseStripe \
@@ -27,7 +27,13 @@ deps: node_modules/.installed
 run: deps
 	go run ./cmd/partnerloop-local
 
-test: deps
+# The browser tests drive Debian's Chromium; install it where it is missing
+# (CI is a fresh Debian with root), so they always run.
+chromium:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+		$$(command -v sudo) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq chromium >/dev/null; }
+
+test: deps chromium
 	go vet ./...
 	go run ./cmd/with-emulators -- go test $(GO_TEST_FLAGS) ./...
 	cd infra && go vet ./... && go test $(GO_TEST_FLAGS) ./...

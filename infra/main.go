@@ -18,6 +18,8 @@ func main() {
 		AssetDir:            contextString(app, "assetDir", "build"),
 		JWTIssuer:           contextString(app, "jwtIssuer", ""),
 		JWTAudience:         []string{contextString(app, "jwtAudience", "partnerloop")},
+		OIDC: ExternalOIDC{ClientID: contextString(app, "oidcClientId", ""), AuthorizeURL: contextString(app, "oidcAuthorizeUrl", ""),
+			TokenURL: contextString(app, "oidcTokenUrl", ""), LogoutURL: contextString(app, "oidcLogoutUrl", "")},
 		Program:             contextString(app, "program", ""),
 		PublicBaseURL:       contextString(app, "publicBaseUrl", ""),
 		Stage:               Stage(contextString(app, "stage", string(Dev))),
@@ -34,8 +36,8 @@ func main() {
 	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" && region != "" {
 		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	}
-	if props.JWTIssuer == "" {
-		panic("set the JWT issuer: cdk deploy -c jwtIssuer=https://your-idp.example/")
+	if props.JWTIssuer != "" && (props.OIDC.ClientID == "" || props.OIDC.AuthorizeURL == "" || props.OIDC.TokenURL == "") {
+		panic("with jwtIssuer, name the pages' public client: -c oidcClientId=... -c oidcAuthorizeUrl=https://... -c oidcTokenUrl=https://...")
 	}
 	if props.Program != "" && !json.Valid([]byte(props.Program)) {
 		panic("context value program must be JSON")

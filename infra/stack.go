@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"strings"
 
@@ -31,9 +32,11 @@ type StackProps struct {
 	// (`make build` writes them to build/).
 	AssetDir string
 	// JWTIssuer and JWTAudience configure the API Gateway JWT authorizer
-	// (for example a Cognito user pool or any OIDC provider).
+	// for an external OIDC provider, and OIDC its client for the pages.
+	// Without JWTIssuer the stack creates a Cognito user pool instead.
 	JWTIssuer   string
 	JWTAudience []string
+	OIDC        ExternalOIDC
 	// Program is the program definition as JSON; empty uses the default.
 	Program string
 	// PublicBaseURL is where referral links point (a custom domain mapped to
@@ -120,14 +123,14 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		CreateDefaultStage: jsii.Bool(false),
 	})
 	newStage(stack, api, stage, props)
-	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), jsii.String(props.JWTIssuer),
-		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(props.JWTAudience...)})
-
 	functions := map[string]awslambda.Function{}
 	baseURL := api.ApiEndpoint()
 	if props.PublicBaseURL != "" {
 		baseURL = jsii.String(props.PublicBaseURL)
 	}
+	signIn := newSignIn(stack, props, baseURL)
+	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), signIn.issuer,
+		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: &signIn.audience})
 	for _, spec := range appspec.Functions {
 		env := map[string]*string{
 			appspec.EnvTable:         table.TableName(),
@@ -145,6 +148,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		}
 		if spec.Access.ProviderSecrets {
 			env[appspec.EnvProviderSecretARN] = providerSecret.SecretArn()
+		}
+		if spec.ServesPages() {
+			maps.Copy(env, signIn.clientEnv)
 		}
 		if spec.Access.RedriveDLQs {
 			env[appspec.EnvPayoutsDLQ] = dlqs[appspec.PayoutsQueue.Name].QueueUrl()

@@ -41,8 +41,12 @@ var synthesizedStage = func() func(t *testing.T, stage Stage) (assertions.Templa
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: cdkContext(t)})
 		checkWithNag(app)
-		stack := NewPartnerloopStack(app, "Test", StackProps{AssetDir: assets, JWTIssuer: "https://issuer.example/",
-			JWTAudience: []string{"partnerloop"}, Stage: stage, AlarmEmail: "oncall@partnerloop.example"})
+		props := StackProps{AssetDir: assets, Stage: stage, AlarmEmail: "oncall@partnerloop.example"}
+		if stage == Dev { // dev signs in at an external issuer, prod with the stack's own user pool
+			props.JWTIssuer, props.JWTAudience = "https://issuer.example/", []string{"partnerloop"}
+			props.OIDC = ExternalOIDC{ClientID: "web-client", AuthorizeURL: "https://issuer.example/authorize", TokenURL: "https://issuer.example/token"}
+		}
+		stack := NewPartnerloopStack(app, "Test", props)
 		tmpl := assertions.Template_FromStack(stack, nil)
 		nagFindings[stage] = assertions.Annotations_FromStack(stack)
 		raw, err := json.Marshal(tmpl.ToJSON())

@@ -147,6 +147,9 @@ func specEnv(f appspec.Function) []string {
 	if f.Access.RedriveDLQs {
 		out = append(out, appspec.EnvPayoutsDLQ, appspec.EnvDonationsDLQ)
 	}
+	if f.ServesPages() {
+		out = append(out, appspec.EnvOIDCClientID, appspec.EnvOIDCAuthorizeURL, appspec.EnvOIDCTokenURL, appspec.EnvOIDCLogoutURL)
+	}
 	slices.Sort(out)
 	return out
 }

@@ -184,6 +184,41 @@ func TestPortalAndConsoleInTheBrowser(t *testing.T) {
 		it.Screenshot("portal-home-it")
 	})
 
+	t.Run("every text has its Italian translation", func(t *testing.T) {
+		partner := partner.For(t)
+		missing := partner.Evaluate(`import('/assets/messages.js').then(({ messages }) =>
+			Object.keys(messages).flatMap((lang) => Object.keys(messages.en).filter((k) => !(k in messages[lang])).map((k) => lang + ':' + k)))`)
+		if missing != "[]" {
+			t.Errorf("untranslated: %s", missing)
+		}
+	})
+
+	t.Run("the keyboard alone reaches the page and its controls", func(t *testing.T) {
+		kb := browser.NewTab("en-US", 1280, 900).For(t)
+		signIn(kb, "/portal/", "Demo Reseller (partner)")
+		kb.Wait("heading", "Welcome, Demo Reseller")
+		kb.Press("\t")
+		if focused := kb.Evaluate("document.activeElement.textContent"); focused != `"Skip to content"` {
+			t.Errorf("the first Tab focuses %s, not the skip link", focused)
+		}
+		kb.Press("\r")
+		if focused := kb.Evaluate("document.activeElement.id"); focused != `"main"` {
+			t.Errorf("the skip link moved focus to %s", focused)
+		}
+		for range 12 {
+			if kb.Evaluate("document.activeElement.textContent") == `"Copy link"` {
+				break
+			}
+			kb.Press("\t")
+		}
+		if focused := kb.Evaluate("document.activeElement.textContent"); focused != `"Copy link"` {
+			t.Fatalf("Tab never reached Copy link (at %s)", focused)
+		}
+		if outline := kb.Evaluate("getComputedStyle(document.activeElement).outlineStyle"); outline == `"none"` {
+			t.Error("the focused button shows no focus outline")
+		}
+	})
+
 	t.Run("the portal works on a 375 px phone", func(t *testing.T) {
 		phone := browser.NewTab("en-US", 375, 800).For(t)
 		signIn(phone, "/portal/", "Demo Reseller (partner)")

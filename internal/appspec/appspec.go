@@ -3,6 +3,8 @@
 // and the drift test against template.yaml all read it, so they cannot differ.
 package appspec
 
+import "slices"
+
 // Table is the single DynamoDB table.
 type Table struct {
 	Name         string
@@ -96,6 +98,12 @@ func (f Function) MemoryMB() int {
 	return f.Memory
 }
 
+// ServesPages reports whether the function serves the portal and console,
+// and so needs the web sign-in settings.
+func (f Function) ServesPages() bool {
+	return slices.ContainsFunc(f.Routes, func(r Route) bool { return r.Path == "/portal" })
+}
+
 // ConsumerOf returns the function consuming the named queue.
 func ConsumerOf(queue string) (Function, bool) {
 	for _, f := range Functions {
@@ -105,6 +113,13 @@ func ConsumerOf(queue string) (Function, bool) {
 	}
 	return Function{}, false
 }
+
+// The sign-in groups the API reads: finance (and admin, which counts as
+// finance) use the finance API and console; the user pool creates them.
+const (
+	GroupFinance = "finance"
+	GroupAdmin   = "admin"
+)
 
 // MetricsNamespace is the CloudWatch namespace of the application's own
 // metrics (the code emits them, the stack alarms on them).

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/partnerloop/partnerloop/internal/appspec"
 )
 
 // Groups that grant access to the finance API.
 const (
-	GroupFinance = "finance"
-	GroupAdmin   = "admin"
+	GroupFinance = appspec.GroupFinance
+	GroupAdmin   = appspec.GroupAdmin
 )
 
 // Principal is an authenticated caller.

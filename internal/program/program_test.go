@@ -1,6 +1,7 @@
 package program
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +117,26 @@ func TestRecurringCutOff(t *testing.T) {
 	if got := AddMonths(time.Date(2028, 1, 31, 0, 0, 0, 0, time.UTC), 1); got.Day() != 29 || got.Month() != time.February {
 		t.Errorf("leap year: %v", got)
 	}
+}
+
+func TestRefusalsNameTheirField(t *testing.T) {
+	for body, field := range map[string]string{
+		`{"landing_url":"nope"}`: "landing_url",
+		`{"hold_days":"ten"}`:    "hold_days",
+		`{"landing_urll":"x"}`:   "landing_urll",
+		`{"landing_url":"https://a.example/","cookie_days":30,"tier_rates_bps":{"authorized":1,"silver":2,"gold":20000}}`: "tier_rates_bps.gold",
+	} {
+		_, err := Parse([]byte(body))
+		var fe *FieldError
+		if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) || fe.Field != field {
+			t.Errorf("%s: %v names %q, want %q", body, err, fieldOf(fe), field)
+		}
+	}
+}
+
+func fieldOf(fe *FieldError) string {
+	if fe == nil {
+		return "(no field)"
+	}
+	return fe.Field
 }

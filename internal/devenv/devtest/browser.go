@@ -240,6 +240,13 @@ func (tab *Tab) Choose(label, option string) {
 	}
 }
 
+// Press sends keys to the focused element, as typed.
+func (tab *Tab) Press(keys string) {
+	tab.t.Helper()
+	_, err := chromedp.Run(tab.ctx, chromedp.KeyEvent(keys))
+	tab.check(err)
+}
+
 // Text is the page's visible text.
 func (tab *Tab) Text() string {
 	text, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
