@@ -68,15 +68,18 @@ build-%Function:
 	$(GO_LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr A-Z a-z)
 
 STAGE ?= dev
+# Sign-in: the stack's own Cognito user pool, or an external OpenID Connect
+# provider when JWT_ISSUER (and its public client, OIDC_*) are set.
+SIGN_IN = $${JWT_ISSUER:+-c jwtIssuer=$$JWT_ISSUER -c jwtAudience=$${JWT_AUDIENCE:-$$OIDC_CLIENT_ID} -c oidcClientId=$$OIDC_CLIENT_ID \
+	-c oidcAuthorizeUrl=$$OIDC_AUTHORIZE_URL -c oidcTokenUrl=$$OIDC_TOKEN_URL $${OIDC_LOGOUT_URL:+-c oidcLogoutUrl=$$OIDC_LOGOUT_URL}}
 
 synth: deps build
-	cdk synth -c stage=$(STAGE) -c jwtIssuer=$${JWT_ISSUER:-https://issuer.example/} > /dev/null
+	cdk synth -c stage=$(STAGE) $(SIGN_IN) > /dev/null
 	@echo "template written to cdk.out/Partnerloop-$(STAGE).template.json"
 
 # cdk bootstrap once per account and region first; ALARM_EMAIL subscribes to the alarms.
 deploy: deps build
-	@test -n "$$JWT_ISSUER" || (echo "set JWT_ISSUER to your OIDC issuer URL" && exit 1)
-	cdk deploy -c stage=$(STAGE) -c jwtIssuer=$$JWT_ISSUER $${ALARM_EMAIL:+-c alarmEmail=$$ALARM_EMAIL}
+	cdk deploy -c stage=$(STAGE) $(SIGN_IN) $${ALARM_EMAIL:+-c alarmEmail=$$ALARM_EMAIL}
 
 clean:
 	rm -rf build cdk.out .local

@@ -15,9 +15,9 @@ func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	props := StackProps{
-		AssetDir:            contextString(app, "assetDir", "build"),
-		JWTIssuer:           contextString(app, "jwtIssuer", ""),
-		JWTAudience:         []string{contextString(app, "jwtAudience", "partnerloop")},
+		AssetDir:    contextString(app, "assetDir", "build"),
+		JWTIssuer:   contextString(app, "jwtIssuer", ""),
+		JWTAudience: []string{contextString(app, "jwtAudience", "partnerloop")},
 		OIDC: ExternalOIDC{ClientID: contextString(app, "oidcClientId", ""), AuthorizeURL: contextString(app, "oidcAuthorizeUrl", ""),
 			TokenURL: contextString(app, "oidcTokenUrl", ""), LogoutURL: contextString(app, "oidcLogoutUrl", "")},
 		Program:             contextString(app, "program", ""),
