@@ -149,6 +149,18 @@ func TestPortalAndConsoleInTheBrowser(t *testing.T) {
 			t.Errorf("the typed value was lost: %s", v)
 		}
 		alice.Screenshot("console-program-error")
+
+		// Someone else saves meanwhile: saving says so and keeps the edit.
+		alice.Fill("textbox", "Landing page URL", "https://shop.example/spring")
+		if res := h.do("PUT", "/v1/program", h.tokens["bob"], []byte(`{"landing_url":"https://shop.example/","cookie_days":30,
+			"tier_rates_bps":{"authorized":500,"silver":800,"gold":1200},"minimum_payout":{"EUR":1000}}`), nil); res.Status != 200 {
+			t.Fatalf("bob's save: %d %s", res.Status, res.Raw)
+		}
+		alice.Click("button", "Save")
+		alice.WaitText("Someone else saved the program first; your changes were not saved.")
+		if v := alice.Wait("textbox", "Landing page URL").Call(`function() { return this.value }`); v != `"https://shop.example/spring"` {
+			t.Errorf("the edit was lost on a conflict: %s", v)
+		}
 	})
 
 	t.Run("finance finds partners, reports and charities", func(t *testing.T) {

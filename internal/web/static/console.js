@@ -3,7 +3,7 @@
 import { api, signIn, signOut } from './session.js';
 import { t, money, date, dateTime, percent, localize } from './i18n.js';
 import {
-  h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
+  skipToMain, h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
 } from './ui.js';
 import { statementLines } from './statement.js';
 
@@ -337,8 +337,8 @@ async function program() {
     field(t('program.hold_days'), input('hold_days', { type: 'number', min: 0, value: p.hold_days })),
     field(t('program.cookie_days'), input('cookie_days', { type: 'number', min: 1, value: p.cookie_days })),
     field(t('program.max_clicks'), input('max_clicks_per_source_hour', { type: 'number', min: 0, value: p.max_clicks_per_source_hour })),
-    ...['authorized', 'silver', 'gold'].map((tier) => field(t('program.rate', { tier: t('tier.' + tier) }),
-      input('tier_rates_bps.' + tier, { type: 'number', min: 0, max: 10000, value: p.tier_rates_bps?.[tier] ?? 0 }), t('program.bpsHint'))),
+    ...['authorized', 'silver', 'gold'].map((tier, i) => field(t('program.rate', { tier: t('tier.' + tier) }),
+      input('tier_rates_bps.' + tier, { type: 'number', min: 0, max: 10000, value: p.tier_rates_bps?.[tier] ?? 0 }), i === 2 ? t('program.bpsHint') : null)),
   ];
   const rest = { ...p };
   for (const k of ['landing_url', 'hold_days', 'cookie_days', 'max_clicks_per_source_hour', 'tier_rates_bps']) delete rest[k];
@@ -379,7 +379,7 @@ async function program() {
     });
   });
   render(main, h('h1', { text: t('console.nav.program') }),
-    h('p', { class: 'muted', text: t('program.version', { version: current.version, by: current.updated_by || '—', when: current.updated_at ? dateTime(current.updated_at) : '—' }) }),
+    h('p', { class: 'muted', text: current.version ? t('program.version', { version: current.version, by: current.updated_by, when: dateTime(current.updated_at) }) : t('program.default') }),
     card(t('program.edit'), form),
     card(t('program.history'), table({ rows: history.versions, empty: t('common.none'),
       columns: [{ label: t('program.versionCol'), num: true, value: (v) => v.version }, { label: t('program.by'), value: (v) => v.updated_by },
@@ -459,6 +459,7 @@ async function reports(which = 'owed') {
 
 async function start() {
   localize(document);
+  skipToMain();
   if (!(await signIn())) return;
   const out = document.getElementById('signout');
   out.hidden = false;

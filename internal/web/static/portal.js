@@ -2,9 +2,9 @@
 // settings, on top of the /v1 API.
 import { api, signIn, signOut } from './session.js';
 import { statementLines } from './statement.js';
-import { t, money, date, dateTime, percent, localize } from './i18n.js';
+import { t, money, date, dateTime, localize } from './i18n.js';
 import {
-  h, render, table, badge, busy, toast, alertBox, errorText, download, csvBlob, field, showFieldError, clearFieldErrors,
+  skipToMain, h, render, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
 
 const main = document.getElementById('main');
@@ -189,6 +189,7 @@ async function settings() {
 
 async function start() {
   localize(document);
+  skipToMain();
   if (!(await signIn())) return;
   const out = document.getElementById('signout');
   out.hidden = false;

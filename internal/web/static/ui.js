@@ -143,3 +143,12 @@ export function barChart(title, bars) {
   });
   return svg;
 }
+
+// The skip link moves focus to the main content without touching the
+// location hash, which the pages route by.
+export function skipToMain() {
+  document.querySelector('a.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    document.getElementById('main').focus();
+  });
+}
