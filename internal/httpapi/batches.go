@@ -130,12 +130,3 @@ func (s *Server) markItemPaid(w http.ResponseWriter, r *http.Request, p auth.Pri
 	b, err := s.Payouts.MarkPaid(r.Context(), r.PathValue("id"), r.PathValue("item_id"), p.Subject, in.Reference)
 	s.writeBatch(w, r, http.StatusOK, b, err)
 }
-
-func (s *Server) listBatches(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	limit, cursor, ok := s.pageParams(w, r)
-	if !ok {
-		return
-	}
-	batches, next, err := s.Payouts.List(r.Context(), limit, cursor)
-	s.writePage(w, r, "batches", batches, next, err)
-}

@@ -97,7 +97,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/openapi.json":                                 s.openAPI,
 		"POST /v1/partners":                                    s.finance(s.createPartner),
 		"GET /v1/partners":                                     s.finance(s.listPartners),
-		"GET /v1/payout-batches":                               s.finance(s.listBatches),
+		"GET /v1/payout-batches":                               s.finance(paged(s, "batches", s.Payouts.List)),
 		"GET /v1/partners/{id}":                                s.authed(s.getPartner),
 		"GET /v1/partners/{id}/statement":                      s.authed(s.statement),
 		"PATCH /v1/partners/{id}":                              s.finance(s.updatePartner),
@@ -123,7 +123,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/reports/donations":                            s.finance(s.donationsReport),
 		"GET /v1/reports/roi":                                  s.finance(s.roiReport),
 		"GET /v1/program":                                      s.finance(s.getProgram),
-		"GET /v1/program/versions":                             s.finance(s.programVersions),
+		"GET /v1/program/versions":                             s.finance(paged(s, "versions", s.Programs.History)),
 		"GET /v1/me":                                           s.authed(s.whoAmI),
 		"PUT /v1/program":                                      s.finance(s.putProgram),
 		"POST /webhooks/orders":                                s.genericOrder,
@@ -328,6 +328,18 @@ func (s *Server) pageParams(w http.ResponseWriter, r *http.Request) (int32, stri
 		limit = n
 	}
 	return int32(limit), r.URL.Query().Get("cursor"), true
+}
+
+// paged answers a listing read with list, one page per request.
+func paged[T any](s *Server, name string, list func(ctx context.Context, limit int32, cursor string) ([]T, string, error)) principalHandler {
+	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+		limit, cursor, ok := s.pageParams(w, r)
+		if !ok {
+			return
+		}
+		items, next, err := list(r.Context(), limit, cursor)
+		s.writePage(w, r, name, items, next, err)
+	}
 }
 
 // writePage answers one page of a listing: {"<name>": [...], "next_cursor"}.

@@ -18,15 +18,6 @@ func (s *Server) getProgram(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	writeProgram(w, v)
 }
 
-func (s *Server) programVersions(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	limit, cursor, ok := s.pageParams(w, r)
-	if !ok {
-		return
-	}
-	list, next, err := s.Programs.History(r.Context(), limit, cursor)
-	s.writePage(w, r, "versions", list, next, err)
-}
-
 // writeProgram answers a program version with its number as the ETag, the
 // value an editor sends back in If-Match.
 func writeProgram(w http.ResponseWriter, v program.Versioned) {

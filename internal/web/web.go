@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -91,7 +92,28 @@ func New(signIn SignIn) (*Site, error) {
 		s.assets[strings.TrimPrefix(name, "static/")] = newAsset(path.Base(name), body)
 		return nil
 	})
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	return s, s.renderPages()
+}
+
+// renderPages makes portal.html and console.html from the one page
+// template: the same shell, each running its own module.
+func (s *Site) renderPages() error {
+	page, err := template.New("page").Parse(string(s.assets["page.html"].body))
+	if err != nil {
+		return err
+	}
+	delete(s.assets, "page.html")
+	for _, app := range []string{"portal", "console"} {
+		var b bytes.Buffer
+		if err := page.Execute(&b, app); err != nil {
+			return err
+		}
+		s.assets[app+".html"] = newAsset(app+".html", b.Bytes())
+	}
+	return nil
 }
 
 func newAsset(name string, body []byte) asset {

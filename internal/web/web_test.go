@@ -106,6 +106,9 @@ func TestPortalFirstLoadIsUnder100KB(t *testing.T) {
 		}
 	}
 	load("portal.html")
+	if _, ok := s.assets["page.html"]; ok {
+		t.Error("the page template is served as it is")
+	}
 	for _, want := range []string{"app.css", "portal.js", "session.js", "i18n.js", "messages.js", "ui.js", "statement.js"} {
 		if !seen[want] {
 			t.Errorf("the portal's load misses %s (found %v)", want, seen)

@@ -1,9 +1,9 @@
 // The finance console: overview, partners, batches, program, charities and
 // reports, on top of the /v1 API.
-import { api, signIn, signOut } from './session.js';
-import { t, money, date, dateTime, percent, localize } from './i18n.js';
+import { api } from './session.js';
+import { t, money, date, dateTime, percent } from './i18n.js';
 import {
-  skipToMain, h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
+  startPage, h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
 } from './ui.js';
 import { statementLines } from './statement.js';
 
@@ -450,7 +450,7 @@ async function reports(which = 'owed') {
   const rows = report.rows.map(spec.columns);
   const columns = (rows[0] || spec.columns({ currency: 'EUR', partners: [] })).map(([key], i) => ({ label: t('report.' + key), num: i > 0 && key !== 'currency' && key !== 'tier', value: (r) => r[i][1] }));
   render(main, h('h1', { text: t('console.nav.reports') }),
-    h('nav', { 'aria-label': t('report.which') }, h('ul', { class: 'stack' }, Object.keys(REPORTS).map((k) => h('li', {},
+    h('nav', { 'aria-label': t('report.which') }, h('ul', { class: 'stack plain-list' }, Object.keys(REPORTS).map((k) => h('li', {},
       h('a', { href: '#/reports/' + k, 'aria-current': k === which ? 'page' : null, class: 'button secondary', text: t('report.' + k) }))))),
     card(t('report.' + which), range ? h('p', { class: 'muted', text: t('report.range', { from: report.from, to: report.to }) }) : null,
       barChart(t('report.' + which), report.rows.map(spec.bar).map(([label, value, text]) => ({ label, value, text }))),
@@ -458,18 +458,8 @@ async function reports(which = 'owed') {
 }
 
 async function start() {
-  localize(document);
-  skipToMain();
-  if (!(await signIn())) return;
-  const out = document.getElementById('signout');
-  out.hidden = false;
-  out.addEventListener('click', signOut);
-  try {
-    me = await api('/v1/me');
-  } catch (err) {
-    render(main, alertBox(err));
-    return;
-  }
+  me = await startPage();
+  if (!me) return;
   if (!me.finance) {
     render(main, h('h1', { text: t('console.forbiddenTitle') }), h('p', { role: 'alert' }, t('console.forbidden'), ' ',
       h('a', { href: '/portal/', text: t('console.openPortal') })));

@@ -1,10 +1,10 @@
 // The partner portal: home (link, QR, balances, tier, goals), statement and
 // settings, on top of the /v1 API.
-import { api, signIn, signOut } from './session.js';
+import { api } from './session.js';
 import { statementLines } from './statement.js';
-import { t, money, date, dateTime, localize } from './i18n.js';
+import { t, money, date, dateTime } from './i18n.js';
 import {
-  skipToMain, h, render, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
+  startPage, h, render, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
 
 const main = document.getElementById('main');
@@ -188,18 +188,8 @@ async function settings() {
 }
 
 async function start() {
-  localize(document);
-  skipToMain();
-  if (!(await signIn())) return;
-  const out = document.getElementById('signout');
-  out.hidden = false;
-  out.addEventListener('click', signOut);
-  try {
-    me = await api('/v1/me');
-  } catch (err) {
-    render(main, alertBox(err));
-    return;
-  }
+  me = await startPage();
+  if (!me) return;
   if (!me.partner_id) {
     render(main, h('h1', { text: t('portal.notPartnerTitle') }), h('p', {}, t('portal.notPartner'), ' ',
       me.finance ? h('a', { href: '/console/', text: t('portal.openConsole') }) : null));

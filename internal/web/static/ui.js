@@ -1,5 +1,6 @@
 // Small DOM helpers shared by the portal and the console.
-import { t } from './i18n.js';
+import { t, localize } from './i18n.js';
+import { api, signIn, signOut } from './session.js';
 
 let ids = 0;
 
@@ -144,11 +145,24 @@ export function barChart(title, bars) {
   return svg;
 }
 
-// The skip link moves focus to the main content without touching the
-// location hash, which the pages route by.
-export function skipToMain() {
+// startPage translates the page, signs in and returns the caller as
+// GET /v1/me answers, or null while the sign-in goes elsewhere or after
+// showing why it failed.
+export async function startPage() {
+  localize(document);
+  // The skip link moves focus without touching the hash the pages route by.
   document.querySelector('a.skip').addEventListener('click', (ev) => {
     ev.preventDefault();
     document.getElementById('main').focus();
   });
+  if (!(await signIn())) return null;
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  out.addEventListener('click', signOut);
+  try {
+    return await api('/v1/me');
+  } catch (err) {
+    render(document.getElementById('main'), alertBox(err));
+    return null;
+  }
 }
