@@ -196,7 +196,16 @@ func TestPortalAndConsoleInTheBrowser(t *testing.T) {
 		it.Screenshot("portal-home-it")
 	})
 
-	t.Run("every text has its Italian translation", func(t *testing.T) {
+	t.Run("Russian browsers get Russian pages", func(t *testing.T) {
+		ru := browser.NewTab("ru-RU", 1280, 900).For(t)
+		signIn(ru, "/portal/", "Demo Reseller (partner)")
+		ru.Wait("heading", "Добро пожаловать, Demo Reseller")
+		ru.Wait("button", "Копировать ссылку")
+		ru.WaitText("\u00a0€")
+		ru.Screenshot("portal-home-ru")
+	})
+
+	t.Run("every text has its translations", func(t *testing.T) {
 		partner := partner.For(t)
 		missing := partner.Evaluate(`import('/assets/messages.js').then(({ messages }) =>
 			Object.keys(messages).flatMap((lang) => Object.keys(messages.en).filter((k) => !(k in messages[lang])).map((k) => lang + ':' + k)))`)

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -98,20 +97,18 @@ func New(signIn SignIn) (*Site, error) {
 	return s, s.renderPages()
 }
 
-// renderPages makes portal.html and console.html from the one page
-// template: the same shell, each running its own module.
+// renderPages makes portal.html and console.html from page.html: the same
+// shell, each running its own module (APP in the page names it). A plain
+// replacement, not html/template: templates keep every method of every type
+// in the binary (reflection), which doubles the Lambda bootstraps.
 func (s *Site) renderPages() error {
-	page, err := template.New("page").Parse(string(s.assets["page.html"].body))
-	if err != nil {
-		return err
+	page, ok := s.assets["page.html"]
+	if !ok {
+		return fmt.Errorf("web: page.html is not embedded")
 	}
 	delete(s.assets, "page.html")
 	for _, app := range []string{"portal", "console"} {
-		var b bytes.Buffer
-		if err := page.Execute(&b, app); err != nil {
-			return err
-		}
-		s.assets[app+".html"] = newAsset(app+".html", b.Bytes())
+		s.assets[app+".html"] = newAsset(app+".html", bytes.ReplaceAll(page.body, []byte("APP"), []byte(app)))
 	}
 	return nil
 }
