@@ -165,7 +165,7 @@ export const messages = {
     'common.skip': 'Перейти к содержимому', 'common.signOut': 'Выйти', 'common.loading': 'Загрузка…', 'common.none': 'Пока ничего.',
     'common.save': 'Сохранить', 'common.saved': 'Сохранено.', 'common.loadMore': 'Показать ещё', 'common.downloadCSV': 'Скачать CSV',
     'common.currency': 'Валюта', 'common.amount': 'Сумма', 'common.date': 'Дата', 'common.status': 'Статус', 'common.name': 'Имя',
-    'common.email': 'Эл. почта', 'common.partner': 'Партнёр', 'common.charity': 'Благотворительная организация', 'common.actions': 'Действия',
+    'common.email': 'Эл. почта', 'common.partner': 'Партнёр', 'common.charity': 'Организация', 'common.actions': 'Действия',
     'portal.title': 'Портал партнёра', 'portal.nav.home': 'Главная', 'portal.nav.statement': 'Выписка', 'portal.nav.settings': 'Настройки',
     'portal.welcome': 'Добро пожаловать, {name}', 'portal.yourLink': 'Ваша реферальная ссылка', 'portal.referralLink': 'Реферальная ссылка',
     'portal.copyLink': 'Копировать ссылку', 'portal.copied': 'Ссылка скопирована.', 'portal.copyFailed': 'Не удалось скопировать: выделите ссылку и скопируйте её.',
