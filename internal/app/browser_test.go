@@ -239,6 +239,7 @@ func TestPortalAndConsoleInTheBrowser(t *testing.T) {
 		phone := browser.NewTab("en-US", 375, 800).For(t)
 		signIn(phone, "/portal/", "Demo Reseller (partner)")
 		phone.Wait("heading", "Welcome, Demo Reseller")
+		phone.WaitText("Clean Water e.V.") // the donation made in the batch, by the charity's name
 		if overflow := phone.Evaluate("document.documentElement.scrollWidth > window.innerWidth"); overflow != "false" {
 			t.Error("the page scrolls sideways at 375 px")
 		}

@@ -116,17 +116,19 @@ function currencyOfGoal(g, st) {
   return g.currency || Object.keys(st.balances)[0] || 'EUR';
 }
 
-function donatedCard(st) {
+function donatedCard(st, charityNames) {
   return h('section', { class: 'card', 'aria-labelledby': 'don-h' }, h('h2', { id: 'don-h', text: t('portal.donated') }),
     table({
       rows: st.donated_on_your_behalf, empty: t('portal.noDonations'),
-      columns: [{ label: t('common.date'), value: (d) => date(d.at) }, { label: t('common.charity'), value: (d) => d.charity_id },
+      columns: [{ label: t('common.date'), value: (d) => date(d.at) }, { label: t('common.charity'), value: (d) => charityNames[d.charity_id] || d.charity_id },
         { label: t('common.amount'), num: true, value: (d) => money(d.amount, d.currency) }],
     }));
 }
 
 async function home() {
-  const [p, st] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api(`/v1/partners/${me.partner_id}/statement?limit=1`)]);
+  const [p, st, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`),
+    api(`/v1/partners/${me.partner_id}/statement?limit=1`), api('/v1/charities')]);
+  const charityNames = Object.fromEntries(charities.map((c) => [c.id, c.name]));
   const link = h('input', { type: 'text', readonly: true, value: p.referral_link });
   render(main,
     h('h1', { text: t('portal.welcome', { name: p.name }) }),
@@ -138,7 +140,7 @@ async function home() {
         await qrImage()),
       h('section', { class: 'card', 'aria-labelledby': 'deep-h' }, h('h2', { id: 'deep-h', text: t('portal.deepLinks') }), deepLinkBuilder(p))),
     h('section', { class: 'card', 'aria-labelledby': 'bal-h' }, h('h2', { id: 'bal-h', text: t('portal.balances') }), balancesTable(p.balances)),
-    h('div', { class: 'grid' }, tierCard(st), goalsCard(st), donatedCard(st)));
+    h('div', { class: 'grid' }, tierCard(st), goalsCard(st), donatedCard(st, charityNames)));
 }
 
 async function statement() {
