@@ -101,11 +101,16 @@ func (tab *Tab) Open(path string) {
 	tab.check(err)
 }
 
+// waitLimit is how long a page may take to show something: generous, as
+// CI runs the browser next to the emulators and other tests on two cores; a
+// wait that succeeds returns as soon as it does.
+const waitLimit = 30 * time.Second
+
 // waitFor polls until found reports true, failing the test with what the
-// page shows after 15 seconds.
+// page shows after waitLimit.
 func (tab *Tab) waitFor(what string, found func() (bool, error)) {
 	tab.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		ok, err := found()
 		if ok {
@@ -113,7 +118,7 @@ func (tab *Tab) waitFor(what string, found func() (bool, error)) {
 		}
 		if time.Now().After(deadline) {
 			tab.Screenshot("failed-" + strings.NewReplacer("/", "-", " ", "-").Replace(tab.t.Name()))
-			tab.t.Fatalf("waited 15 s for %s (last error %v); the page shows:\n%s", what, err, tab.Text())
+			tab.t.Fatalf("waited %v for %s (last error %v); the page shows:\n%s", waitLimit, what, err, tab.Text())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
