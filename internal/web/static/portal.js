@@ -149,17 +149,16 @@ async function statement() {
   render(main, h('h1', { text: t('portal.nav.statement') }), h('section', { class: 'card' }, lines.node));
 }
 
-async function settings() {
+async function settings(justSaved = false) {
   const [p, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities')]);
-  const form = h('form', { novalidate: true });
-  const status = h('div', { role: 'status' });
+  const status = h('div', { role: 'status' }, justSaved ? h('p', { class: 'notice', text: t('settings.saved') }) : null);
   const charity = h('select', {}, h('option', { value: '', text: t('settings.noCharity') }),
     charities.map((c) => h('option', { value: c.id, text: c.name, selected: p.charity?.charity_id === c.id })));
   const share = h('input', { type: 'number', min: 1, max: 100, step: 1, inputmode: 'numeric', value: p.charity ? p.charity.share_bps / 100 : 10 });
   const email = h('input', { type: 'email', autocomplete: 'email', value: p.payout?.email || '' });
   const paysByEmail = p.payout && (p.payout.method === 'paypal' || p.payout.method === 'wise');
   const save = h('button', { type: 'submit', text: t('common.save') });
-  form.append(
+  const form = h('form', { novalidate: true },
     h('section', { class: 'card', 'aria-labelledby': 'give-h' }, h('h2', { id: 'give-h', text: t('settings.giving') }),
       h('p', { class: 'muted', text: t('settings.givingHelp') }),
       field(t('settings.charity'), charity), field(t('settings.share'), share)),
@@ -177,13 +176,15 @@ async function settings() {
     busy(save, async () => {
       try {
         await api(`/v1/partners/${me.partner_id}/settings`, { method: 'PATCH', body });
-        render(status, h('p', { class: 'notice', text: t('settings.saved') }));
       } catch (err) {
         // The form keeps what was typed, so nothing is lost.
         const target = { payout_email: email, charity, 'charity.share_bps': share }[err.field];
         if (target) showFieldError(target, errorText(err));
         render(status, alertBox(err));
+        return;
       }
+      // Redrawn from the saved record: it shows who changed it and when.
+      await settings(true).catch((err) => render(main, alertBox(err)));
     });
   });
   render(main, h('h1', { text: t('portal.nav.settings') }), form);
