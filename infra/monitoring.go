@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -62,10 +64,11 @@ func newMonitoring(stack awscdk.Stack, stage Stage, email string, api awsapigate
 
 	for _, name := range sortedKeys(dlqs) {
 		id := queueID(name)
-		alarm(id+"DlqMessages", "A message reached the "+name+" dead-letter queue: it failed 5 times.",
+		q := queueSpec(name)
+		alarm(id+"DlqMessages", fmt.Sprintf("A message reached the %s dead-letter queue: it failed %d times.", name, q.MaxReceiveCount),
 			dlqs[name].MetricApproximateNumberOfMessagesVisible(max5), 1)
 		alarm(id+"OldestMessage", "The oldest message of "+name+" waits too long: its worker is failing or throttled.",
-			queues[name].MetricApproximateAgeOfOldestMessage(max5), th.oldestMessageS)
+			queues[name].MetricApproximateAgeOfOldestMessage(max5), cmp.Or(float64(q.AgeAlarmSeconds), th.oldestMessageS))
 	}
 	alarm("ScheduleDlqMessages", "A schedule tick could not invoke its function.", scheduleDLQ.MetricApproximateNumberOfMessagesVisible(max5), 1)
 	for _, f := range appspec.Functions {

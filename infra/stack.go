@@ -140,7 +140,10 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 			env[appspec.EnvProgram] = jsii.String(props.Program)
 		}
 		for _, name := range spec.Access.SendTo {
-			env[queueEnv(name)] = queues[name].QueueUrl()
+			env[queueSpec(name).URLEnv] = queues[name].QueueUrl()
+		}
+		if spec.Access.DelaysRetries {
+			env[queueSpec(spec.Access.ConsumeFrom).URLEnv] = queues[spec.Access.ConsumeFrom].QueueUrl()
 		}
 		if spec.Access.WebhookSecrets {
 			env[appspec.EnvSecretARN] = secret.SecretArn()
@@ -316,18 +319,12 @@ func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, que
 		secret.GrantRead(fn, nil)
 	}
 	if a.RedriveDLQs {
-		for _, dlq := range dlqs {
-			dlq.GrantConsumeMessages(fn)
+		for name, dlq := range dlqs {
+			if queueSpec(name).Redrive {
+				dlq.GrantConsumeMessages(fn)
+			}
 		}
 	}
-}
-
-// queueEnv names the environment variable holding a queue's URL.
-func queueEnv(name string) string {
-	if name == appspec.DonationsQueue.Name {
-		return appspec.EnvDonationsQueue
-	}
-	return appspec.EnvPayoutsQueue
 }
 
 // queueID turns "partnerloop-payouts" into the construct id "PayoutsQueue".

@@ -136,7 +136,10 @@ func samEnv(props map[string]any) []string {
 func specEnv(f appspec.Function) []string {
 	var out []string
 	for _, q := range f.Access.SendTo {
-		out = append(out, queueEnv(q))
+		out = append(out, queueSpec(q).URLEnv)
+	}
+	if f.Access.DelaysRetries {
+		out = append(out, queueSpec(f.Access.ConsumeFrom).URLEnv)
 	}
 	if f.Access.WebhookSecrets {
 		out = append(out, appspec.EnvSecretARN, appspec.EnvHashKeyARN)
@@ -215,7 +218,9 @@ func specGrants(f appspec.Function) []string {
 	}
 	if f.Access.RedriveDLQs {
 		for _, q := range appspec.Queues {
-			out = append(out, "consume:["+queueID(q.Name)+"Dlq")
+			if q.Redrive {
+				out = append(out, "consume:["+queueID(q.Name)+"Dlq")
+			}
 		}
 	}
 	if f.Access.WebhookSecrets {

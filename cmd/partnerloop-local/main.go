@@ -115,6 +115,7 @@ func run() error {
 	a := app.New(db, q, app.Config{Web: site,
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
+		NotifyURL: res.NotifyURL(), LocalWebhooks: true,
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
 			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
 		StripeAPIKey: stripeKey, StripeAPIBase: stripeBase,
@@ -135,6 +136,15 @@ func run() error {
 	go poll(ctx, a, res.DonationsURL(), log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
+	go every(ctx, 5*time.Second, func() error { _, err := a.Notify.Dispatch(ctx); return err }, log)
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := sqsqueue.PollDeliveriesOnce(ctx, a.SQS, a.NotifyURL, a.NotifyRetryBase, a.Notify, 1); err != nil && ctx.Err() == nil {
+				log.Warn("poll failed", "queue", a.NotifyURL, "error", err)
+				time.Sleep(time.Second)
+			}
+		}
+	}()
 	go every(ctx, 30*time.Second, func() error { _, err := a.Performance.Run(ctx); return err }, log)
 
 	if err := printWelcome(base, jwt, demo, users, emu); err != nil {

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,8 +26,10 @@ import (
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -58,6 +61,13 @@ type Config struct {
 	// dead-letter queues are redriven (the API function).
 	PayoutsDLQURL   string
 	DonationsDLQURL string
+	// NotifyURL is the outbound webhook delivery queue.
+	NotifyURL string
+	// NotifyRetryBase is the first retry delay of a failed delivery
+	// (default 30 s); LocalWebhooks admits http:// endpoints on private
+	// addresses (local runs and tests only).
+	NotifyRetryBase time.Duration
+	LocalWebhooks   bool
 	PublicBaseURL   string
 	// Program is in force until one is saved through PUT /v1/program.
 	Program program.Program
@@ -88,10 +98,15 @@ type App struct {
 	Ledger      *ledger.Service
 	Payouts     *payout.Service
 	Performance *performance.Service
-	Server      *httpapi.Server
-	SQS         *sqs.Client
-	Log         *slog.Logger
-	Metrics     *obs.Metrics
+	Engage      *engage.Service
+	Notify      *notify.Service
+	// NotifyURL and NotifyRetryBase drive the notifier's retries.
+	NotifyURL       string
+	NotifyRetryBase time.Duration
+	Server          *httpapi.Server
+	SQS             *sqs.Client
+	Log             *slog.Logger
+	Metrics         *obs.Metrics
 }
 
 // Logger writes JSON logs, the format CloudWatch Logs Insights queries,
@@ -108,27 +123,34 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	store := dynamo.Open(db, cfg.Table)
 	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
 	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: ProgramCacheFor, Now: now}
+	notifications := &notify.Service{Store: store.Notify, Queue: &sqsqueue.Deliveries{SQS: q, URL: cfg.NotifyURL},
+		Poster: notify.NewPoster(cfg.LocalWebhooks, now), Now: now, Log: log, AllowInsecure: cfg.LocalWebhooks, CacheFor: ProgramCacheFor}
 	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
 	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Now: now}
-	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Now: now}
+	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: notifications, Now: now}
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
-		Methods: payoutMethods(cfg), Programs: programs, Now: now, Log: log}
-	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs, Now: now}
+		Methods: payoutMethods(cfg), Programs: programs, Events: notifications, Now: now, Log: log}
+	eng := &engage.Service{Store: store.Engage, Partners: partners, Accruals: store.Ledger, Points: store.Ledger, Bonuses: led,
+		Charities: store.Charities, Programs: programs, Events: notifications, Now: now}
+	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs,
+		Events: notifications, Engagement: eng, Now: now}
 	reps := &reports.Service{Ledger: store.Ledger, Partners: store.Partners, Paid: store.Payouts, Programs: programs}
-	statements := &statement.Query{Partners: partners, Ledger: led, Standings: perf, Donations: store.Charities}
+	statements := &statement.Query{Partners: partners, Ledger: led, Standings: perf, Donations: store.Charities, Engagement: eng}
 	secrets := cfg.WebhookSecrets
 	if secrets == nil {
 		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
 	}
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
+		Engage: eng, Notify: notifications,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
-	return &App{Ledger: led, Payouts: pay, Performance: perf, Server: srv, SQS: q, Log: log, Metrics: cfg.Metrics}
+	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Server: srv, SQS: q, Log: log,
+		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}
 }
 
 // payoutMethods pays each leg by its method: manual always, Stripe Connect
@@ -184,7 +206,7 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 	}
 	cfg := Config{Table: os.Getenv(appspec.EnvTable), PayoutsURL: os.Getenv(appspec.EnvPayoutsQueue),
 		DonationsURL: os.Getenv(appspec.EnvDonationsQueue), PayoutsDLQURL: os.Getenv(appspec.EnvPayoutsDLQ),
-		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
+		DonationsDLQURL: os.Getenv(appspec.EnvDonationsDLQ), NotifyURL: os.Getenv(appspec.EnvNotifyQueue), PublicBaseURL: os.Getenv(appspec.EnvPublicBaseURL), Program: prog,
 		Metrics: obs.NewMetrics(os.Stdout)}
 	if id := os.Getenv(appspec.EnvOIDCClientID); id != "" {
 		if cfg.Web, err = web.New(web.SignIn{ClientID: id, Scope: "openid email profile",
@@ -278,6 +300,14 @@ func StartQueueWorker() {
 	})
 }
 
+// StartNotifier posts outbound webhook deliveries from the notify queue.
+func StartNotifier() {
+	a := MustFromLambdaEnv()
+	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		return sqsqueue.HandleDeliveries(ctx, a.SQS, a.NotifyURL, a.NotifyRetryBase, a.Notify, ev), nil
+	})
+}
+
 // deadLetters redrives the named queue's dead-letter queue into it.
 type deadLetters struct {
 	client *sqs.Client
@@ -301,10 +331,11 @@ type Resources struct {
 	QueueURLs map[string]string
 }
 
-// PayoutsURL and DonationsURL are the FIFO queues' URLs; the dead-letter
-// queues are under the same names with "-dlq".
+// PayoutsURL, DonationsURL and NotifyURL are the FIFO queues' URLs; the
+// dead-letter queues are under the same names with "-dlq".
 func (r Resources) PayoutsURL() string   { return r.QueueURLs[appspec.PayoutsQueue.Name] }
 func (r Resources) DonationsURL() string { return r.QueueURLs[appspec.DonationsQueue.Name] }
+func (r Resources) NotifyURL() string    { return r.QueueURLs[appspec.NotifyQueue.Name] }
 
 // Provision creates the table and queues from appspec on emulators (the
 // stack creates them in AWS); prefix keeps parallel tests apart.

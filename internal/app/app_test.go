@@ -78,7 +78,8 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
 		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
-		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t)}
+		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t),
+		NotifyURL: env.QueueURLs[appspec.NotifyQueue.Name], NotifyRetryBase: time.Second, LocalWebhooks: true}
 	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
 	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()

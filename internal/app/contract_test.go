@@ -152,33 +152,53 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 	}
 	batchID := batch.Body["id"].(string)
 	month := time.Now().UTC().Format("2006-01")
+	starts, ends := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	for path, body := range map[string]string{
+		"/v1/challenges":        `{"id":"spring","name":"Spring","description":"Post a review","starts_at":"` + starts + `","ends_at":"` + ends + `","kind":"task","reward":{"points":10}}`,
+		"/v1/rewards":           `{"id":"mug","name":"Mug","description":"A mug","points_cost":100,"stock":5,"kind":"item"}`,
+		"/v1/webhook-endpoints": `{"url":"https://hooks.example/partnerloop","events":["payout.paid"]}`,
+	} {
+		if res := h.do("POST", path, h.tokens["bob"], []byte(body), nil); res.Status != 201 {
+			t.Fatalf("POST %s: %d %s", path, res.Status, res.Raw)
+		}
+	}
+	endpoint := h.do("GET", "/v1/webhook-endpoints", h.tokens["bob"], nil, nil).Body["endpoints"].([]any)[0].(map[string]any)["id"].(string)
 	samples := map[string]string{
-		"/v1/partners/{id}":              "/v1/partners/" + id,
-		"/v1/partners/{id}/statement":    "/v1/partners/" + id + "/statement",
-		"/v1/partners/{id}/qr.svg":       "/v1/partners/" + id + "/qr.svg",
-		"/v1/payout-batches/{id}":        "/v1/payout-batches/" + batchID,
-		"/v1/payout-batches/{id}/audit":  "/v1/payout-batches/" + batchID + "/audit",
-		"/v1/payout-batches/{id}/export": "", // CSV of an approved batch: TestPayPalAndWiseFilesAndMarkingPaid
-		"/v1/charities/{id}/receipts":    "/v1/charities/ch_water/receipts",
-		"/v1/reports/payments":           "/v1/reports/payments?from=" + month + "&to=" + month,
-		"/v1/reports/donations":          "/v1/reports/donations?from=" + month + "&to=" + month,
-		"/v1/reports/roi":                "/v1/reports/roi?from=" + month + "&to=" + month,
-		"/r/{code}":                      "/r/" + a["referral_code"].(string),
-		"/v1/partners":                   "/v1/partners",
-		"/v1/payout-batches":             "/v1/payout-batches",
-		"/v1/accruals/held":              "/v1/accruals/held",
-		"/v1/charities":                  "/v1/charities",
-		"/v1/reports/owed":               "/v1/reports/owed",
-		"/v1/program":                    "/v1/program",
-		"/v1/program/versions":           "/v1/program/versions",
-		"/v1/me":                         "/v1/me",
-		"/v1/sign-in":                    "/v1/sign-in",
-		"/":                              "/",
-		"/portal":                        "/portal/",
-		"/console":                       "/console",
-		"/assets/{file}":                 "/assets/portal.js",
-		"/healthz":                       "/healthz",
-		"/v1/openapi.json":               "/v1/openapi.json",
+		"/v1/challenges":                        "/v1/challenges",
+		"/v1/challenges/{id}":                   "/v1/challenges/spring",
+		"/v1/challenges/{id}/submissions":       "/v1/challenges/spring/submissions",
+		"/v1/leaderboard":                       "/v1/leaderboard?measure=revenue&currency=EUR",
+		"/v1/rewards":                           "/v1/rewards",
+		"/v1/redemptions":                       "/v1/redemptions",
+		"/v1/webhook-endpoints":                 "/v1/webhook-endpoints",
+		"/v1/webhook-endpoints/{id}":            "/v1/webhook-endpoints/" + endpoint,
+		"/v1/webhook-endpoints/{id}/deliveries": "/v1/webhook-endpoints/" + endpoint + "/deliveries",
+		"/v1/partners/{id}":                     "/v1/partners/" + id,
+		"/v1/partners/{id}/statement":           "/v1/partners/" + id + "/statement",
+		"/v1/partners/{id}/qr.svg":              "/v1/partners/" + id + "/qr.svg",
+		"/v1/payout-batches/{id}":               "/v1/payout-batches/" + batchID,
+		"/v1/payout-batches/{id}/audit":         "/v1/payout-batches/" + batchID + "/audit",
+		"/v1/payout-batches/{id}/export":        "", // CSV of an approved batch: TestPayPalAndWiseFilesAndMarkingPaid
+		"/v1/charities/{id}/receipts":           "/v1/charities/ch_water/receipts",
+		"/v1/reports/payments":                  "/v1/reports/payments?from=" + month + "&to=" + month,
+		"/v1/reports/donations":                 "/v1/reports/donations?from=" + month + "&to=" + month,
+		"/v1/reports/roi":                       "/v1/reports/roi?from=" + month + "&to=" + month,
+		"/r/{code}":                             "/r/" + a["referral_code"].(string),
+		"/v1/partners":                          "/v1/partners",
+		"/v1/payout-batches":                    "/v1/payout-batches",
+		"/v1/accruals/held":                     "/v1/accruals/held",
+		"/v1/charities":                         "/v1/charities",
+		"/v1/reports/owed":                      "/v1/reports/owed",
+		"/v1/program":                           "/v1/program",
+		"/v1/program/versions":                  "/v1/program/versions",
+		"/v1/me":                                "/v1/me",
+		"/v1/sign-in":                           "/v1/sign-in",
+		"/":                                     "/",
+		"/portal":                               "/portal/",
+		"/console":                              "/console",
+		"/assets/{file}":                        "/assets/portal.js",
+		"/healthz":                              "/healthz",
+		"/v1/openapi.json":                      "/v1/openapi.json",
 	}
 	bodies := map[string]map[string]any{}
 	for _, r := range appspec.AllRoutes() {
@@ -193,7 +213,7 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		if path == "" {
 			continue
 		}
-		res := h.do("GET", path, h.tokens["alice"], nil, nil)
+		res := h.do("GET", path, h.tokens["bob"], nil, nil)
 		if res.Status >= 400 {
 			t.Errorf("GET %s: %d %s", path, res.Status, res.Raw)
 		}
@@ -206,10 +226,12 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 	if skipped, ok := listed.(map[string]any)["skipped"].([]any); !ok || len(skipped) != 0 {
 		t.Errorf("skipped in the list: %v", listed.(map[string]any)["skipped"])
 	}
-	// A partner's list entry is its detail without the balances.
+	// A partner's list entry is its detail without the balances, points and badges.
 	entry := bodies["/v1/partners"]["partners"].([]any)[0].(map[string]any)
 	detail := bodies["/v1/partners/{id}"]
 	delete(detail, "balances")
+	delete(detail, "points")
+	delete(detail, "badges")
 	if !reflect.DeepEqual(entry, detail) {
 		t.Errorf("partner in the list differs from its detail:\n%v\n%v", entry, detail)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -121,6 +122,10 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	}
 	within(t, "batch per partner", rec.Bill(), items, budget{read: 22, write: 23})
 
+	// The workers have read the webhook endpoints (kept 30 seconds too).
+	for _, worker := range []string{"PayoutWorker", "DonationWorker"} {
+		h.fns[worker].Notify.Wants(ctx, outbox.PayoutPaid)
+	}
 	rec.Reset()
 	legs, err := sqsqueuePoll(h, h.env.PayoutsURL())
 	if err != nil || legs != items {

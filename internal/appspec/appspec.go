@@ -35,6 +35,15 @@ type Queue struct {
 	// MaxConcurrency bounds the consuming function's concurrent batches, so
 	// payouts stay within the providers' rate limits (Stripe: 25 writes/s).
 	MaxConcurrency int
+	// URLEnv is the environment variable that gives senders (and the
+	// consumer) the queue's URL.
+	URLEnv string
+	// Redrive: finance may move its dead letters back to it
+	// (POST /v1/queues/{queue}/redrive).
+	Redrive bool
+	// AgeAlarmSeconds, if set, replaces the stage's alarm threshold on the
+	// age of the oldest message (a queue whose retries wait by design).
+	AgeAlarmSeconds int
 }
 
 // FIFOName is the queue's name as SQS requires it.
@@ -60,10 +69,13 @@ const (
 type Access struct {
 	// Table lists the DynamoDB actions the function's code calls; a test
 	// runs each function's paths with only these allowed.
-	Table           []string
-	SendTo          []string // queue names
-	ConsumeFrom     string   // queue name feeding the function
-	RedriveDLQs     bool     // may move messages from the dead-letter queues back
+	Table       []string
+	SendTo      []string // queue names
+	ConsumeFrom string   // queue name feeding the function
+	// DelaysRetries: the consumer delays a failed message's retry itself
+	// (ChangeMessageVisibility), so it is given its queue's URL.
+	DelaysRetries   bool
+	RedriveDLQs     bool // may move messages from the dead-letter queues back
 	WebhookSecrets  bool
 	ProviderSecrets bool // the payout providers' API keys
 }
@@ -130,6 +142,7 @@ const (
 	EnvTable             = "PARTNERLOOP_TABLE"
 	EnvPayoutsQueue      = "PARTNERLOOP_PAYOUTS_QUEUE_URL"
 	EnvDonationsQueue    = "PARTNERLOOP_DONATIONS_QUEUE_URL"
+	EnvNotifyQueue       = "PARTNERLOOP_NOTIFY_QUEUE_URL"
 	EnvPayoutsDLQ        = "PARTNERLOOP_PAYOUTS_DLQ_URL"
 	EnvDonationsDLQ      = "PARTNERLOOP_DONATIONS_DLQ_URL"
 	EnvSecretARN         = "PARTNERLOOP_SECRET_ARN"
@@ -158,9 +171,14 @@ var (
 			{Name: "gsi2", PartitionKey: "gsi2pk", SortKey: "gsi2sk"},
 		},
 	}
-	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 5}
-	DonationsQueue = Queue{Name: "partnerloop-donations", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 2}
-	Queues         = []Queue{PayoutsQueue, DonationsQueue}
+	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 5, URLEnv: EnvPayoutsQueue, Redrive: true}
+	DonationsQueue = Queue{Name: "partnerloop-donations", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 2, URLEnv: EnvDonationsQueue, Redrive: true}
+	// NotifyQueue carries outbound webhook deliveries. A failed one comes
+	// back after a growing delay (30 s doubling to 2 h); 20 receives span
+	// more than a day before the dead-letter queue keeps it.
+	NotifyQueue = Queue{Name: "partnerloop-notify", VisibilitySeconds: 180, MaxReceiveCount: 20, MaxConcurrency: 5, URLEnv: EnvNotifyQueue,
+		AgeAlarmSeconds: 6 * 3600}
+	Queues = []Queue{PayoutsQueue, DonationsQueue, NotifyQueue}
 
 	Functions = []Function{
 		{
@@ -198,6 +216,25 @@ var (
 				{"PUT", "/v1/program", true},
 				{"GET", "/v1/program/versions", true},
 				{"GET", "/v1/me", true},
+				{"POST", "/v1/challenges", true},
+				{"GET", "/v1/challenges", true},
+				{"GET", "/v1/challenges/{id}", true},
+				{"POST", "/v1/challenges/{id}/submissions", true},
+				{"GET", "/v1/challenges/{id}/submissions", true},
+				{"POST", "/v1/challenges/{id}/submissions/{sid}/approve", true},
+				{"POST", "/v1/challenges/{id}/submissions/{sid}/reject", true},
+				{"GET", "/v1/leaderboard", true},
+				{"POST", "/v1/rewards", true},
+				{"GET", "/v1/rewards", true},
+				{"POST", "/v1/redemptions", true},
+				{"GET", "/v1/redemptions", true},
+				{"POST", "/v1/redemptions/{id}/fulfil", true},
+				{"POST", "/v1/redemptions/{id}/cancel", true},
+				{"POST", "/v1/webhook-endpoints", true},
+				{"GET", "/v1/webhook-endpoints", true},
+				{"GET", "/v1/webhook-endpoints/{id}", true},
+				{"DELETE", "/v1/webhook-endpoints/{id}", true},
+				{"GET", "/v1/webhook-endpoints/{id}/deliveries", true},
 				{"GET", "/v1/sign-in", false},
 				// The portal and the console: pages and their assets.
 				{"GET", "/", false},
@@ -215,8 +252,9 @@ var (
 				{"POST", "/webhooks/shopify", false},
 				{"POST", "/webhooks/stripe", false},
 				{"POST", "/webhooks/woocommerce", false},
+				{"POST", "/webhooks/activities", false},
 			},
-			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, WebhookSecrets: true},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true},
 		},
 		{
 			Name: "Redirect", Dir: "redirect", Timeout: 10,
@@ -232,8 +270,13 @@ var (
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem}},
 		},
 		{
-			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(5 minutes)",
-			Access: Access{Table: []string{GetItem, Query, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}},
+			// Every minute: outbound webhook events wait at most that long.
+			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(1 minute)",
+			Access: Access{Table: []string{GetItem, Query, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}},
+		},
+		{
+			Name: "Notifier", Dir: "notifier", Timeout: 30,
+			Access: Access{Table: []string{GetItem, PutItem}, ConsumeFrom: NotifyQueue.Name, DelaysRetries: true},
 		},
 		{
 			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,

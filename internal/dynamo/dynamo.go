@@ -25,6 +25,18 @@
 //	receipt        CHARITY#<id>         RECEIPT#<batch>#<cur>
 //	pledge         PLEDGE#<ref>         PLEDGE          gsi2 PLEDGES#OPEN / <at> while open
 //	settled leg    PAYMENTS#<month>     <at>#<item>:<leg>
+//	points         PARTNER#<id>         POINTS
+//	point line     POINTLINE#<ref>      LINE            gsi1 POINTS#<partner> / <at>#<ref>
+//	challenge      CHALLENGE#<id>       CHALLENGE       gsi1 CHALLENGES / <starts at>#<id>
+//	completion     CHALLENGE#<id>       DONE#<partner>  gsi1 DONE#<partner> / <at>#<id>
+//	submission     CHALLENGE#<id>       SUB#<sid>       gsi2 SUBS#<challenge> / <at>#<sid>
+//	leaderboard    BOARD#<period>       <measure>#<cur>#<tier>
+//	rank           PARTNER#<id>         RANK#<period>
+//	reward         REWARD#<id>          REWARD          gsi1 REWARDS / <id>
+//	redemption     REDEMPTION#<id>      REDEMPTION      gsi1 REDEMPTIONS#<status> / <at>#<id>
+//	endpoint       WEBHOOK#<id>         ENDPOINT        gsi1 WEBHOOKS / <id>
+//	delivery       WEBHOOK#<id>         DELIVERY#<at>#<event>#<attempt>  (expires)
+//	outbox event   NOTIFY#<id>          OUTBOX          gsi2 NOTIFY#<shard> / <at>#<id>
 //
 // <shard> is 00 to 15 (appspec IndexShards) by a hash of the partner or the
 // order, so the index keys every order writes spread over 16 partitions;
@@ -62,19 +74,21 @@ type table struct {
 // Adapters are the storage adapters of the domain packages, one per
 // aggregate, over one table.
 type Adapters struct {
-	Ledger    *Ledger    // orders and accruals, balances, sales counters, fingerprints
-	Partners  *Partners  // partners, codes, clicks, touches, tier history
-	Programs  *Programs  // the program's versions
-	Payouts   *Payouts   // batches, items, audit, outbox, settled legs
-	Charities *Charities // the charity catalog, receipts, donations on partners' behalf
-	Pledges   *Pledges   // the program's donations on partners' behalf
+	Ledger    *Ledger        // orders and accruals, balances, sales counters, fingerprints
+	Partners  *Partners      // partners, codes, clicks, touches, tier history
+	Programs  *Programs      // the program's versions
+	Payouts   *Payouts       // batches, items, audit, outbox, settled legs
+	Charities *Charities     // the charity catalog, receipts, donations on partners' behalf
+	Pledges   *Pledges       // the program's donations on partners' behalf
+	Notify    *Notifications // webhook endpoints, the event outbox, delivery attempts
+	Engage    *Engagement    // points lines, challenges, badges, leaderboards, rewards
 }
 
 // Open returns the adapters on the named table.
 func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
 	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Payouts: &Payouts{t},
-		Charities: &Charities{t}, Pledges: &Pledges{t}}
+		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}}
 }
 
 // Ledger stores orders with their accruals, partners' balances and monthly

@@ -48,6 +48,8 @@ type orderItem struct {
 	Lines      []commission.LineResult `json:"commission_lines,omitempty" dynamodbav:"commission_lines,omitempty"`
 	Commission int64                   `json:"commission" dynamodbav:"commission"`
 	Reversed   int64                   `json:"reversed" dynamodbav:"reversed"`
+	Points     int64                   `json:"points,omitempty" dynamodbav:"points,omitempty"`
+	PointsRev  int64                   `json:"points_reversed,omitempty" dynamodbav:"points_reversed,omitempty"`
 	Status     string                  `json:"accrual_status,omitempty" dynamodbav:"accrual_status,omitempty"`
 	HoldReason string                  `json:"hold_reason,omitempty" dynamodbav:"hold_reason,omitempty"`
 	PaidAt     *time.Time              `json:"paid_at,omitempty" dynamodbav:"paid_at,omitempty"`
@@ -81,7 +83,7 @@ func timePtr(t time.Time) *time.Time {
 func toOrderItem(r ledger.OrderRecord) orderItem {
 	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, Sales: r.Sales, PartnerID: r.PartnerID, Via: r.Via,
-		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Status: string(r.Status), HoldReason: r.HoldReason,
+		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Points: r.Points, PointsRev: r.PointsReversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
@@ -101,7 +103,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
-		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
+		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Points: it.Points, PointsReversed: it.PointsRev, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
 		UpdatedAt: it.UpdatedAt, Version: it.Version}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
@@ -187,9 +189,13 @@ func (s *Ledger) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion 
 	if change.Fingerprint != "" {
 		items = append(items, s.claimFingerprint(change))
 	}
+	if !change.Points.IsZero() {
+		items = append(items, s.pointsUpdate(change.Next.PartnerID, change.Points, nil))
+	}
 	if change.Sales != nil {
 		items = append(items, s.salesUpdate(*change.Sales))
 	}
+	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelledAt(err); ok {
 		if failed[0] {
@@ -259,9 +265,13 @@ func (s *Ledger) CommitTransition(ctx context.Context, prevVersion int64, change
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil))
 	}
+	if !change.Points.IsZero() {
+		items = append(items, s.pointsUpdate(n.PartnerID, change.Points, nil))
+	}
 	if change.Sales != nil {
 		items = append(items, s.salesUpdate(*change.Sales))
 	}
+	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return ledger.ErrConflict
@@ -345,4 +355,11 @@ func (s *Ledger) FingerprintOwner(ctx context.Context, fp string) (string, strin
 // HeldAccruals lists accruals held for finance, oldest first.
 func (s *Ledger) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
 	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("HELD"))}, orderItem.record)
+}
+
+// AccrualsBetween lists a partner's order records paid within [from, to).
+func (s *Ledger) AccrualsBetween(ctx context.Context, partnerID string, from, to time.Time) ([]ledger.OrderRecord, error) {
+	recs, err := queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)).
+		And(expression.Key("gsi1sk").Between(expression.Value(sortableTime(from)), expression.Value(sortableTime(to))))}, orderItem.record)
+	return slices.DeleteFunc(recs, func(r ledger.OrderRecord) bool { return !r.PaidAt.Before(to) }), err
 }

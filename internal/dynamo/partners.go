@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -259,6 +260,9 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		case st.Charity != nil:
 			upd = upd.Set(expression.Name("charity"), expression.Value(st.Charity))
 		}
+		if st.ShowOnLeaderboard != nil {
+			upd = upd.Set(expression.Name("show_on_leaderboard"), expression.Value(*st.ShowOnLeaderboard))
+		}
 		if st.PayoutEmail != "" {
 			upd = upd.Set(expression.Name("payout.email"), expression.Value(st.PayoutEmail))
 			cond = cond.And(expression.AttributeExists(expression.Name("payout")))
@@ -400,7 +404,7 @@ type tierItem struct {
 
 // ChangeTier moves the partner to change.To if it is still at change.From
 // and appends the change to its history, in one transaction.
-func (s *Partners) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange) error {
+func (s *Partners) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange, events []outbox.Event) error {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("tier"), expression.Value(change.To))).
 		WithCondition(expression.Name("tier").Equal(expression.Value(change.From))).Build()
@@ -408,11 +412,12 @@ func (s *Partners) ChangeTier(ctx context.Context, partnerID string, change perf
 		return err
 	}
 	hist := tierItem{key: key{"PARTNER#" + partnerID, "TIER#" + sortableTime(change.At)}, TierChange: change}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := append([]types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: partnerKey(partnerID).av(), UpdateExpression: expr.Update(),
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(hist), ConditionExpression: aws.String(notExists)}},
-	}})
+	}, s.eventPuts(events)...)
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return performance.ErrTierChanged
 	}

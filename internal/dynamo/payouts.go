@@ -306,6 +306,7 @@ func (s *Payouts) CommitMove(ctx context.Context, mv payout.Move) error {
 	if mv.Audit != nil {
 		items = append(items, s.putAudit(it.BatchID, *mv.Audit))
 	}
+	items = append(items, s.eventPuts(mv.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrConflict

@@ -42,18 +42,9 @@ func (s *Ledger) MonthlySales(ctx context.Context, partnerID string, months []st
 	}
 	err := s.batchGet(ctx, keys, func(item map[string]types.AttributeValue) error {
 		month := strings.TrimPrefix(item["sk"].(*types.AttributeValueMemberS).Value, "SALES#")
-		counters := map[string]int64{}
-		for name, v := range item {
-			if n, ok := v.(*types.AttributeValueMemberN); ok {
-				var x int64
-				if _, err := fmt.Sscan(n.Value, &x); err != nil {
-					return fmt.Errorf("sales counter %s: %w", name, err)
-				}
-				counters[name] = x
-			}
-		}
+		counters, err := countersOf(item)
 		out[month] = counters
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -94,6 +96,28 @@ var failures = []failure{
 	{program.ErrVersionConflict, http.StatusConflict, "version_conflict", "`If-Match` names a version someone saved over", ""},
 	{reports.ErrBadPeriod, http.StatusBadRequest, "bad_period", "`from`/`to` not months in order, at most 36 apart", ""},
 	{ErrUnknownQueue, http.StatusNotFound, "not_found", "redrive of a queue other than payouts or donations", ""},
+	{errBadQuery, http.StatusBadRequest, "bad_query", "leaderboard `period`, `measure`, `currency`, `tier` or `limit` out of their rules", ""},
+	{engage.ErrUnknownPartner, http.StatusNotFound, "unknown_partner", "an activity for a partner that does not exist", ""},
+	{engage.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "a challenge, submission, reward, redemption or decision out of its rules", ""},
+	{engage.ErrChallengeNotFound, http.StatusNotFound, "not_found", "unknown challenge, or one not open to the partner's tier", ""},
+	{engage.ErrSubmissionNotFound, http.StatusNotFound, "not_found", "unknown submission", ""},
+	{engage.ErrRewardNotFound, http.StatusNotFound, "not_found", "unknown reward", ""},
+	{engage.ErrRedemptionNotFound, http.StatusNotFound, "not_found", "unknown redemption", ""},
+	{engage.ErrChallengeExists, http.StatusConflict, "already_exists", "a challenge id already taken", ""},
+	{engage.ErrRewardExists, http.StatusConflict, "already_exists", "a reward id already taken", ""},
+	{engage.ErrAlreadyDecided, http.StatusConflict, "already_decided", "approving or rejecting a submission decided before", ""},
+	{engage.ErrAlreadyCompleted, http.StatusConflict, "already_completed", "a submission for, or approval of, a challenge the partner completed", ""},
+	{engage.ErrInsufficientPoints, http.StatusConflict, "insufficient_points", "a redemption costing more than the available points", ""},
+	{engage.ErrOutOfStock, http.StatusConflict, "out_of_stock", "a redemption of more than the reward's stock", ""},
+	{engage.ErrNotOpen, http.StatusConflict, "not_open", "fulfilling or cancelling a redemption that is no longer requested", ""},
+	{engage.ErrDonationInBatch, http.StatusConflict, "donation_in_batch", "cancelling a donation redemption a payout batch already took", ""},
+	{notify.ErrInvalid, http.StatusUnprocessableEntity, "invalid_endpoint", "a webhook endpoint URL that is not https, or unknown events", ""},
+	{notify.ErrNotFound, http.StatusNotFound, "not_found", "unknown webhook endpoint", ""},
+}
+
+// errorsIsAny reports whether err is any of targets.
+func errorsIsAny(err error, targets ...error) bool {
+	return slices.ContainsFunc(targets, func(t error) bool { return errors.Is(err, t) })
 }
 
 // internalFailure is every other error: storage or queue trouble, so the

@@ -22,7 +22,9 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/page"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -79,6 +81,8 @@ type Server struct {
 	DeadLetters   DeadLetters
 	Reports       *reports.Service
 	Statements    *statement.Query
+	Engage        *engage.Service
+	Notify        *notify.Service
 	Programs      ProgramRegistry
 	Web           *web.Site // the portal and console; nil where not served
 	Secrets       SecretSource
@@ -131,6 +135,26 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"POST /webhooks/shopify":                               s.shopify,
 		"POST /webhooks/stripe":                                s.stripe,
 		"POST /webhooks/woocommerce":                           s.wooCommerce,
+		"POST /webhooks/activities":                            s.activity,
+		"POST /v1/challenges":                                  s.finance(s.createChallenge),
+		"GET /v1/challenges":                                   s.authed(s.listChallenges),
+		"GET /v1/challenges/{id}":                              s.authed(s.getChallenge),
+		"POST /v1/challenges/{id}/submissions":                 s.partnerOnly(s.submit),
+		"GET /v1/challenges/{id}/submissions":                  s.finance(s.listSubmissions),
+		"POST /v1/challenges/{id}/submissions/{sid}/approve":   s.finance(s.approveSubmission),
+		"POST /v1/challenges/{id}/submissions/{sid}/reject":    s.finance(s.rejectSubmission),
+		"GET /v1/leaderboard":                                  s.authed(s.leaderboard),
+		"POST /v1/rewards":                                     s.finance(s.addReward),
+		"GET /v1/rewards":                                      s.authed(s.listRewards),
+		"POST /v1/redemptions":                                 s.partnerOnly(s.redeem),
+		"GET /v1/redemptions":                                  s.finance(s.listRedemptions),
+		"POST /v1/redemptions/{id}/fulfil":                     s.finance(s.fulfilRedemption),
+		"POST /v1/redemptions/{id}/cancel":                     s.finance(s.cancelRedemption),
+		"POST /v1/webhook-endpoints":                           s.admin(s.createEndpoint),
+		"GET /v1/webhook-endpoints":                            s.admin(s.listEndpoints),
+		"GET /v1/webhook-endpoints/{id}":                       s.admin(s.getEndpoint),
+		"DELETE /v1/webhook-endpoints/{id}":                    s.admin(s.deleteEndpoint),
+		"GET /v1/webhook-endpoints/{id}/deliveries":            s.admin(s.endpointDeliveries),
 	}
 	maps.Copy(handlers, s.uiRoutes())
 	mux := http.NewServeMux()

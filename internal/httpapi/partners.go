@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
@@ -40,6 +41,8 @@ type partnerView struct {
 	partner.Partner
 	ReferralLink string                            `json:"referral_link"`
 	Balances     map[money.Currency]ledger.Balance `json:"balances,omitempty"`
+	Points       *ledger.Points                    `json:"points,omitempty"`
+	Badges       []engage.Award                    `json:"badges,omitempty"`
 }
 
 func (s *Server) view(p partner.Partner) partnerView {
@@ -101,8 +104,13 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Princ
 	if !ok {
 		return
 	}
+	summary, err := s.Engage.Summary(r.Context(), pt.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := s.view(pt)
-	v.Balances = balances
+	v.Balances, v.Points, v.Badges = balances, &summary.Points, summary.Badges
 	if v.Balances == nil {
 		v.Balances = map[money.Currency]ledger.Balance{}
 	}
@@ -142,7 +150,7 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 
 // settingsFields are what PATCH /v1/partners/{id}/settings may change;
 // every other field of a partner is finance's.
-var settingsFields = []string{"charity", "payout_email"}
+var settingsFields = []string{"charity", "payout_email", "show_on_leaderboard"}
 
 // changeSettings lets a partner change its own charity and payout e-mail
 // (finance may too, for support); naming any other field answers 403.
@@ -184,7 +192,7 @@ func decodeSettings(body []byte) (partner.Settings, error) {
 	}
 	if len(others) > 0 {
 		slices.Sort(others)
-		return partner.Settings{}, fmt.Errorf("%w: only charity and payout_email may be changed here (finance changes %s)", errForbidden, strings.Join(others, ", "))
+		return partner.Settings{}, fmt.Errorf("%w: only %s may be changed here (finance changes %s)", errForbidden, strings.Join(settingsFields, ", "), strings.Join(others, ", "))
 	}
 	var in partner.Settings
 	if raw, ok := fields["charity"]; ok {
@@ -196,6 +204,11 @@ func decodeSettings(body []byte) (partner.Settings, error) {
 			if err := dec.Decode(&in.Charity); err != nil {
 				return partner.Settings{}, fmt.Errorf("%w: charity: %v", errMalformedJSON, err)
 			}
+		}
+	}
+	if raw, ok := fields["show_on_leaderboard"]; ok {
+		if err := json.Unmarshal(raw, &in.ShowOnLeaderboard); err != nil || in.ShowOnLeaderboard == nil {
+			return partner.Settings{}, fmt.Errorf("%w: show_on_leaderboard must be true or false", errMalformedJSON)
 		}
 	}
 	if raw, ok := fields["payout_email"]; ok {

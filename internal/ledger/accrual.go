@@ -6,6 +6,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -58,6 +59,10 @@ type OrderRecord struct {
 	Lines          []commission.LineResult
 	Commission     int64
 	Reversed       int64
+	// Points the order earns, and how many refunds took back; they follow
+	// the commission's hold and reversals.
+	Points         int64
+	PointsReversed int64
 	Status         AccrualStatus
 	HoldReason     string
 	PaidAt         time.Time
@@ -84,6 +89,43 @@ type Balance struct {
 // IsZero reports whether applying the delta would change nothing.
 func (b Balance) IsZero() bool { return b == Balance{} }
 
+// Points counts a partner's points. Invariant:
+// Earned − Reversed = Pending + Available + Redeemed. Available may go
+// below zero when a refund takes back points already redeemed; the
+// partner earns it back before redeeming again.
+type Points struct {
+	Earned    int64 `json:"-"`
+	Reversed  int64 `json:"-"`
+	Pending   int64 `json:"pending"`
+	Available int64 `json:"available"`
+	Redeemed  int64 `json:"redeemed"`
+}
+
+// IsZero reports whether applying the delta would change nothing.
+func (p Points) IsZero() bool { return p == Points{} }
+
+// Add sums two point movements.
+func (p Points) Add(o Points) Points {
+	return Points{Earned: p.Earned + o.Earned, Reversed: p.Reversed + o.Reversed, Pending: p.Pending + o.Pending,
+		Available: p.Available + o.Available, Redeemed: p.Redeemed + o.Redeemed}
+}
+
+// earnPoints books points into the bucket of the accrual's status.
+func earnPoints(status AccrualStatus, n int64) Points {
+	if status == AccrualPayable {
+		return Points{Earned: n, Available: n}
+	}
+	return Points{Earned: n, Pending: n}
+}
+
+// reversePoints takes points back from where the accrual's status keeps them.
+func reversePoints(status AccrualStatus, n int64) Points {
+	if status == AccrualPending {
+		return Points{Reversed: n, Pending: -n}
+	}
+	return Points{Reversed: n, Available: -n}
+}
+
 // Change is what one event does: the order's new state and the movement of
 // the attributed partner's balance. A zero Change means the event was already
 // reflected (a replay under another delivery id).
@@ -96,6 +138,10 @@ type Change struct {
 	Fingerprint string
 	// Sales moves the partner's monthly sales counters, if set.
 	Sales *SalesDelta
+	// Points moves the partner's points.
+	Points Points
+	// Events are committed with the change, for the outbound webhooks.
+	Events []outbox.Event
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by
@@ -123,6 +169,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			next.ProgramVersion = prog.Version
 			res := prog.Program.Commission.Evaluate(commissionInput(evt, attr.Tier, next.RateBps))
 			next.Lines, next.Commission = res.Lines, res.Total
+			next.Points = prog.Program.Points.ForRevenue(next.Currency, next.Net)
 			next.PayableAt = now.Add(prog.Program.Hold())
 			next.Status = AccrualPending
 			if !next.PayableAt.After(now) {
@@ -146,23 +193,48 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 	next.UpdatedAt = now
 
 	var delta Balance
+	var points Points
 	if next.PartnerID != "" && next.Paid {
 		reverse := next.dueReversal() - rec.Reversed
 		next.Reversed += max(reverse, 0)
+		reversePts := next.duePointsReversal() - rec.PointsReversed
+		next.PointsReversed += max(reversePts, 0)
 		// A held accrual is kept out of the balances until finance releases it.
 		if next.Status != AccrualHeld {
 			if !rec.Paid {
 				delta = delta.add(accrue(next.Status, next.Commission))
+				points = points.Add(earnPoints(next.Status, next.Points))
 			}
 			if reverse > 0 {
 				delta = delta.add(reversal(next.Status, reverse))
-				if next.Reversed == next.Commission {
-					next.Status = AccrualReversed
-				}
+			}
+			if reversePts > 0 {
+				points = points.Add(reversePoints(next.Status, reversePts))
+			}
+			if (reverse > 0 || reversePts > 0) && next.fullyReversed() {
+				next.Status = AccrualReversed
 			}
 		}
 	}
-	return Change{Next: next, Delta: delta, Sales: salesDelta(rec, next)}
+	return Change{Next: next, Delta: delta, Points: points, Sales: salesDelta(rec, next)}
+}
+
+// fullyReversed reports whether refunds took back all the commission and
+// all the points, leaving nothing to mature.
+func (r OrderRecord) fullyReversed() bool {
+	return r.Reversed == r.Commission && r.PointsReversed == r.Points
+}
+
+// duePointsReversal is how many of the order's points refunds take back in
+// total: the refunded share of its net amount, all of them once cancelled.
+func (r OrderRecord) duePointsReversal() int64 {
+	if r.Cancelled {
+		return r.Points
+	}
+	if r.Net <= 0 {
+		return 0
+	}
+	return min(r.Points, money.MulDivFloor(r.Points, r.refundedNet(), r.Net))
 }
 
 // accrue books commission into the bucket of its status.
@@ -201,13 +273,17 @@ func Release(rec OrderRecord, now time.Time) (Change, bool) {
 		next.Status = AccrualPayable
 	}
 	delta := accrue(next.Status, rec.Commission)
+	points := earnPoints(next.Status, rec.Points)
 	if rec.Reversed > 0 {
 		delta = delta.add(reversal(next.Status, rec.Reversed))
-		if rec.Reversed == rec.Commission {
-			next.Status = AccrualReversed
-		}
 	}
-	return Change{Next: next, Delta: delta, Sales: salesDelta(rec, next)}, true
+	if rec.PointsReversed > 0 {
+		points = points.Add(reversePoints(next.Status, rec.PointsReversed))
+	}
+	if (rec.Reversed > 0 || rec.PointsReversed > 0) && rec.fullyReversed() {
+		next.Status = AccrualReversed
+	}
+	return Change{Next: next, Delta: delta, Points: points, Sales: salesDelta(rec, next)}, true
 }
 
 func commissionInput(evt Event, tier program.Tier, rateBps int64) commission.Input {
@@ -298,6 +374,6 @@ func Mature(rec OrderRecord, now time.Time) (Change, bool) {
 	next := rec
 	next.Status = AccrualPayable
 	next.UpdatedAt = now
-	open := rec.Commission - rec.Reversed
-	return Change{Next: next, Delta: Balance{Pending: -open, Payable: open}}, true
+	open, openPts := rec.Commission-rec.Reversed, rec.Points-rec.PointsReversed
+	return Change{Next: next, Delta: Balance{Pending: -open, Payable: open}, Points: Points{Pending: -openPts, Available: openPts}}, true
 }

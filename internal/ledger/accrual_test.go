@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -14,6 +15,7 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 func testProgram(holdDays int) program.Versioned {
 	p := program.Default()
 	p.HoldDays = holdDays
+	p.Points = &program.Points{PerUnit: map[money.Currency]int64{"EUR": 3}}
 	return program.Versioned{Version: 1, Program: p}
 }
 
@@ -214,5 +216,35 @@ func TestRefundOfNamedLinesReversesThoseLinesCommission(t *testing.T) {
 	bad.Refund.Lines = []RefundLine{{SKU: "BITS", Amount: 99}}
 	if err := bad.Validate(); err == nil {
 		t.Fatal("lines not adding up to the amount were accepted")
+	}
+}
+
+func TestPointsFollowTheAccrual(t *testing.T) {
+	prog := testProgram(30)
+	// 123.45 EUR at 3 points per euro: 370 points, fractions dropped.
+	c := Apply(OrderRecord{}, paid("o", 12345), silver, prog, t0)
+	if c.Points != (Points{Earned: 370, Pending: 370}) || c.Next.Points != 370 {
+		t.Fatalf("paid: %+v", c.Points)
+	}
+	if c.Sales.Counters[PointsCounter] != 370 {
+		t.Fatalf("monthly points counter: %v", c.Sales.Counters)
+	}
+	c = Apply(c.Next, refund("o", "rf1", 6000), nil, prog, t0)
+	// 6000/12345 of 370 = 179.8: 179 points reversed, from pending.
+	if c.Points != (Points{Reversed: 179, Pending: -179}) {
+		t.Fatalf("refund: %+v", c.Points)
+	}
+	m, ok := Mature(c.Next, t0.Add(31*24*time.Hour))
+	if !ok || m.Points != (Points{Pending: -191, Available: 191}) {
+		t.Fatalf("maturity: %v %+v", ok, m.Points)
+	}
+	c = Apply(m.Next, cancel("o"), nil, prog, t0)
+	if c.Points != (Points{Reversed: 191, Available: -191}) || c.Next.Status != AccrualReversed {
+		t.Fatalf("cancel after maturity: %+v %s", c.Points, c.Next.Status)
+	}
+	held := *silver
+	held.Hold = HoldSelfReferral
+	if c := Apply(OrderRecord{}, paid("h", 10000), &held, prog, t0); !c.Points.IsZero() || c.Next.Points != 300 {
+		t.Fatalf("a held accrual books no points until released: %+v", c.Points)
 	}
 }

@@ -46,10 +46,13 @@ func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 		perm = append(perm, rapid.Permutation(releases).Draw(t, "releases")...)
 		events = append(events, releases...)
 
-		totals := replay(t, perm, hold, heldOrders)
-		inOrder := replay(t, events, hold, heldOrders)
+		totals, points := replay(t, perm, hold, heldOrders)
+		inOrder, pointsInOrder := replay(t, events, hold, heldOrders)
 		if totals.Accrued != inOrder.Accrued || totals.Reversed != inOrder.Reversed {
 			t.Fatalf("delivery order changed the books: %+v vs %+v", totals, inOrder)
+		}
+		if points.Earned != pointsInOrder.Earned || points.Reversed != pointsInOrder.Reversed {
+			t.Fatalf("delivery order changed the points: %+v vs %+v", points, pointsInOrder)
 		}
 	})
 }
@@ -57,7 +60,7 @@ func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 // releaseKind marks where finance releases a held accrual in a history.
 const releaseKind EventKind = "test.release"
 
-func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Balance {
+func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) (Balance, Points) {
 	recs := map[string]OrderRecord{}
 	counters := map[string]int64{}
 	count := func(c Change) {
@@ -68,6 +71,7 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Ba
 		}
 	}
 	var b Balance
+	var pts Points
 	now := t0
 	for i, e := range events {
 		var c Change
@@ -81,32 +85,42 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Ba
 		default:
 			c = Apply(recs[e.OrderID], e, silver, testProgram(hold), now)
 		}
-		recs[e.OrderID], b = c.Next, b.add(c.Delta)
+		recs[e.OrderID], b, pts = c.Next, b.add(c.Delta), pts.Add(c.Points)
 		count(c)
 		if i%2 == 1 { // a maturity run between some deliveries
 			now = now.Add(24 * time.Hour)
 			for id, rec := range recs {
 				if m, ok := Mature(rec, now); ok {
-					recs[id], b = m.Next, b.add(m.Delta)
+					recs[id], b, pts = m.Next, b.add(m.Delta), pts.Add(m.Points)
 					count(m)
 				}
 			}
 		}
 		checkInvariant(t, b)
+		checkPointsInvariant(t, pts)
 	}
 	var want Balance
+	var wantPts Points
 	for _, rec := range recs {
 		if rec.Status == AccrualHeld {
 			continue // not in the balances until released
 		}
 		want.Accrued += rec.Commission
 		want.Reversed += rec.Reversed
+		wantPts.Earned += rec.Points
+		wantPts.Reversed += rec.PointsReversed
+		if rec.Status == AccrualPayable {
+			wantPts.Available += rec.Points - rec.PointsReversed
+		}
 		if rec.Reversed > rec.Commission || rec.Commission > rec.Net {
 			t.Fatalf("order %s: reversed %d commission %d net %d", rec.OrderID, rec.Reversed, rec.Commission, rec.Net)
 		}
 	}
 	if want.Accrued != b.Accrued || want.Reversed != b.Reversed {
 		t.Fatalf("balance %+v does not match the orders' accruals %+v", b, want)
+	}
+	if wantPts.Earned != pts.Earned || wantPts.Reversed != pts.Reversed || wantPts.Available != pts.Available {
+		t.Fatalf("points %+v do not match the orders' points %+v", pts, wantPts)
 	}
 	wantCounters := map[string]int64{}
 	for _, rec := range recs {
@@ -119,7 +133,17 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) Ba
 			t.Fatalf("sales counter %s = %d, the orders say %d", k, counters[k], wantCounters[k])
 		}
 	}
-	return b
+	return b, pts
+}
+
+// checkPointsInvariant: earned − reversed = pending + available + redeemed.
+func checkPointsInvariant(t *rapid.T, p Points) {
+	if p.Earned-p.Reversed != p.Pending+p.Available+p.Redeemed {
+		t.Fatalf("points earned − reversed ≠ pending + available + redeemed: %+v", p)
+	}
+	if p.Pending < 0 || p.Reversed < 0 || p.Earned < 0 || p.Reversed > p.Earned {
+		t.Fatalf("negative points counter: %+v", p)
+	}
 }
 
 func checkInvariant(t *rapid.T, b Balance) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -52,7 +53,9 @@ type Service struct {
 	Store      Store
 	Attributor Attributor
 	Programs   program.Provider
-	Now        func() time.Time
+	// Events, if set, says which events endpoints subscribe to.
+	Events outbox.Subscriptions
+	Now    func() time.Time
 }
 
 // Outcome statuses.
@@ -118,6 +121,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		}
 		change := Apply(rec, evt, attr, prog, s.Now().UTC())
 		change.Fingerprint = fp
+		change.Events = s.events(ctx, change)
 		err = s.Store.CommitOrder(ctx, evt, rec.Version, change)
 		switch {
 		case errors.Is(err, ErrConflict):
@@ -233,6 +237,7 @@ func (s *Service) Release(ctx context.Context, source, orderID string) (OrderRec
 		if !ok {
 			return OrderRecord{}, ErrNotHeld
 		}
+		change.Events = s.events(ctx, change)
 		switch err := s.Store.CommitTransition(ctx, rec.Version, change); {
 		case errors.Is(err, ErrConflict):
 			continue
@@ -269,11 +274,46 @@ func (s *Service) CreditBonus(ctx context.Context, b Bonus) (bool, error) {
 		rec.Status = AccrualPayable
 	}
 	change := Change{Next: rec, Delta: accrue(rec.Status, b.Amount), Sales: salesDelta(OrderRecord{}, rec)}
+	change.Events = s.events(ctx, change)
 	err = s.Store.CommitOrder(ctx, Event{Source: BonusSource, ID: b.Ref}, 0, change)
 	if errors.Is(err, ErrDuplicateEvent) || errors.Is(err, ErrConflict) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// CommissionEvent is the body of commission.created and
+// commission.reversed; Amount is what this event booked or took back.
+type CommissionEvent struct {
+	PartnerID  string         `json:"partner_id"`
+	Source     string         `json:"source"`
+	OrderID    string         `json:"order_id"`
+	Currency   money.Currency `json:"currency"`
+	Amount     int64          `json:"amount"`
+	Commission int64          `json:"commission"`
+	Reversed   int64          `json:"reversed"`
+	Status     AccrualStatus  `json:"status"`
+	Points     int64          `json:"points"`
+}
+
+// events are what a change tells subscribed endpoints: commission booked
+// (paid order, released hold, bonus) and commission taken back, each
+// once, by the order and the total reversed so far.
+func (s *Service) events(ctx context.Context, c Change) []outbox.Event {
+	n := c.Next
+	body := func(amount int64) CommissionEvent {
+		return CommissionEvent{PartnerID: n.PartnerID, Source: n.Source, OrderID: n.OrderID, Currency: n.Currency, Amount: amount,
+			Commission: n.Commission, Reversed: n.Reversed, Status: n.Status, Points: n.Points - n.PointsReversed}
+	}
+	var out []outbox.Event
+	if c.Delta.Accrued > 0 {
+		out = append(out, outbox.Emit(ctx, s.Events, outbox.CommissionCreated, n.Source+":"+n.OrderID, n.UpdatedAt, body(c.Delta.Accrued))...)
+	}
+	if c.Delta.Reversed > 0 {
+		ref := fmt.Sprintf("%s:%s:%d", n.Source, n.OrderID, n.Reversed)
+		out = append(out, outbox.Emit(ctx, s.Events, outbox.CommissionReversed, ref, n.UpdatedAt, body(c.Delta.Reversed))...)
+	}
+	return out
 }
 
 // BonusSource is the source of bonus accruals in statements.

@@ -63,6 +63,16 @@ func RefundedCounter(cur money.Currency) string   { return "refunded:" + string(
 func CommissionCounter(cur money.Currency) string { return "commission:" + string(cur) }
 func BonusCounter(cur money.Currency) string      { return "bonus:" + string(cur) }
 
+// PointsCounter counts the points earned in the month, net of reversals;
+// leaderboards rank on it.
+const PointsCounter = "points"
+
+// OrdersCounter counts attributed orders not wholly refunded or cancelled.
+const OrdersCounter = "orders"
+
+// Counters are what the record counts for in its month's sales counters.
+func (r OrderRecord) Counters() map[string]int64 { return r.salesCounters() }
+
 // salesCounters is what the record counts for now: nothing unless its
 // commission is booked (attributed, not held); its commission (or bonus)
 // net of reversals; its revenue, the refunded part, and what is kept, in
@@ -79,6 +89,9 @@ func (r OrderRecord) salesCounters() map[string]int64 {
 		return out
 	}
 	out[CommissionCounter(r.Currency)] = r.Commission - r.Reversed
+	if r.Points > 0 {
+		out[PointsCounter] = r.Points - r.PointsReversed
+	}
 	if r.Cancelled || r.Net <= 0 {
 		return out
 	}
@@ -88,6 +101,7 @@ func (r OrderRecord) salesCounters() map[string]int64 {
 	keep := func(v int64) int64 { return v - money.MulDivFloor(v, refunded, r.Net) }
 	out[NetCounter(r.Currency, "")] = keep(r.Sales.Net)
 	out[UnitsCounter("")] = keep(r.Sales.Units)
+	out[OrdersCounter] = keep(1)
 	for c, v := range r.Sales.CategoryNet {
 		out[NetCounter(r.Currency, c)] = keep(v)
 	}

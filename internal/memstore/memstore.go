@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -104,6 +105,9 @@ func (s *Partners) UpdatePartner(_ context.Context, id string, u partner.Update)
 		case st.Charity != nil:
 			c := *st.Charity
 			p.Charity = &c
+		}
+		if st.ShowOnLeaderboard != nil {
+			p.ShowOnLeaderboard = *st.ShowOnLeaderboard
 		}
 		if st.PayoutEmail != "" {
 			payout := *p.Payout
@@ -298,7 +302,7 @@ func (s *Partners) Touches(_ context.Context, emailHash, customerID string) ([]r
 }
 
 // ChangeTier moves the partner to change.To if it is still at change.From.
-func (s *Partners) ChangeTier(_ context.Context, partnerID string, change performance.TierChange) error {
+func (s *Partners) ChangeTier(_ context.Context, partnerID string, change performance.TierChange, _ []outbox.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.partners[partnerID]

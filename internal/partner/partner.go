@@ -86,6 +86,9 @@ type Partner struct {
 	// partner's own settings (charity, payout e-mail).
 	SettingsChangedBy string     `json:"settings_changed_by,omitempty" dynamodbav:"settings_changed_by,omitempty"`
 	SettingsChangedAt *time.Time `json:"settings_changed_at,omitempty" dynamodbav:"settings_changed_at,omitempty"`
+	// ShowOnLeaderboard is the partner's choice to appear by name on
+	// leaderboards; otherwise it is "Partner #<rank>".
+	ShowOnLeaderboard bool `json:"show_on_leaderboard" dynamodbav:"show_on_leaderboard,omitempty"`
 }
 
 var (
@@ -324,8 +327,10 @@ type SettingsUpdate struct {
 	Charity      *CharityShare // the new choice, or nil
 	ClearCharity bool          // stop giving
 	PayoutEmail  string        // empty: unchanged
-	By           string
-	At           time.Time
+	// ShowOnLeaderboard, if set, is the new choice.
+	ShowOnLeaderboard *bool
+	By                string
+	At                time.Time
 }
 
 // Update changes a partner's tier, status or coupons. A tier change applies

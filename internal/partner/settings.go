@@ -7,21 +7,23 @@ import (
 )
 
 // Settings are the fields a partner may change of its own record: the
-// charity that receives a share of its payouts and the address PayPal or
-// Wise pays. Everything else (tier, status, coupons, payout method) is
+// charity that receives a share of its payouts, the address PayPal or
+// Wise pays, and whether leaderboards show its name. Everything else (tier, status, coupons, payout method) is
 // finance's. A change applies to the next batch built: an item copies
 // these when its batch is built, so an approved batch never changes.
 type Settings struct {
 	Charity      *CharityShare // a new choice; nil leaves it
 	ClearCharity bool          // stop giving to a charity
 	PayoutEmail  *string       // nil leaves it
+	// ShowOnLeaderboard shows the partner's name on leaderboards; nil leaves it.
+	ShowOnLeaderboard *bool
 }
 
 // ChangeSettings applies a partner's own settings change, recording who
 // made it and when.
 func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by string) (Partner, error) {
-	if in.Charity == nil && !in.ClearCharity && in.PayoutEmail == nil {
-		return Partner{}, fmt.Errorf("%w: nothing to change (charity, payout_email)", ErrInvalid)
+	if in.Charity == nil && !in.ClearCharity && in.PayoutEmail == nil && in.ShowOnLeaderboard == nil {
+		return Partner{}, fmt.Errorf("%w: nothing to change (charity, payout_email, show_on_leaderboard)", ErrInvalid)
 	}
 	if in.Charity != nil && in.ClearCharity {
 		return Partner{}, fmt.Errorf("%w: choose a charity or clear it, not both", ErrInvalid)
@@ -32,7 +34,7 @@ func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by
 	if err := s.offered(ctx, in.Charity); err != nil {
 		return Partner{}, err
 	}
-	u := SettingsUpdate{Charity: in.Charity, ClearCharity: in.ClearCharity, By: by, At: s.Now().UTC()}
+	u := SettingsUpdate{Charity: in.Charity, ClearCharity: in.ClearCharity, ShowOnLeaderboard: in.ShowOnLeaderboard, By: by, At: s.Now().UTC()}
 	if in.PayoutEmail != nil {
 		cur, err := s.Store.GetPartner(ctx, id)
 		if err != nil {

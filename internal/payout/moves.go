@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/outbox"
+
 	"github.com/partnerloop/partnerloop/internal/ledger"
 )
 
@@ -27,6 +29,8 @@ type Move struct {
 	Audit      *AuditEntry
 	// Settled is the leg this move paid, with its payment record.
 	Settled *Payment
+	// Events are committed with the move (payout.paid, donation.paid).
+	Events []outbox.Event
 }
 
 // LegStatus is the status of one of the item's legs.

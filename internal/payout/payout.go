@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
@@ -229,7 +230,9 @@ type Service struct {
 	// Methods pays each leg by its method; manual is used when a leg names none.
 	Methods  map[string]Method
 	Programs program.Provider
-	Now      func() time.Time
+	// Events, if set, says which events endpoints subscribe to.
+	Events outbox.Subscriptions
+	Now    func() time.Time
 	// ResendAfter is how long a queued, unsettled item waits before the
 	// sweep sends it again; default 15 minutes.
 	ResendAfter time.Duration
@@ -580,7 +583,17 @@ func (s *Service) commitMoves(ctx context.Context, it Item, step func(Item) (Mov
 
 // settleLeg records a paid leg; ErrAlreadySettled when it was not due.
 func (s *Service) settleLeg(ctx context.Context, it Item, leg Leg, reference, by string, at time.Time) error {
-	return s.commitMoves(ctx, it, func(it Item) (Move, error) { return SettleLeg(it, leg, reference, by, at) })
+	return s.commitMoves(ctx, it, func(it Item) (Move, error) {
+		mv, err := SettleLeg(it, leg, reference, by, at)
+		if p := mv.Settled; err == nil && p != nil {
+			typ := outbox.PayoutPaid
+			if leg == LegDonation {
+				typ = outbox.DonationPaid
+			}
+			mv.Events = outbox.Emit(ctx, s.Events, typ, p.ItemID+":"+string(leg), at, p)
+		}
+		return mv, err
+	})
 }
 
 // fail records a final failure of a leg; one settled or failed meanwhile by

@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -29,7 +31,7 @@ type TierChange struct {
 // if the partner is still at change.From.
 type Store interface {
 	ListPartners(ctx context.Context) ([]partner.Partner, error)
-	ChangeTier(ctx context.Context, partnerID string, change TierChange) error
+	ChangeTier(ctx context.Context, partnerID string, change TierChange, events []outbox.Event) error
 	TierHistory(ctx context.Context, partnerID string) ([]TierChange, error)
 }
 
@@ -58,8 +60,27 @@ type Service struct {
 	Bonuses  Bonuses
 	Pledges  Pledges
 	Programs program.Provider
-	Now      func() time.Time
+	// Events, if set, says which events endpoints subscribe to.
+	Events outbox.Subscriptions
+	// Engagement, if set, judges challenges, badges and leaderboards in
+	// the same pass over the partners.
+	Engagement Engagement
+	Now        func() time.Time
 }
+
+// Engagement starts a pass of the engagement rules over every partner.
+type Engagement interface {
+	Begin(ctx context.Context, prog program.Program, now time.Time) (EngagementPass, error)
+}
+
+// EngagementPass judges each partner (monthly sums its sales counters
+// over months) and stores what it ranked at the end.
+type EngagementPass interface {
+	Evaluate(ctx context.Context, p partner.Partner, monthly func(months []string) (map[string]int64, error)) error
+	Finish(ctx context.Context) error
+}
+
+func sortableAt(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // Report counts what a run did.
 type Report struct {
@@ -84,11 +105,30 @@ func (s *Service) Run(ctx context.Context) (Report, error) {
 	}
 	now := s.Now().UTC()
 	rep := Report{Partners: len(partners)}
+	var pass EngagementPass
+	if s.Engagement != nil {
+		if pass, err = s.Engagement.Begin(ctx, prog.Program, now); err != nil {
+			return rep, err
+		}
+	}
 	var errs []error
 	for _, p := range partners {
-		if err := s.evaluate(ctx, prog.Program, p, now, &rep); err != nil {
+		sales := s.salesOf(ctx, p.ID)
+		if err := s.evaluate(ctx, prog.Program, p, now, sales, &rep); err != nil {
 			errs = append(errs, fmt.Errorf("partner %s: %w", p.ID, err))
 		}
+		if pass == nil {
+			continue
+		}
+		monthly := func(months []string) (map[string]int64, error) {
+			return sales(program.Period{Key: strings.Join(months, "+"), Months: months})
+		}
+		if err := pass.Evaluate(ctx, p, monthly); err != nil {
+			errs = append(errs, fmt.Errorf("partner %s engagement: %w", p.ID, err))
+		}
+	}
+	if pass != nil {
+		errs = append(errs, pass.Finish(ctx))
 	}
 	return rep, errors.Join(errs...)
 }
@@ -111,8 +151,7 @@ func (s *Service) salesOf(ctx context.Context, partnerID string) salesFor {
 	}
 }
 
-func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, rep *Report) error {
-	sales := s.salesOf(ctx, p.ID)
+func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.Partner, now time.Time, sales salesFor, rep *Report) error {
 	if r := prog.TierRules; r != nil && p.Status == partner.StatusActive {
 		window := tierWindow(*r, now)
 		measured, err := sales(window)
@@ -121,11 +160,13 @@ func (s *Service) evaluate(ctx context.Context, prog program.Program, p partner.
 		}
 		if to := qualifies(*r, measured); to != p.Tier {
 			change := TierChange{From: p.Tier, To: to, At: now, Period: window.Key, Measured: fmt.Sprint(measured)}
-			switch err := s.Store.ChangeTier(ctx, p.ID, change); {
+			events := outbox.Emit(ctx, s.Events, outbox.TierChanged, fmt.Sprintf("%s:%s", p.ID, sortableAt(now)), now,
+				map[string]any{"partner_id": p.ID, "from": change.From, "to": change.To, "period": change.Period, "at": now})
+			switch err := s.Store.ChangeTier(ctx, p.ID, change, events); {
 			case errors.Is(err, ErrTierChanged):
 			case err != nil:
 				return err
-			case rank(to) > rank(p.Tier):
+			case program.TierRank(to) > program.TierRank(p.Tier):
 				rep.Promoted++
 			default:
 				rep.Demoted++
@@ -232,15 +273,6 @@ func qualifies(r program.TierRules, sales map[string]int64) program.Tier {
 	return best
 }
 
-func rank(t program.Tier) int {
-	for i, x := range program.Tiers() {
-		if x == t {
-			return i
-		}
-	}
-	return -1
-}
-
 // GoalProgress is where a partner stands on a goal in a period.
 type GoalProgress struct {
 	Goal          string `json:"goal"`
@@ -329,7 +361,7 @@ func progressToNextTier(r *program.TierRules, current program.Tier, period progr
 	if r == nil {
 		return nil
 	}
-	for _, tier := range program.Tiers()[rank(current)+1:] {
+	for _, tier := range program.Tiers()[program.TierRank(current)+1:] {
 		th, ok := r.Thresholds[tier]
 		if !ok {
 			continue

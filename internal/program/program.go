@@ -61,6 +61,10 @@ type Program struct {
 	Goals []Goal `json:"goals,omitempty"`
 	// Donations the program makes on its partners' behalf.
 	Donations *Donations `json:"donations,omitempty"`
+	// Points partners earn for sales and activities.
+	Points *Points `json:"points,omitempty"`
+	// Badges partners are awarded once, when a badge's rule first holds.
+	Badges []Badge `json:"badges,omitempty"`
 }
 
 // Recurring configures commission on subscription invoices: the first
@@ -218,6 +222,12 @@ func (p Program) check() error {
 		return err
 	}
 	if err := checkGoals(p.Goals); err != nil {
+		return err
+	}
+	if err := p.Points.check(); err != nil {
+		return err
+	}
+	if err := checkBadges(p.Badges); err != nil {
 		return err
 	}
 	if d := p.Donations; d != nil && (d.RevenueBps < 0 || d.RevenueBps > money.BasisPointsPerUnit) {

@@ -1,4 +1,5 @@
-// Package sqsqueue sends payout and donation messages to SQS FIFO queues and,
+// Package sqsqueue sends payout, donation and webhook delivery messages to
+// SQS FIFO queues and,
 // for local runs, polls them the way the Lambda event source mapping does.
 package sqsqueue
 
@@ -7,6 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
@@ -83,8 +87,15 @@ func HandleBatch(ctx context.Context, s Settler, ev events.SQSEvent, metrics *ob
 // PollOnce receives up to ten messages, hands them to HandleBatch and deletes
 // the ones that succeeded, as the Lambda event source mapping does in AWS.
 func PollOnce(ctx context.Context, client *sqs.Client, queueURL string, s Settler, waitSeconds int32) (int, error) {
+	return pollOnce(ctx, client, queueURL, waitSeconds, func(ev events.SQSEvent) events.SQSEventResponse {
+		return HandleBatch(ctx, s, ev, nil)
+	})
+}
+
+func pollOnce(ctx context.Context, client *sqs.Client, queueURL string, waitSeconds int32, handle func(events.SQSEvent) events.SQSEventResponse) (int, error) {
 	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL),
-		MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds})
+		MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
 	if err != nil {
 		return 0, fmt.Errorf("receive: %w", err)
 	}
@@ -93,10 +104,11 @@ func PollOnce(ctx context.Context, client *sqs.Client, queueURL string, s Settle
 	}
 	ev := events.SQSEvent{}
 	for _, m := range out.Messages {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			Body: aws.ToString(m.Body), Attributes: m.Attributes})
 	}
 	failed := map[string]bool{}
-	for _, f := range HandleBatch(ctx, s, ev, nil).BatchItemFailures {
+	for _, f := range handle(ev).BatchItemFailures {
 		failed[f.ItemIdentifier] = true
 	}
 	for _, r := range ev.Records {
@@ -167,4 +179,70 @@ func Redrive(ctx context.Context, client *sqs.Client, dlqURL, queueURL string) (
 			moved++
 		}
 	}
+}
+
+// Deliveries sends outbound webhook deliveries to the notifier queue.
+type Deliveries struct {
+	SQS *sqs.Client
+	URL string
+}
+
+// SendDeliveries enqueues each delivery, ten per request. The group is the
+// event and endpoint, so one failing endpoint never holds back another's
+// events; the deduplication id drops a re-send within five minutes.
+func (d *Deliveries) SendDeliveries(ctx context.Context, ms []notify.Message) error {
+	for chunk := range slices.Chunk(ms, 10) {
+		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
+		for i, m := range chunk {
+			body, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			id := m.Event.ID + ":" + m.EndpointID
+			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body)),
+				MessageGroupId: aws.String(id), MessageDeduplicationId: aws.String(id)})
+		}
+		out, err := d.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(d.URL), Entries: entries})
+		if err != nil {
+			return err
+		}
+		if len(out.Failed) > 0 {
+			return fmt.Errorf("%d deliveries not queued: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
+		}
+	}
+	return nil
+}
+
+// Deliverer is the part of the notify service the notifier needs.
+type Deliverer interface {
+	Deliver(ctx context.Context, m notify.Message, attempt int) error
+}
+
+// HandleDeliveries posts every queued delivery; a failed one is made
+// visible again after its backoff (RetryDelay of its receive count) and
+// reported, so SQS retries only it, until the dead-letter queue takes it.
+func HandleDeliveries(ctx context.Context, client *sqs.Client, queueURL string, base time.Duration, d Deliverer, ev events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for _, r := range ev.Records {
+		var m notify.Message
+		if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+			continue // not ours to retry: it can never be read
+		}
+		attempt, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
+		attempt = max(attempt, 1)
+		if err := d.Deliver(ctx, m, attempt); err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			// Best effort: without it the queue's visibility timeout applies.
+			_, _ = client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL),
+				ReceiptHandle: aws.String(r.ReceiptHandle), VisibilityTimeout: int32(notify.RetryDelay(base, attempt).Seconds())})
+		}
+	}
+	return resp
+}
+
+// PollDeliveriesOnce is PollOnce for the notifier queue.
+func PollDeliveriesOnce(ctx context.Context, client *sqs.Client, queueURL string, base time.Duration, d Deliverer, waitSeconds int32) (int, error) {
+	return pollOnce(ctx, client, queueURL, waitSeconds, func(ev events.SQSEvent) events.SQSEventResponse {
+		return HandleDeliveries(ctx, client, queueURL, base, d, ev)
+	})
 }

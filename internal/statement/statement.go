@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -38,12 +39,19 @@ type Donations interface {
 	PartnerDonations(ctx context.Context, partnerID string) ([]payout.Donation, error)
 }
 
+// Engagement reads a partner's points, badges and point lines.
+type Engagement interface {
+	Summary(ctx context.Context, partnerID string) (engage.Summary, error)
+	StatementLines(ctx context.Context, partnerID string, recs []ledger.OrderRecord, limit int32) ([]engage.PointLine, error)
+}
+
 // Query assembles statements.
 type Query struct {
-	Partners  Partners
-	Ledger    Ledger
-	Standings Standings
-	Donations Donations
+	Partners   Partners
+	Ledger     Ledger
+	Standings  Standings
+	Donations  Donations
+	Engagement Engagement
 }
 
 // Statement is one page of a partner's statement.
@@ -58,6 +66,12 @@ type Statement struct {
 	// TierProgress is absent at the top tier or without tier rules.
 	TierProgress *performance.TierProgress `json:"tier_progress,omitempty"`
 	Donated      []payout.Donation         `json:"donated_on_your_behalf"`
+	// Points are the partner's points; PointLines what moved them: this
+	// page's orders and reversals with the latest activities, challenges
+	// and redemptions, newest first.
+	Points     ledger.Points      `json:"points"`
+	PointLines []engage.PointLine `json:"point_lines"`
+	Badges     []engage.Award     `json:"badges"`
 }
 
 // Line is one attributed order's commission as the partner sees it.
@@ -114,7 +128,15 @@ func (q *Query) Get(ctx context.Context, partnerID string, limit int32, cursor s
 	if err != nil {
 		return Statement{}, err
 	}
-	st := Statement{PartnerID: p.ID, Tier: string(p.Tier), Balances: balances, Lines: make([]Line, 0, len(recs)), NextCursor: next,
+	summary, err := q.Engagement.Summary(ctx, partnerID)
+	if err != nil {
+		return Statement{}, err
+	}
+	pointLines, err := q.Engagement.StatementLines(ctx, partnerID, recs, limit)
+	if err != nil {
+		return Statement{}, err
+	}
+	st := Statement{Points: summary.Points, PointLines: pointLines, Badges: summary.Badges, PartnerID: p.ID, Tier: string(p.Tier), Balances: balances, Lines: make([]Line, 0, len(recs)), NextCursor: next,
 		Goals: standing.Goals, TierHistory: standing.TierHistory, TierProgress: standing.TierProgress, Donated: donated}
 	for _, rec := range recs {
 		st.Lines = append(st.Lines, NewLine(rec))

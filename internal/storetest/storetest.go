@@ -230,8 +230,8 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 		s := open(t)
 		must(t, s.CreatePartner(ctx, newPartner("p1", "ALPHA")))
 		change := performance.TierChange{From: "authorized", To: "gold", At: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Period: "2026-03", Measured: "net revenue"}
-		must(t, s.ChangeTier(ctx, "p1", change))
-		if err := s.ChangeTier(ctx, "p1", change); !errors.Is(err, performance.ErrTierChanged) {
+		must(t, s.ChangeTier(ctx, "p1", change, nil))
+		if err := s.ChangeTier(ctx, "p1", change, nil); !errors.Is(err, performance.ErrTierChanged) {
 			t.Errorf("the same change twice: %v, want ErrTierChanged", err)
 		}
 		hist, err := s.TierHistory(ctx, "p1")

@@ -1,0 +1,107 @@
+package engage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+)
+
+// Activity is something a partner did that earns points: a training
+// completed, a quiz passed.
+type Activity struct {
+	ID         string       `json:"id"`
+	Type       string       `json:"type"`
+	PartnerID  string       `json:"partner_id"`
+	Activity   ActivityInfo `json:"activity"`
+	OccurredAt time.Time    `json:"occurred_at"`
+}
+
+// ActivityInfo names the training or quiz.
+type ActivityInfo struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Score *float64 `json:"score,omitempty"`
+}
+
+// ActivityOutcome tells the sender what its event did.
+type ActivityOutcome struct {
+	Status    string `json:"status"` // applied or duplicate
+	ID        string `json:"id"`
+	PartnerID string `json:"partner_id"`
+	Points    int64  `json:"points"`
+}
+
+func (a Activity) validate() error {
+	switch {
+	case a.ID == "" || len(a.ID) > 200:
+		return fmt.Errorf("%w: id is required (at most 200 characters)", ErrInvalid)
+	case a.PartnerID == "" || len(a.PartnerID) > 100:
+		return fmt.Errorf("%w: partner_id is required", ErrInvalid)
+	case a.Activity.ID == "" || len(a.Activity.ID) > 200 || len(a.Activity.Name) > 200:
+		return fmt.Errorf("%w: activity.id is required; activity.id and activity.name at most 200 characters", ErrInvalid)
+	case a.OccurredAt.IsZero():
+		return fmt.Errorf("%w: occurred_at is required", ErrInvalid)
+	}
+	return nil
+}
+
+// RecordActivity credits the program's points for the activity's type,
+// once per activity id, available at once (there is nothing to return).
+func (s *Service) RecordActivity(ctx context.Context, a Activity) (ActivityOutcome, error) {
+	if err := a.validate(); err != nil {
+		return ActivityOutcome{}, err
+	}
+	prog, err := s.Programs.Current(ctx)
+	if err != nil {
+		return ActivityOutcome{}, err
+	}
+	points, ok := prog.Program.Points.ForActivity(a.Type)
+	if !ok {
+		return ActivityOutcome{}, fmt.Errorf("%w: the program gives no points for %q", ErrUnknownActivity, a.Type)
+	}
+	out := ActivityOutcome{Status: ledger.StatusApplied, ID: a.ID, PartnerID: a.PartnerID, Points: points}
+	line := PointLine{Ref: "activity:" + a.ID, PartnerID: a.PartnerID, Kind: LineActivity, Points: points,
+		Description: cmp.Or(a.Activity.Name, a.Activity.ID), At: s.Now().UTC()}
+	err = s.Store.CreditPoints(ctx, Credit{Line: line, Points: ledger.Points{Earned: points, Available: points}})
+	if errors.Is(err, ErrDuplicate) {
+		out.Status = ledger.StatusDuplicate
+		return out, nil
+	}
+	return out, err
+}
+
+// OrderPointLines are the point lines of accrual records: what each order
+// earned and what refunds took back.
+func OrderPointLines(recs []ledger.OrderRecord) []PointLine {
+	var out []PointLine
+	for _, r := range recs {
+		ref := r.Source + ":" + r.OrderID
+		if r.Points > 0 && r.Status != ledger.AccrualHeld {
+			out = append(out, PointLine{Ref: ref, Kind: LineOrder, Points: r.Points, Description: "order " + r.OrderID, At: r.PaidAt})
+		}
+		if r.PointsReversed > 0 && r.Status != ledger.AccrualHeld {
+			out = append(out, PointLine{Ref: ref, Kind: LineReversal, Points: -r.PointsReversed, Description: "refund of order " + r.OrderID, At: r.UpdatedAt})
+		}
+	}
+	return out
+}
+
+// StatementLines merges a statement page's order point lines with the
+// partner's latest stored lines, newest first.
+func (s *Service) StatementLines(ctx context.Context, partnerID string, recs []ledger.OrderRecord, limit int32) ([]PointLine, error) {
+	stored, err := s.Store.PointLines(ctx, partnerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	lines := append(OrderPointLines(recs), stored...)
+	slices.SortStableFunc(lines, func(a, b PointLine) int { return b.At.Compare(a.At) })
+	if lines == nil {
+		lines = []PointLine{}
+	}
+	return lines, nil
+}

@@ -1,0 +1,199 @@
+package engage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
+	"github.com/partnerloop/partnerloop/internal/payout"
+	"github.com/partnerloop/partnerloop/internal/program"
+)
+
+// Reward kinds.
+const (
+	RewardItem     = "item"
+	RewardVoucher  = "voucher"
+	RewardDonation = "donation"
+)
+
+// Reward is an entry of the catalog partners spend available points on.
+type Reward struct {
+	ID            string                   `json:"id"`
+	Name          string                   `json:"name"`
+	Description   string                   `json:"description"`
+	PointsCost    int64                    `json:"points_cost"`
+	Stock         *int64                   `json:"stock,omitempty"` // absent: unlimited
+	Kind          string                   `json:"kind"`
+	CharityID     string                   `json:"charity_id,omitempty"`
+	DonationValue map[money.Currency]int64 `json:"donation_value,omitempty"`
+	CreatedAt     time.Time                `json:"created_at"`
+}
+
+// Redemption statuses.
+const (
+	RedemptionRequested = "requested"
+	RedemptionFulfilled = "fulfilled"
+	RedemptionCancelled = "cancelled"
+)
+
+// Redemption is a partner's order from the catalog.
+type Redemption struct {
+	ID         string    `json:"id"`
+	PartnerID  string    `json:"partner_id"`
+	RewardID   string    `json:"reward_id"`
+	RewardName string    `json:"reward_name"`
+	Kind       string    `json:"kind"`
+	Quantity   int64     `json:"quantity"`
+	Points     int64     `json:"points"`
+	Status     string    `json:"status"`
+	Reference  string    `json:"reference,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	CharityID  string    `json:"charity_id,omitempty"`
+	Donation   *Amount   `json:"donation,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	By         string    `json:"updated_by,omitempty"`
+}
+
+// Amount is money in one currency.
+type Amount struct {
+	Currency money.Currency `json:"currency"`
+	Amount   int64          `json:"amount"`
+}
+
+// AddReward puts a reward in the catalog.
+func (s *Service) AddReward(ctx context.Context, r Reward) (Reward, error) {
+	switch {
+	case r.ID == "" || len(r.ID) > 64:
+		return Reward{}, fmt.Errorf("%w: id must be 1 to 64 characters", ErrInvalid)
+	case r.Name == "" || len(r.Name) > 200 || len(r.Description) > 2000:
+		return Reward{}, fmt.Errorf("%w: name (1 to 200 characters) is required; description at most 2000", ErrInvalid)
+	case r.PointsCost <= 0 || r.PointsCost > program.MaxPoints:
+		return Reward{}, fmt.Errorf("%w: points_cost must be between 1 and %d", ErrInvalid, program.MaxPoints)
+	case r.Stock != nil && (*r.Stock < 0 || *r.Stock > 1_000_000):
+		return Reward{}, fmt.Errorf("%w: stock must be between 0 and 1000000", ErrInvalid)
+	}
+	switch r.Kind {
+	case RewardItem, RewardVoucher:
+		if r.CharityID != "" || r.DonationValue != nil {
+			return Reward{}, fmt.Errorf("%w: charity_id and donation_value are for donation rewards", ErrInvalid)
+		}
+	case RewardDonation:
+		if _, _, ok := validCurrencyAmount(r.DonationValue); !ok || r.CharityID == "" {
+			return Reward{}, fmt.Errorf("%w: a donation reward needs charity_id and donation_value in one ISO 4217 currency", ErrInvalid)
+		}
+		if _, err := s.Charities.GetCharity(ctx, r.CharityID); err != nil {
+			return Reward{}, err
+		}
+	default:
+		return Reward{}, fmt.Errorf("%w: kind must be item, voucher or donation", ErrInvalid)
+	}
+	r.CreatedAt = s.Now().UTC()
+	return r, s.Store.PutReward(ctx, r)
+}
+
+// Rewards lists the catalog.
+func (s *Service) Rewards(ctx context.Context) ([]Reward, error) {
+	list, err := s.Store.ListRewards(ctx)
+	if list == nil {
+		list = []Reward{}
+	}
+	return list, err
+}
+
+// RedeemRequest is what a partner orders.
+type RedeemRequest struct {
+	RewardID string `json:"reward_id"`
+	Quantity int64  `json:"quantity"`
+}
+
+// Redeem spends the partner's available points on a reward. Points and
+// stock are tested and taken in one transaction, so concurrent requests
+// never take points below zero nor sell more than the stock.
+func (s *Service) Redeem(ctx context.Context, partnerID string, in RedeemRequest) (Redemption, error) {
+	if in.Quantity < 1 || in.Quantity > 100 {
+		return Redemption{}, fmt.Errorf("%w: quantity must be between 1 and 100", ErrInvalid)
+	}
+	r, err := s.Store.GetReward(ctx, in.RewardID)
+	if err != nil {
+		return Redemption{}, err
+	}
+	now := s.Now().UTC()
+	red := Redemption{ID: "rd_" + randomHex(8), PartnerID: partnerID, RewardID: r.ID, RewardName: r.Name, Kind: r.Kind,
+		Quantity: in.Quantity, Points: r.PointsCost * in.Quantity, Status: RedemptionRequested, CreatedAt: now, UpdatedAt: now}
+	var pledge *payout.Pledge
+	if r.Kind == RewardDonation {
+		cur, v, _ := validCurrencyAmount(r.DonationValue)
+		red.CharityID, red.Donation = r.CharityID, &Amount{Currency: cur, Amount: v * in.Quantity}
+		pledge = &payout.Pledge{Ref: "redemption:" + red.ID, PartnerID: partnerID, CharityID: r.CharityID, Currency: cur,
+			Amount: red.Donation.Amount, Reason: "reward " + r.Name, At: now, Status: payout.LegDue}
+	}
+	credit := Credit{Line: PointLine{Ref: "redemption:" + red.ID, PartnerID: partnerID, Kind: LineRedemption, Points: -red.Points,
+		Description: fmt.Sprintf("%d × %s", in.Quantity, r.Name), At: now},
+		Points: ledger.Points{Available: -red.Points, Redeemed: red.Points},
+		Events: outbox.Emit(ctx, s.Events, outbox.RedemptionCreated, red.ID, now, red)}
+	if err := s.Store.Redeem(ctx, red, r, credit, pledge); err != nil {
+		return Redemption{}, err
+	}
+	return red, nil
+}
+
+// Redemptions lists redemptions with a status (all when empty), newest first.
+func (s *Service) Redemptions(ctx context.Context, status string, limit int32, cursor string) ([]Redemption, string, error) {
+	switch status {
+	case "", RedemptionRequested, RedemptionFulfilled, RedemptionCancelled:
+	default:
+		return nil, "", fmt.Errorf("%w: status must be requested, fulfilled or cancelled", ErrInvalid)
+	}
+	list, next, err := s.Store.ListRedemptions(ctx, status, limit, cursor)
+	if list == nil {
+		list = []Redemption{}
+	}
+	return list, next, err
+}
+
+// Fulfil records that finance sent the reward, with its reference.
+func (s *Service) Fulfil(ctx context.Context, id, reference, by string) (Redemption, error) {
+	if reference == "" || len(reference) > 500 {
+		return Redemption{}, fmt.Errorf("%w: reference is required (at most 500 characters)", ErrInvalid)
+	}
+	r, err := s.Store.GetRedemption(ctx, id)
+	if err != nil {
+		return Redemption{}, err
+	}
+	r.Status, r.Reference, r.By, r.UpdatedAt = RedemptionFulfilled, reference, by, s.Now().UTC()
+	return r, s.Store.Fulfil(ctx, r)
+}
+
+// Cancel gives the points and the stock back; a donation's pledge is
+// withdrawn, which is only possible while no batch has taken it.
+func (s *Service) Cancel(ctx context.Context, id, reason, by string) (Redemption, error) {
+	if reason == "" || len(reason) > 500 {
+		return Redemption{}, fmt.Errorf("%w: reason is required (at most 500 characters)", ErrInvalid)
+	}
+	r, err := s.Store.GetRedemption(ctx, id)
+	if err != nil {
+		return Redemption{}, err
+	}
+	reward, err := s.Store.GetReward(ctx, r.RewardID)
+	if err != nil {
+		return Redemption{}, err
+	}
+	now := s.Now().UTC()
+	r.Status, r.Reason, r.By, r.UpdatedAt = RedemptionCancelled, reason, by, now
+	credit := Credit{Line: PointLine{Ref: "redemption-cancelled:" + r.ID, PartnerID: r.PartnerID, Kind: LineRedemptionCancelled,
+		Points: r.Points, Description: fmt.Sprintf("%d × %s returned: %s", r.Quantity, r.RewardName, reason), At: now},
+		Points: ledger.Points{Available: r.Points, Redeemed: -r.Points}}
+	return r, s.Store.CancelRedemption(ctx, r, reward, credit)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
+}
