@@ -29,39 +29,39 @@ const (
 // Challenge is a time-boxed aim: sales reaching a target within
 // [StartsAt, EndsAt), or a task finance approves.
 type Challenge struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	Description string         `json:"description"`
-	StartsAt    time.Time      `json:"starts_at"`
-	EndsAt      time.Time      `json:"ends_at"`
-	Kind        string         `json:"kind"`
-	Measure     string         `json:"measure,omitempty"`
-	Category    string         `json:"category,omitempty"`
-	Currency    money.Currency `json:"currency,omitempty"`
-	Target      int64          `json:"target,omitempty"`
-	Tiers       []program.Tier `json:"tiers,omitempty"` // empty: every tier
-	Reward      Prize          `json:"reward"`
-	CreatedAt   time.Time      `json:"created_at"`
-	CreatedBy   string         `json:"created_by"`
+	ID          string         `json:"id" dynamodbav:"id"`
+	Name        string         `json:"name" dynamodbav:"name"`
+	Description string         `json:"description" dynamodbav:"description"`
+	StartsAt    time.Time      `json:"starts_at" dynamodbav:"starts_at"`
+	EndsAt      time.Time      `json:"ends_at" dynamodbav:"ends_at"`
+	Kind        string         `json:"kind" dynamodbav:"kind"`
+	Measure     string         `json:"measure,omitempty" dynamodbav:"measure,omitempty"`
+	Category    string         `json:"category,omitempty" dynamodbav:"category,omitempty"`
+	Currency    money.Currency `json:"currency,omitempty" dynamodbav:"currency,omitempty"`
+	Target      int64          `json:"target,omitempty" dynamodbav:"target,omitempty"`
+	Tiers       []program.Tier `json:"tiers,omitempty" dynamodbav:"tiers,omitempty"` // empty: every tier
+	Reward      Prize          `json:"reward" dynamodbav:"reward"`
+	CreatedAt   time.Time      `json:"created_at" dynamodbav:"created_at"`
+	CreatedBy   string         `json:"created_by" dynamodbav:"created_by"`
 	// Completions and Submissions count partners who completed it and
 	// submissions received (finance's view).
-	Completions int64 `json:"completions"`
-	Submissions int64 `json:"submissions"`
+	Completions int64 `json:"completions" dynamodbav:"completions"`
+	Submissions int64 `json:"submissions" dynamodbav:"submissions"`
 }
 
 // Prize is what completing a challenge earns: points, money (an accrual
 // paid like a goal bonus) and a badge, in any combination.
 type Prize struct {
-	Points int64                    `json:"points,omitempty"`
-	Amount map[money.Currency]int64 `json:"amount,omitempty"`
-	Badge  string                   `json:"badge,omitempty"`
+	Points int64                    `json:"points,omitempty" dynamodbav:"points,omitempty"`
+	Amount map[money.Currency]int64 `json:"amount,omitempty" dynamodbav:"amount,omitempty"`
+	Badge  string                   `json:"badge,omitempty" dynamodbav:"badge,omitempty"`
 }
 
 // ChallengeView is a challenge as a partner sees it.
 type ChallengeView struct {
 	Challenge
-	Progress    *int64     `json:"progress,omitempty"`
-	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Progress    *int64     `json:"progress,omitempty" dynamodbav:"progress,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty" dynamodbav:"completed_at,omitempty"`
 }
 
 // Submission statuses.
@@ -73,16 +73,16 @@ const (
 
 // Submission is a partner's proof of a task.
 type Submission struct {
-	ID          string     `json:"id"`
-	ChallengeID string     `json:"challenge_id"`
-	PartnerID   string     `json:"partner_id"`
-	Text        string     `json:"text"`
-	URLs        []string   `json:"urls"`
-	Status      string     `json:"status"`
-	Reason      string     `json:"reason,omitempty"`
-	SubmittedAt time.Time  `json:"submitted_at"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-	DecidedBy   string     `json:"decided_by,omitempty"`
+	ID          string     `json:"id" dynamodbav:"id"`
+	ChallengeID string     `json:"challenge_id" dynamodbav:"challenge_id"`
+	PartnerID   string     `json:"partner_id" dynamodbav:"partner_id"`
+	Text        string     `json:"text" dynamodbav:"text"`
+	URLs        []string   `json:"urls" dynamodbav:"urls"`
+	Status      string     `json:"status" dynamodbav:"status"`
+	Reason      string     `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
+	SubmittedAt time.Time  `json:"submitted_at" dynamodbav:"submitted_at"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty" dynamodbav:"decided_at,omitempty"`
+	DecidedBy   string     `json:"decided_by,omitempty" dynamodbav:"decided_by,omitempty"`
 }
 
 // Completion is a partner completing a challenge, with the points it
@@ -285,8 +285,8 @@ func (c Challenge) counter() string {
 
 // NewSubmission is a partner's proof of a task.
 type NewSubmission struct {
-	Text string   `json:"text"`
-	URLs []string `json:"urls"`
+	Text string   `json:"text" dynamodbav:"text"`
+	URLs []string `json:"urls" dynamodbav:"urls"`
 }
 
 // Submit records a partner's submission to a running task challenge.

@@ -51,12 +51,12 @@ const (
 // PointLine is one movement of a partner's points. Order lines (and their
 // reversals) come from the accrual records; the others are stored.
 type PointLine struct {
-	Ref         string    `json:"ref"`
-	PartnerID   string    `json:"-"`
-	Kind        string    `json:"kind"`
-	Points      int64     `json:"points"`
-	Description string    `json:"description"`
-	At          time.Time `json:"at"`
+	Ref         string    `json:"ref" dynamodbav:"ref"`
+	PartnerID   string    `json:"-" dynamodbav:"-"`
+	Kind        string    `json:"kind" dynamodbav:"kind"`
+	Points      int64     `json:"points" dynamodbav:"points"`
+	Description string    `json:"description" dynamodbav:"description"`
+	At          time.Time `json:"at" dynamodbav:"at"`
 }
 
 // Credit is a points movement outside an order with everything committed
@@ -158,8 +158,8 @@ type Service struct {
 
 // Summary is what a partner record and statement show of engagement.
 type Summary struct {
-	Points ledger.Points `json:"points"`
-	Badges []Award       `json:"badges"`
+	Points ledger.Points `json:"points" dynamodbav:"points"`
+	Badges []Award       `json:"badges" dynamodbav:"badges"`
 }
 
 // Summary reads a partner's points and badges.
@@ -174,10 +174,10 @@ func (s *Service) Summary(ctx context.Context, partnerID string) (Summary, error
 
 // Award is a badge a partner holds.
 type Award struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	AwardedAt time.Time `json:"awarded_at"`
-	Reason    string    `json:"reason,omitempty"`
+	ID        string    `json:"id" dynamodbav:"id"`
+	Name      string    `json:"name" dynamodbav:"name"`
+	AwardedAt time.Time `json:"awarded_at" dynamodbav:"awarded_at"`
+	Reason    string    `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
 }
 
 func validCurrencyAmount(m map[money.Currency]int64) (money.Currency, int64, bool) {

@@ -12,24 +12,24 @@ import (
 // Board is a stored leaderboard: its top entries and how many partners it
 // ranks (everyone else shares the rank after them, with nothing).
 type Board struct {
-	Key     string       `json:"-"`
-	Ranked  int          `json:"ranked"`
-	Entries []BoardEntry `json:"entries"`
-	AsOf    time.Time    `json:"as_of"`
+	Key     string       `json:"-" dynamodbav:"-"`
+	Ranked  int          `json:"ranked" dynamodbav:"ranked"`
+	Entries []BoardEntry `json:"entries" dynamodbav:"entries"`
+	AsOf    time.Time    `json:"as_of" dynamodbav:"as_of"`
 }
 
 // BoardEntry is one ranked partner; Name is empty unless it chose to be shown.
 type BoardEntry struct {
-	Rank      int    `json:"rank"`
-	PartnerID string `json:"partner_id"`
-	Name      string `json:"name,omitempty"`
-	Value     int64  `json:"value"`
+	Rank      int    `json:"rank" dynamodbav:"rank"`
+	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
+	Name      string `json:"name,omitempty" dynamodbav:"name,omitempty"`
+	Value     int64  `json:"value" dynamodbav:"value"`
 }
 
 // Rank is where one partner stands on a board.
 type Rank struct {
-	Rank  int   `json:"rank"`
-	Value int64 `json:"value"`
+	Rank  int   `json:"rank" dynamodbav:"rank"`
+	Value int64 `json:"value" dynamodbav:"value"`
 }
 
 // LeaderboardQuery selects a board.
@@ -43,20 +43,20 @@ type LeaderboardQuery struct {
 
 // Leaderboard is the answer of GET /v1/leaderboard.
 type Leaderboard struct {
-	Period   string            `json:"period"`
-	Measure  string            `json:"measure"`
-	Currency money.Currency    `json:"currency,omitempty"`
-	Tier     program.Tier      `json:"tier,omitempty"`
-	Entries  []LeaderboardLine `json:"entries"`
-	You      *Rank             `json:"you,omitempty"`
-	AsOf     *time.Time        `json:"as_of,omitempty"`
+	Period   string            `json:"period" dynamodbav:"period"`
+	Measure  string            `json:"measure" dynamodbav:"measure"`
+	Currency money.Currency    `json:"currency,omitempty" dynamodbav:"currency,omitempty"`
+	Tier     program.Tier      `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	Entries  []LeaderboardLine `json:"entries" dynamodbav:"entries"`
+	You      *Rank             `json:"you,omitempty" dynamodbav:"you,omitempty"`
+	AsOf     *time.Time        `json:"as_of,omitempty" dynamodbav:"as_of,omitempty"`
 }
 
 // LeaderboardLine is one entry as callers see it.
 type LeaderboardLine struct {
-	Rank    int    `json:"rank"`
-	Partner string `json:"partner"`
-	Value   int64  `json:"value"`
+	Rank    int    `json:"rank" dynamodbav:"rank"`
+	Partner string `json:"partner" dynamodbav:"partner"`
+	Value   int64  `json:"value" dynamodbav:"value"`
 }
 
 // Leaderboard reads a stored board: two item reads whatever the number of

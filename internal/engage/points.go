@@ -14,26 +14,26 @@ import (
 // Activity is something a partner did that earns points: a training
 // completed, a quiz passed.
 type Activity struct {
-	ID         string       `json:"id"`
-	Type       string       `json:"type"`
-	PartnerID  string       `json:"partner_id"`
-	Activity   ActivityInfo `json:"activity"`
-	OccurredAt time.Time    `json:"occurred_at"`
+	ID         string       `json:"id" dynamodbav:"id"`
+	Type       string       `json:"type" dynamodbav:"type"`
+	PartnerID  string       `json:"partner_id" dynamodbav:"partner_id"`
+	Activity   ActivityInfo `json:"activity" dynamodbav:"activity"`
+	OccurredAt time.Time    `json:"occurred_at" dynamodbav:"occurred_at"`
 }
 
 // ActivityInfo names the training or quiz.
 type ActivityInfo struct {
-	ID    string   `json:"id"`
-	Name  string   `json:"name"`
-	Score *float64 `json:"score,omitempty"`
+	ID    string   `json:"id" dynamodbav:"id"`
+	Name  string   `json:"name" dynamodbav:"name"`
+	Score *float64 `json:"score,omitempty" dynamodbav:"score,omitempty"`
 }
 
 // ActivityOutcome tells the sender what its event did.
 type ActivityOutcome struct {
-	Status    string `json:"status"` // applied or duplicate
-	ID        string `json:"id"`
-	PartnerID string `json:"partner_id"`
-	Points    int64  `json:"points"`
+	Status    string `json:"status" dynamodbav:"status"` // applied or duplicate
+	ID        string `json:"id" dynamodbav:"id"`
+	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
+	Points    int64  `json:"points" dynamodbav:"points"`
 }
 
 func (a Activity) validate() error {

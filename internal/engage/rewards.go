@@ -23,15 +23,15 @@ const (
 
 // Reward is an entry of the catalog partners spend available points on.
 type Reward struct {
-	ID            string                   `json:"id"`
-	Name          string                   `json:"name"`
-	Description   string                   `json:"description"`
-	PointsCost    int64                    `json:"points_cost"`
-	Stock         *int64                   `json:"stock,omitempty"` // absent: unlimited
-	Kind          string                   `json:"kind"`
-	CharityID     string                   `json:"charity_id,omitempty"`
-	DonationValue map[money.Currency]int64 `json:"donation_value,omitempty"`
-	CreatedAt     time.Time                `json:"created_at"`
+	ID            string                   `json:"id" dynamodbav:"id"`
+	Name          string                   `json:"name" dynamodbav:"name"`
+	Description   string                   `json:"description" dynamodbav:"description"`
+	PointsCost    int64                    `json:"points_cost" dynamodbav:"points_cost"`
+	Stock         *int64                   `json:"stock,omitempty" dynamodbav:"stock,omitempty"` // absent: unlimited
+	Kind          string                   `json:"kind" dynamodbav:"kind"`
+	CharityID     string                   `json:"charity_id,omitempty" dynamodbav:"charity_id,omitempty"`
+	DonationValue map[money.Currency]int64 `json:"donation_value,omitempty" dynamodbav:"donation_value,omitempty"`
+	CreatedAt     time.Time                `json:"created_at" dynamodbav:"created_at"`
 }
 
 // Redemption statuses.
@@ -43,27 +43,27 @@ const (
 
 // Redemption is a partner's order from the catalog.
 type Redemption struct {
-	ID         string    `json:"id"`
-	PartnerID  string    `json:"partner_id"`
-	RewardID   string    `json:"reward_id"`
-	RewardName string    `json:"reward_name"`
-	Kind       string    `json:"kind"`
-	Quantity   int64     `json:"quantity"`
-	Points     int64     `json:"points"`
-	Status     string    `json:"status"`
-	Reference  string    `json:"reference,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	CharityID  string    `json:"charity_id,omitempty"`
-	Donation   *Amount   `json:"donation,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	By         string    `json:"updated_by,omitempty"`
+	ID         string    `json:"id" dynamodbav:"id"`
+	PartnerID  string    `json:"partner_id" dynamodbav:"partner_id"`
+	RewardID   string    `json:"reward_id" dynamodbav:"reward_id"`
+	RewardName string    `json:"reward_name" dynamodbav:"reward_name"`
+	Kind       string    `json:"kind" dynamodbav:"kind"`
+	Quantity   int64     `json:"quantity" dynamodbav:"quantity"`
+	Points     int64     `json:"points" dynamodbav:"points"`
+	Status     string    `json:"status" dynamodbav:"status"`
+	Reference  string    `json:"reference,omitempty" dynamodbav:"reference,omitempty"`
+	Reason     string    `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
+	CharityID  string    `json:"charity_id,omitempty" dynamodbav:"charity_id,omitempty"`
+	Donation   *Amount   `json:"donation,omitempty" dynamodbav:"donation,omitempty"`
+	CreatedAt  time.Time `json:"created_at" dynamodbav:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at" dynamodbav:"updated_at"`
+	By         string    `json:"updated_by,omitempty" dynamodbav:"updated_by,omitempty"`
 }
 
 // Amount is money in one currency.
 type Amount struct {
-	Currency money.Currency `json:"currency"`
-	Amount   int64          `json:"amount"`
+	Currency money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount   int64          `json:"amount" dynamodbav:"amount"`
 }
 
 // AddReward puts a reward in the catalog.
@@ -108,8 +108,8 @@ func (s *Service) Rewards(ctx context.Context) ([]Reward, error) {
 
 // RedeemRequest is what a partner orders.
 type RedeemRequest struct {
-	RewardID string `json:"reward_id"`
-	Quantity int64  `json:"quantity"`
+	RewardID string `json:"reward_id" dynamodbav:"reward_id"`
+	Quantity int64  `json:"quantity" dynamodbav:"quantity"`
 }
 
 // Redeem spends the partner's available points on a reward. Points and

@@ -24,23 +24,23 @@ import (
 // Endpoint is a URL that receives the events it subscribed to, signed with
 // its secret.
 type Endpoint struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"`
-	Secret    string    `json:"secret,omitempty"` // only in the answer that creates it
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	ID        string    `json:"id" dynamodbav:"id"`
+	URL       string    `json:"url" dynamodbav:"url"`
+	Events    []string  `json:"events" dynamodbav:"events"`
+	Secret    string    `json:"secret,omitempty" dynamodbav:"secret,omitempty"` // only in the answer that creates it
+	CreatedAt time.Time `json:"created_at" dynamodbav:"created_at"`
+	CreatedBy string    `json:"created_by" dynamodbav:"created_by"`
 }
 
 // Delivery is one attempt to post an event to an endpoint.
 type Delivery struct {
-	EventID    string    `json:"event_id"`
-	Type       string    `json:"type"`
-	Attempt    int       `json:"attempt"`
-	Status     string    `json:"status"` // succeeded or failed
-	StatusCode int       `json:"response_code,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	At         time.Time `json:"at"`
+	EventID    string    `json:"event_id" dynamodbav:"event_id"`
+	Type       string    `json:"type" dynamodbav:"type"`
+	Attempt    int       `json:"attempt" dynamodbav:"attempt"`
+	Status     string    `json:"status" dynamodbav:"status"` // succeeded or failed
+	StatusCode int       `json:"response_code,omitempty" dynamodbav:"response_code,omitempty"`
+	Error      string    `json:"error,omitempty" dynamodbav:"error,omitempty"`
+	At         time.Time `json:"at" dynamodbav:"at"`
 }
 
 // Delivery statuses.
@@ -51,8 +51,8 @@ const (
 
 // Message is one event for one endpoint on the notifier queue.
 type Message struct {
-	EndpointID string       `json:"endpoint_id"`
-	Event      outbox.Event `json:"event"`
+	EndpointID string       `json:"endpoint_id" dynamodbav:"endpoint_id"`
+	Event      outbox.Event `json:"event" dynamodbav:"event"`
 }
 
 // Errors of the endpoint routes.
@@ -100,8 +100,8 @@ type Service struct {
 
 // NewEndpoint is what an admin registers.
 type NewEndpoint struct {
-	URL    string   `json:"url"`
-	Events []string `json:"events"`
+	URL    string   `json:"url" dynamodbav:"url"`
+	Events []string `json:"events" dynamodbav:"events"`
 }
 
 // Create registers an endpoint; the answer carries its secret, which is

@@ -1,10 +1,13 @@
 package program
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/partnerloop/partnerloop/internal/money"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -139,4 +142,47 @@ func fieldOf(fe *FieldError) string {
 		return "(no field)"
 	}
 	return fe.Field
+}
+
+func TestPointsAndBadgeRules(t *testing.T) {
+	pts := &Points{PerUnit: map[money.Currency]int64{"EUR": 2, "JPY": 1}}
+	if got := pts.ForRevenue("EUR", 12399); got != 247 {
+		t.Fatalf("123.99 EUR at 2 per euro: %d", got)
+	}
+	if got := pts.ForRevenue("JPY", 500); got != 500 {
+		t.Fatalf("JPY has no minor unit: %d", got)
+	}
+	if got := pts.ForRevenue("USD", 10000); got != 0 {
+		t.Fatalf("a currency without points: %d", got)
+	}
+	s := Standing{Tier: TierSilver, AttributedOrders: 1, ChallengesCompleted: 2, LifetimeRevenue: map[money.Currency]int64{"EUR": 5000}}
+	for rule, want := range map[string]bool{
+		`{"first_sale":true}`: true, `{"tier":"silver"}`: true, `{"tier":"gold"}`: false,
+		`{"challenges_completed":3}`: false, `{"revenue":{"EUR":5000}}`: true, `{"revenue":{"USD":1}}`: false,
+	} {
+		var r BadgeRule
+		if err := json.Unmarshal([]byte(rule), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Holds(s) != want {
+			t.Errorf("%s holds = %v", rule, !want)
+		}
+	}
+	for field, p := range map[string]func(*Program){
+		"points.per_unit.eur":       func(p *Program) { p.Points = &Points{PerUnit: map[money.Currency]int64{"eur": 1}} },
+		"points.activities.webinar": func(p *Program) { p.Points = &Points{Activities: map[string]int64{"webinar": 1}} },
+		"badges[0].rule": func(p *Program) {
+			p.Badges = []Badge{{ID: "b", Name: "B", Rule: BadgeRule{FirstSale: true, Tier: TierGold}}}
+		},
+		"badges[1].id": func(p *Program) {
+			p.Badges = []Badge{{ID: "b", Name: "B", Rule: BadgeRule{FirstSale: true}}, {ID: "b", Name: "C", Rule: BadgeRule{FirstSale: true}}}
+		},
+	} {
+		prog := Default()
+		p(&prog)
+		var fe *FieldError
+		if err := prog.Validate(); !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("want a refusal of %s, got %v", field, err)
+		}
+	}
 }
