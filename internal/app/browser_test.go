@@ -6,10 +6,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/devenv"
 	"github.com/partnerloop/partnerloop/internal/devenv/devtest"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
 // site is the harness's functions behind one origin, with the local
@@ -245,4 +247,58 @@ func TestPortalAndConsoleInTheBrowser(t *testing.T) {
 		}
 		phone.Screenshot("portal-home-phone")
 	})
+}
+
+func TestPortalRewardsInTheBrowser(t *testing.T) {
+	h := newHarness(t)
+	h.putProgram(func(p *program.Program) {
+		withPoints(p)
+		p.Badges = []program.Badge{{ID: "first-sale", Name: "First sale", Rule: program.BadgeRule{FirstSale: true}}}
+	})
+	demo := h.createPartner(`{"name":"Demo Reseller","email":"demo@partner.example","tier":"silver"}`)
+	rival := h.createPartner(`{"name":"Rival Shop","email":"rival@shop.example"}`)
+	demoID := demo["id"].(string)
+	h.postGeneric("/webhooks/orders", genericOrder("e1", "o1", demo["referral_code"].(string), "EUR", 25000))
+	h.postGeneric("/webhooks/orders", genericOrder("e2", "o2", rival["referral_code"].(string), "EUR", 40000))
+	starts, ends := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), time.Now().UTC().Add(7*24*time.Hour).Format(time.RFC3339)
+	for path, body := range map[string]string{
+		"/v1/rewards":    `{"id":"mug","name":"Team mug","description":"Ceramic, 350 ml","points_cost":100,"stock":3,"kind":"item"}`,
+		"/v1/challenges": `{"id":"review","name":"Review the X200","description":"Post a review with a photo","starts_at":"` + starts + `","ends_at":"` + ends + `","kind":"task","reward":{"points":75}}`,
+	} {
+		if res := h.do("POST", path, h.tokens["alice"], []byte(body), nil); res.Status != 201 {
+			t.Fatalf("POST %s: %d %s", path, res.Status, res.Raw)
+		}
+	}
+	h.runPerformance()
+	browser := devtest.NewBrowser(t, h.site(demoID).URL)
+
+	for _, c := range []struct{ lang, heading, redeem, redeemed, left, sent string }{
+		{"en-US", "Rewards", "Redeem Team mug", "Team mug redeemed: finance sends it to you.", "100 redeemed", "Sent. Finance reviews it and credits the reward."},
+		{"it-IT", "Premi", "Riscatta Team mug", "Team mug riscattato: la finanza te lo invia.", "200 riscattati", ""},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			tab := browser.NewTab(c.lang, 1280, 1000).For(t)
+			signIn(tab, "/portal/#/rewards", "Demo Reseller (partner)")
+			tab.Wait("heading", c.heading)
+			tab.Wait("heading", map[string]string{"en-US": "Leaderboard this month", "it-IT": "Classifica del mese"}[c.lang])
+			tab.WaitText("First sale")
+			tab.WaitText("Review the X200")
+			tab.Click("button", c.redeem)
+			tab.WaitText(c.redeemed)
+			tab.WaitText(c.left)
+			tab.Screenshot("portal-rewards-" + c.lang)
+			if c.lang != "en-US" {
+				return
+			}
+			tab.Fill("textbox", `What you did for "Review the X200"`, "Posted on the shop with two photos")
+			tab.Click("button", "Send for review")
+			tab.WaitText(c.sent)
+		})
+	}
+	if _, available, redeemed := h.points(demoID); available != 250-200 || redeemed != 200 {
+		t.Fatalf("points after two redemptions: available %d redeemed %d", available, redeemed)
+	}
+	if subs := h.do("GET", "/v1/challenges/review/submissions", h.tokens["alice"], nil, nil).Body["submissions"].([]any); len(subs) != 1 {
+		t.Fatalf("submissions: %v", subs)
+	}
 }

@@ -41,6 +41,11 @@ export function percent(bps) {
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(`${bps / 10000}`);
 }
 
+// count formats a whole number (points, units) in the viewer's locale.
+export function count(n) {
+  return new Intl.NumberFormat(locale).format(n ?? 0);
+}
+
 export function date(iso) {
   return iso ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso)) : '—';
 }

@@ -1,14 +1,15 @@
-// The partner portal: home (link, QR, balances, tier, goals), statement and
-// settings, on top of the /v1 API.
+// The partner portal: home (link, QR, balances, tier, goals), statement,
+// rewards (points, badges, challenges, leaderboard, catalog) and settings,
+// on top of the /v1 API.
 import { api } from './session.js';
 import { statementLines } from './statement.js';
-import { t, money, date, dateTime } from './i18n.js';
+import { t, money, date, dateTime, count } from './i18n.js';
 import {
   startPage, h, render, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
 
 const main = document.getElementById('main');
-const pages = { home, statement, settings };
+const pages = { home, statement, rewards, settings };
 let me;
 
 const BALANCE_KINDS = ['pending', 'payable', 'in_payout', 'paid', 'donated'];
@@ -149,6 +150,134 @@ async function statement() {
   render(main, h('h1', { text: t('portal.nav.statement') }), h('section', { class: 'card' }, lines.node));
 }
 
+function pointsCard(points) {
+  return h('section', { class: 'card', 'aria-labelledby': 'pts-h' }, h('h2', { id: 'pts-h', text: t('rewards.points') }),
+    h('p', { class: 'big', text: t('rewards.available', { n: count(points.available) }) }),
+    h('p', { class: 'muted', text: t('rewards.pendingRedeemed', { pending: count(points.pending), redeemed: count(points.redeemed) }) }));
+}
+
+function badgesCard(badges) {
+  return h('section', { class: 'card', 'aria-labelledby': 'badges-h' }, h('h2', { id: 'badges-h', text: t('rewards.badges') }),
+    badges.length ? h('ul', { class: 'badges' }, badges.map((b) => h('li', {}, h('strong', { text: b.name }), ' ',
+      h('span', { class: 'muted', text: t('rewards.awardedOn', { date: date(b.awarded_at) }) }))))
+      : h('p', { class: 'muted', text: t('rewards.noBadges') }));
+}
+
+// challengeState is how far the partner is: completed, running or not yet.
+function challengeState(c) {
+  const now = Date.now();
+  if (c.completed_at) return t('rewards.completedOn', { date: date(c.completed_at) });
+  if (Date.parse(c.starts_at) > now) return t('rewards.startsOn', { date: date(c.starts_at) });
+  if (Date.parse(c.ends_at) <= now) return t('rewards.ended');
+  return t('rewards.endsOn', { date: date(c.ends_at) });
+}
+
+function prizeText(r) {
+  const parts = [];
+  if (r.points) parts.push(t('rewards.pointsN', { n: count(r.points) }));
+  for (const [cur, v] of Object.entries(r.amount || {})) parts.push(money(v, cur));
+  if (r.badge) parts.push(t('rewards.aBadge'));
+  return parts.join(' + ');
+}
+
+function challengeProgress(c) {
+  if (c.kind !== 'sales' || c.progress === undefined) return null;
+  const fmt = (v) => (c.measure === 'revenue' ? money(v, c.currency) : count(v));
+  return progressBar(t('rewards.progress', { have: fmt(c.progress), need: fmt(c.target) }), c.progress, c.target);
+}
+
+function submitForm(c, done) {
+  const text = h('textarea', { rows: 3, required: true, class: 'short' });
+  const link = h('input', { type: 'url', placeholder: 'https://' });
+  const send = h('button', { type: 'submit', text: t('rewards.submit') });
+  const status = h('div', { role: 'status' });
+  const form = h('form', { novalidate: true }, field(t('rewards.whatYouDid', { name: c.name }), text), field(t('rewards.proofLink'), link), send, status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(send, async () => {
+      try {
+        await api(`/v1/challenges/${c.id}/submissions`, { method: 'POST', body: { text: text.value.trim(), urls: link.value.trim() ? [link.value.trim()] : [] } });
+      } catch (err) {
+        render(status, alertBox(err));
+        return;
+      }
+      toast(t('rewards.submitted'));
+      await done();
+    });
+  });
+  return form;
+}
+
+function challengesCard(challenges, reload) {
+  const running = (c) => !c.completed_at && Date.parse(c.starts_at) <= Date.now() && Date.parse(c.ends_at) > Date.now();
+  return h('section', { class: 'card', 'aria-labelledby': 'ch-h' }, h('h2', { id: 'ch-h', text: t('rewards.challenges') }),
+    challenges.length ? challenges.map((c) => h('article', { class: 'challenge', 'aria-label': c.name },
+      h('h3', { text: c.name }),
+      c.description ? h('p', { text: c.description }) : null,
+      h('p', { class: 'muted', text: challengeState(c) + ' · ' + t('rewards.prize', { prize: prizeText(c.reward) }) }),
+      challengeProgress(c),
+      c.kind === 'task' && running(c) ? submitForm(c, reload) : null))
+      : h('p', { class: 'muted', text: t('rewards.noChallenges') }));
+}
+
+async function leaderboardCard(currencies) {
+  const measure = h('select', {}, h('option', { value: 'points', text: t('rewards.byPoints') }),
+    currencies.map((cur) => h('option', { value: 'revenue:' + cur, text: t('rewards.byRevenue', { currency: cur }) })));
+  const body = h('div', {});
+  const load = async () => {
+    const [m, cur] = measure.value.split(':');
+    const q = new URLSearchParams({ measure: m, limit: '10' });
+    if (cur) q.set('currency', cur);
+    const board = await api('/v1/leaderboard?' + q);
+    const fmt = (v) => (cur ? money(v, cur) : count(v));
+    render(body,
+      table({ rows: board.entries, empty: t('rewards.noRanking'),
+        columns: [{ label: t('rewards.rank'), num: true, value: (e) => count(e.rank) }, { label: t('common.partner'), value: (e) => e.partner },
+          { label: t('rewards.value'), num: true, value: (e) => fmt(e.value) }] }),
+      board.you ? h('p', { text: t('rewards.yourRank', { rank: count(board.you.rank), value: fmt(board.you.value) }) }) : null,
+      board.as_of ? h('p', { class: 'muted', text: t('rewards.asOf', { when: dateTime(board.as_of) }) }) : null);
+  };
+  measure.addEventListener('change', () => load().catch((err) => render(body, alertBox(err))));
+  await load();
+  return h('section', { class: 'card', 'aria-labelledby': 'lb-h' }, h('h2', { id: 'lb-h', text: t('rewards.leaderboard') }),
+    field(t('rewards.rankBy'), measure), body);
+}
+
+function catalogCard(items, points, reload) {
+  return h('section', { class: 'card', 'aria-labelledby': 'cat-h' }, h('h2', { id: 'cat-h', text: t('rewards.catalog') }),
+    table({ rows: items, empty: t('rewards.noRewards'),
+      columns: [{ label: t('common.name'), value: (r) => h('span', {}, h('strong', { text: r.name }), r.description ? h('br') : null, r.description || '') },
+        { label: t('rewards.cost'), num: true, value: (r) => t('rewards.pointsN', { n: count(r.points_cost) }) },
+        { label: t('rewards.stock'), num: true, value: (r) => (r.stock === undefined ? t('rewards.unlimited') : count(r.stock)) },
+        { label: t('common.actions'), value: (r) => {
+          const b = h('button', { type: 'button', class: 'secondary', text: t('rewards.redeem'), 'aria-label': t('rewards.redeemName', { name: r.name }),
+            disabled: points.available < r.points_cost || r.stock === 0 });
+          b.addEventListener('click', () => busy(b, async () => {
+            try {
+              await api('/v1/redemptions', { method: 'POST', body: { reward_id: r.id, quantity: 1 } });
+            } catch (err) {
+              toast(errorText(err));
+              return;
+            }
+            toast(t('rewards.redeemed', { name: r.name }));
+            await reload();
+          }));
+          return b;
+        } }] }));
+}
+
+async function rewards() {
+  const [p, { challenges }, { rewards: catalog }] = await Promise.all([api(`/v1/partners/${me.partner_id}`),
+    api('/v1/challenges'), api('/v1/rewards')]);
+  const points = p.points || { pending: 0, available: 0, redeemed: 0 };
+  const currencies = Object.keys(p.balances || {});
+  render(main, h('h1', { text: t('portal.nav.rewards') }),
+    h('div', { class: 'grid' }, pointsCard(points), badgesCard(p.badges || [])),
+    catalogCard(catalog, points, rewards),
+    challengesCard(challenges, rewards),
+    await leaderboardCard(currencies.length ? currencies : ['EUR']));
+}
+
 async function settings(justSaved = false) {
   const [p, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities')]);
   const status = h('div', { role: 'status' }, justSaved ? h('p', { class: 'notice', text: t('settings.saved') }) : null);
@@ -157,6 +286,7 @@ async function settings(justSaved = false) {
   const share = h('input', { type: 'number', min: 1, max: 100, step: 1, inputmode: 'numeric', value: p.charity ? p.charity.share_bps / 100 : 10 });
   const email = h('input', { type: 'email', autocomplete: 'email', value: p.payout?.email || '' });
   const paysByEmail = p.payout && (p.payout.method === 'paypal' || p.payout.method === 'wise');
+  const shown = h('input', { type: 'checkbox', checked: Boolean(p.show_on_leaderboard) });
   const save = h('button', { type: 'submit', text: t('common.save') });
   const form = h('form', { novalidate: true },
     h('section', { class: 'card', 'aria-labelledby': 'give-h' }, h('h2', { id: 'give-h', text: t('settings.giving') }),
@@ -165,6 +295,9 @@ async function settings(justSaved = false) {
     h('section', { class: 'card', 'aria-labelledby': 'pay-h' }, h('h2', { id: 'pay-h', text: t('settings.payout') }),
       paysByEmail ? field(t('settings.payoutEmail', { method: t('method.' + p.payout.method) }), email)
         : h('p', { class: 'muted', text: t('settings.noPayoutEmail', { method: t('method.' + (p.payout?.method || 'manual')) }) })),
+    h('section', { class: 'card', 'aria-labelledby': 'lbs-h' }, h('h2', { id: 'lbs-h', text: t('rewards.leaderboard') }),
+      h('label', { class: 'check' }, shown, ' ', t('settings.showOnLeaderboard')),
+      h('p', { class: 'muted', text: t('settings.showOnLeaderboardHelp') })),
     p.settings_changed_at ? h('p', { class: 'muted', text: t('settings.lastChanged', { when: dateTime(p.settings_changed_at), by: p.settings_changed_by }) }) : null,
     h('p', { class: 'muted', text: t('settings.nextBatch') }),
     save, status);
@@ -173,6 +306,7 @@ async function settings(justSaved = false) {
     clearFieldErrors(form);
     const body = { charity: charity.value ? { charity_id: charity.value, share_bps: Math.round(Number(share.value) * 100) } : null };
     if (paysByEmail) body.payout_email = email.value.trim();
+    body.show_on_leaderboard = shown.checked;
     busy(save, async () => {
       try {
         await api(`/v1/partners/${me.partner_id}/settings`, { method: 'PATCH', body });
