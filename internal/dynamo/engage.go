@@ -164,13 +164,8 @@ func (s *Engagement) Complete(ctx context.Context, c engage.Completion) error {
 
 // counterAdd adds n to a numeric attribute of an existing item.
 func (s *table) counterAdd(k key, attr string, n int64) types.TransactWriteItem {
-	expr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name(attr), expression.Value(n))).
-		WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
-	if err != nil {
-		panic(fmt.Sprintf("dynamo: counter expression: %v", err)) // built from constants only
-	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: k.av(), UpdateExpression: expr.Update(),
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
+	exists := expression.AttributeExists(expression.Name("pk"))
+	return s.update(k, expression.Add(expression.Name(attr), expression.Value(n)), &exists)
 }
 
 type submissionItem struct {
@@ -386,13 +381,8 @@ func (s *table) stockChange(reward engage.Reward, n int64) types.TransactWriteIt
 		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table, Key: rewardKey(reward.ID).av(),
 			ConditionExpression: aws.String("attribute_exists(pk)")}}
 	}
-	c := expression.Name("stock").GreaterThanEqual(expression.Value(-n))
-	expr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("stock"), expression.Value(n))).WithCondition(c).Build()
-	if err != nil {
-		panic(fmt.Sprintf("dynamo: stock expression: %v", err)) // built from constants only
-	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: rewardKey(reward.ID).av(), UpdateExpression: expr.Update(),
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
+	enough := expression.Name("stock").GreaterThanEqual(expression.Value(-n))
+	return s.update(rewardKey(reward.ID), expression.Add(expression.Name("stock"), expression.Value(n)), &enough)
 }
 
 // Redeem takes points (if available) and stock (if left) and records the

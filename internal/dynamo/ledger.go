@@ -148,21 +148,33 @@ func (s *table) balanceUpdate(partnerID string, cur money.Currency, d ledger.Bal
 		Set(expression.Name("currency"), expression.Value(cur)).
 		Set(expression.Name("gsi1pk"), expression.Value(balancesKey(cur, partnerID))).
 		Set(expression.Name("gsi1sk"), expression.Value(partnerID))
-	for name, v := range map[string]int64{"accrued": d.Accrued, "pending": d.Pending, "payable": d.Payable,
-		"in_payout": d.InPayout, "paid": d.Paid, "reversed": d.Reversed, "donated": d.Donated} {
+	upd = addNonZero(upd, map[string]int64{"accrued": d.Accrued, "pending": d.Pending, "payable": d.Payable,
+		"in_payout": d.InPayout, "paid": d.Paid, "reversed": d.Reversed, "donated": d.Donated})
+	return s.update(balanceKey(partnerID, cur), upd, cond)
+}
+
+// addNonZero adds each non-zero counter to the update.
+func addNonZero(upd expression.UpdateBuilder, counters map[string]int64) expression.UpdateBuilder {
+	for name, v := range counters {
 		if v != 0 {
 			upd = upd.Add(expression.Name(name), expression.Value(v))
 		}
 	}
+	return upd
+}
+
+// update is a transaction item applying upd to the item at k if cond
+// (when set) holds.
+func (s *table) update(k key, upd expression.UpdateBuilder, cond *expression.ConditionBuilder) types.TransactWriteItem {
 	b := expression.NewBuilder().WithUpdate(upd)
 	if cond != nil {
 		b = b.WithCondition(*cond)
 	}
 	expr, err := b.Build()
 	if err != nil {
-		panic(fmt.Sprintf("dynamo: balance expression: %v", err)) // built from constants only
+		panic(fmt.Sprintf("dynamo: update expression: %v", err)) // built from constants and our own names only
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: balanceKey(partnerID, cur).av(),
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: k.av(),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
 }

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -25,24 +24,9 @@ type pointsItem struct {
 
 // pointsUpdate adds d to the partner's points; cond, if set, must hold.
 func (s *table) pointsUpdate(partnerID string, d ledger.Points, cond *expression.ConditionBuilder) types.TransactWriteItem {
-	upd := expression.Set(expression.Name("partner_id"), expression.Value(partnerID))
-	for name, v := range map[string]int64{"earned": d.Earned, "reversed": d.Reversed, "pending": d.Pending,
-		"available": d.Available, "redeemed": d.Redeemed} {
-		if v != 0 {
-			upd = upd.Add(expression.Name(name), expression.Value(v))
-		}
-	}
-	b := expression.NewBuilder().WithUpdate(upd)
-	if cond != nil {
-		b = b.WithCondition(*cond)
-	}
-	expr, err := b.Build()
-	if err != nil {
-		panic(fmt.Sprintf("dynamo: points expression: %v", err)) // built from constants only
-	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: pointsKey(partnerID).av(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
+	upd := addNonZero(expression.Set(expression.Name("partner_id"), expression.Value(partnerID)), map[string]int64{
+		"earned": d.Earned, "reversed": d.Reversed, "pending": d.Pending, "available": d.Available, "redeemed": d.Redeemed})
+	return s.update(pointsKey(partnerID), upd, cond)
 }
 
 // Points reads a partner's points; none yet is all zero.
