@@ -3,6 +3,7 @@ package engage
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,9 +24,10 @@ type Activity struct {
 
 // ActivityInfo names the training or quiz.
 type ActivityInfo struct {
-	ID    string   `json:"id" dynamodbav:"id"`
-	Name  string   `json:"name" dynamodbav:"name"`
-	Score *float64 `json:"score,omitempty" dynamodbav:"score,omitempty"`
+	ID   string `json:"id" dynamodbav:"id"`
+	Name string `json:"name" dynamodbav:"name"`
+	// Score is kept as the sender wrote it: it is shown, never computed with.
+	Score *json.Number `json:"score,omitempty" dynamodbav:"score,omitempty"`
 }
 
 // ActivityOutcome tells the sender what its event did.
