@@ -44,16 +44,16 @@ type pointLineItem struct {
 	GSI1SK    string `dynamodbav:"gsi1sk"`
 }
 
-// creditItems are a credit's writes: its line (once per ref), the
-// partner's points, the month's points counter (for leaderboards) when
-// points are earned, and its events.
+// creditItems are a credit's writes, in this order: the partner's points
+// (under pointsCond, if set), its line (once per ref), the month's points
+// counter (for leaderboards) when points are earned, and its events.
 func (s *table) creditItems(c engage.Credit, pointsCond *expression.ConditionBuilder) []types.TransactWriteItem {
 	l := c.Line
 	it := pointLineItem{key: pointLineKey(l.Ref), PointLine: l, PartnerID: l.PartnerID,
 		GSI1PK: "POINTS#" + l.PartnerID, GSI1SK: sortableTime(l.At) + "#" + l.Ref}
 	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)}},
 		s.pointsUpdate(l.PartnerID, c.Points, pointsCond),
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)}},
 	}
 	if earned := c.Points.Earned - c.Points.Reversed; earned != 0 {
 		items = append(items, s.salesUpdate(ledger.SalesDelta{PartnerID: l.PartnerID, Month: ledger.Month(l.At),
@@ -81,7 +81,7 @@ func (s *Engagement) CreditPoints(ctx context.Context, c engage.Credit) error {
 	exists := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table,
 		Key: partnerKey(c.Line.PartnerID).av(), ConditionExpression: aws.String("attribute_exists(pk)")}}
 	items := append([]types.TransactWriteItem{exists}, s.creditItems(c, nil)...)
-	return s.transact(ctx, items, map[int]error{0: engage.ErrUnknownPartner, 1: engage.ErrDuplicate})
+	return s.transact(ctx, items, map[int]error{0: engage.ErrUnknownPartner, 2: engage.ErrDuplicate})
 }
 
 // PointLines lists a partner's latest stored point lines, newest first.
@@ -389,15 +389,15 @@ func (s *table) stockChange(reward engage.Reward, n int64) types.TransactWriteIt
 // redemption, its line, a donation's pledge and its events, all at once.
 func (s *Engagement) Redeem(ctx context.Context, r engage.Redemption, reward engage.Reward, c engage.Credit, pledge *payout.Pledge) error {
 	enough := expression.Name("available").GreaterThanEqual(expression.Value(r.Points))
-	credit := s.creditItems(c, &enough) // the line, then the points update
-	items := []types.TransactWriteItem{credit[1], s.stockChange(reward, -r.Quantity), s.putRedemption(r, false), credit[0]}
-	items = append(items, credit[2:]...)
+	items := s.creditItems(c, &enough) // the points update first
+	stock := len(items)
+	items = append(items, s.stockChange(reward, -r.Quantity), s.putRedemption(r, false))
 	if pledge != nil {
 		it := pledgeItem{key: pledgeKey(pledge.Ref), Pledge: *pledge}
 		it.GSI2PK, it.GSI2SK = openPledgeIndex(*pledge)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)}})
 	}
-	return s.transact(ctx, items, map[int]error{0: engage.ErrInsufficientPoints, 1: engage.ErrOutOfStock})
+	return s.transact(ctx, items, map[int]error{0: engage.ErrInsufficientPoints, stock: engage.ErrOutOfStock})
 }
 
 // GetRedemption reads a redemption.
