@@ -254,7 +254,7 @@ var (
 				{"POST", "/webhooks/woocommerce", false},
 				{"POST", "/webhooks/activities", false},
 			},
-			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true},
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true},
 		},
 		{
 			Name: "Redirect", Dir: "redirect", Timeout: 10,

@@ -2,12 +2,15 @@ package devenv
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -21,7 +24,17 @@ type Bill struct {
 	Requests   int
 	ReadUnits  float64
 	WriteUnits float64
+	// Calls lists the requests in the order they were made.
+	Calls []Call
 }
+
+// Call is one billed request.
+type Call struct {
+	Operation   string
+	Read, Write float64
+}
+
+func (c Call) String() string { return fmt.Sprintf("%s %.1fR %.1fW", c.Operation, c.Read, c.Write) }
 
 // BillingRecorder sits on a DynamoDB client and bills every request by
 // DynamoDB's published rules, not by what DynamoDB Local reports:
@@ -50,14 +63,21 @@ func NewBillingRecorder(images *dynamodb.Client, table string) *BillingRecorder 
 }
 
 // Bill returns the bill so far.
-func (r *BillingRecorder) Bill() Bill { r.mu.Lock(); defer r.mu.Unlock(); return r.bill }
+func (r *BillingRecorder) Bill() Bill {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.bill
+	b.Calls = slices.Clone(b.Calls)
+	return b
+}
 
 // Reset starts a new bill.
 func (r *BillingRecorder) Reset() { r.mu.Lock(); r.bill = Bill{}; r.mu.Unlock() }
 
-func (r *BillingRecorder) add(read, write float64) {
+func (r *BillingRecorder) add(ctx context.Context, read, write float64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.bill.Calls = append(r.bill.Calls, Call{Operation: awsmiddleware.GetOperationName(ctx), Read: read, Write: write})
 	r.bill.Requests++
 	r.bill.ReadUnits += read
 	r.bill.WriteUnits += write
@@ -103,10 +123,10 @@ func (r *BillingRecorder) handle(ctx context.Context, in middleware.InitializeIn
 			}
 			units += u
 		}
-		r.add(0, units)
+		r.add(ctx, 0, units)
 		return out, md, err
 	}
-	r.add(readUnits(in.Parameters, out.Result), 0)
+	r.add(ctx, readUnits(in.Parameters, out.Result), 0)
 	return out, md, err
 }
 

@@ -126,7 +126,12 @@ func (k key) av() map[string]types.AttributeValue {
 }
 
 func (s *table) get(ctx context.Context, k key, out any) (bool, error) {
-	res, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k.av(), ConsistentRead: aws.Bool(true)})
+	return s.read(ctx, k, true, out)
+}
+
+// read reads one item into out and reports whether it exists.
+func (s *table) read(ctx context.Context, k key, consistent bool, out any) (bool, error) {
+	res, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k.av(), ConsistentRead: aws.Bool(consistent)})
 	if err != nil {
 		return false, err
 	}
@@ -168,12 +173,17 @@ func cancelledAt(err error) (map[int]bool, bool) {
 // (BatchGetItem's limit), retrying what DynamoDB left unprocessed; each
 // sees every item found, in no particular order.
 func (s *table) batchGet(ctx context.Context, keys []key, each func(map[string]types.AttributeValue) error) error {
+	return s.batchRead(ctx, keys, true, each)
+}
+
+// batchRead is batchGet, eventually consistent unless consistent is set.
+func (s *table) batchRead(ctx context.Context, keys []key, consistent bool, each func(map[string]types.AttributeValue) error) error {
 	for chunk := range slices.Chunk(keys, 100) {
 		avs := make([]map[string]types.AttributeValue, 0, len(chunk))
 		for _, k := range chunk {
 			avs = append(avs, k.av())
 		}
-		req := map[string]types.KeysAndAttributes{s.Table: {Keys: avs, ConsistentRead: aws.Bool(true)}}
+		req := map[string]types.KeysAndAttributes{s.Table: {Keys: avs, ConsistentRead: aws.Bool(consistent)}}
 		for len(req) > 0 {
 			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {

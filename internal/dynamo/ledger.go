@@ -19,12 +19,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-// eventRetention bounds how long delivery ids are remembered; senders stop
-// retrying long before (Shopify after 48 hours, Stripe after 3 days).
-const eventRetention = 35 * 24 * time.Hour
-
 func orderKey(source, orderID string) key { return key{"ORDER#" + source + "#" + orderID, "ORDER"} }
-func eventKey(source, id string) key      { return key{"EVENT#" + source + "#" + id, "EVENT"} }
 func balanceKey(partnerID string, cur money.Currency) key {
 	return key{"PARTNER#" + partnerID, "BALANCE#" + string(cur)}
 }
@@ -179,27 +174,14 @@ func (s *table) update(k key, upd expression.UpdateBuilder, cond *expression.Con
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
 }
 
-type eventItem struct {
-	key
-	ExpiresAt int64 `json:"expires_at" dynamodbav:"expires_at"`
-}
-
-// CommitOrder writes the delivery marker, the order's next version and the
-// balance delta in one transaction.
-func (s *Ledger) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion int64, change ledger.Change) error {
-	if change.Noop {
-		return nil
-	}
-	marker := eventItem{key: eventKey(evt.Source, evt.ID), ExpiresAt: change.Next.UpdatedAt.Add(eventRetention).Unix()}
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(marker), ConditionExpression: aws.String(notExists)}},
-		s.putOrder(change.Next, prevVersion),
-	}
+// CommitOrder writes the order's next version (a new order only if none
+// exists), its balance, points and sales deltas, its customer's evidence
+// and its outbound events in one transaction; any failed condition is
+// ledger.ErrConflict, for the caller to read again.
+func (s *Ledger) CommitOrder(ctx context.Context, prevVersion int64, change ledger.Change) error {
+	items := []types.TransactWriteItem{s.putOrder(change.Next, prevVersion)}
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(change.Next.PartnerID, change.Next.Currency, change.Delta, nil))
-	}
-	if change.Fingerprint != "" {
-		items = append(items, s.claimFingerprint(change))
 	}
 	if !change.Points.IsZero() {
 		items = append(items, s.pointsUpdate(change.Next.PartnerID, change.Points, nil))
@@ -207,15 +189,10 @@ func (s *Ledger) CommitOrder(ctx context.Context, evt ledger.Event, prevVersion 
 	if change.Sales != nil {
 		items = append(items, s.salesUpdate(*change.Sales))
 	}
+	items = append(items, s.evidenceWrites(change.Evidence, change.Next.UpdatedAt)...)
 	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed, ok := cancelledAt(err); ok {
-		if failed[0] {
-			return ledger.ErrDuplicateEvent
-		}
-		return ledger.ErrConflict
-	}
-	if isTransactionConflict(err) {
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return ledger.ErrConflict
 	}
 	return err
@@ -326,42 +303,6 @@ func (s *Ledger) Balances(ctx context.Context, partnerID string) (map[money.Curr
 func (s *Ledger) Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]ledger.OrderRecord, string, error) {
 	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("ACCRUALS#" + partnerID)),
 		newestSort: true}, limit, cursor, orderItem.record)
-}
-
-// fingerprintRetention covers the day a fingerprint is about and a margin.
-const fingerprintRetention = 3 * 24 * time.Hour
-
-func fingerprintKey(fp string) key { return key{"FP#" + fp, "FP"} }
-
-type fingerprintItem struct {
-	key
-	Source    string `json:"source" dynamodbav:"source"`
-	OrderID   string `json:"order_id" dynamodbav:"order_id"`
-	ExpiresAt int64  `json:"expires_at" dynamodbav:"expires_at"`
-}
-
-// claimFingerprint takes the fingerprint for this order unless another
-// order holds it; losing the race cancels the transaction, and the retry
-// sees the owner.
-func (s *Ledger) claimFingerprint(c ledger.Change) types.TransactWriteItem {
-	n := c.Next
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table,
-		Item:                     mustMarshal(fingerprintItem{fingerprintKey(c.Fingerprint), n.Source, n.OrderID, n.UpdatedAt.Add(fingerprintRetention).Unix()}),
-		ConditionExpression:      aws.String("attribute_not_exists(pk) OR (#src = :src AND order_id = :oid)"),
-		ExpressionAttributeNames: map[string]string{"#src": "source"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":src": &types.AttributeValueMemberS{Value: n.Source}, ":oid": &types.AttributeValueMemberS{Value: n.OrderID}},
-	}}
-}
-
-// FingerprintOwner tells which order claimed a fingerprint, if any.
-func (s *Ledger) FingerprintOwner(ctx context.Context, fp string) (string, string, error) {
-	var it fingerprintItem
-	found, err := s.get(ctx, fingerprintKey(fp), &it)
-	if err != nil || !found {
-		return "", "", err
-	}
-	return it.Source, it.OrderID, nil
 }
 
 // HeldAccruals lists accruals held for finance, oldest first.

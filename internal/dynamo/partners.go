@@ -1,9 +1,9 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -15,21 +15,10 @@ import (
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/performance"
-	"github.com/partnerloop/partnerloop/internal/referral"
 )
 
 func partnerKey(id string) key { return key{"PARTNER#" + id, "PROFILE"} }
 func codeKey(code string) key  { return key{"CODE#" + code, "CODE"} }
-func touchKeys(emailHash, customerID, ref string) []key {
-	var ks []key
-	if emailHash != "" {
-		ks = append(ks, key{"TOUCH#EMAIL#" + emailHash, ref})
-	}
-	if customerID != "" {
-		ks = append(ks, key{"TOUCH#CUSTOMER#" + customerID, ref})
-	}
-	return ks
-}
 
 type partnerItem struct {
 	key
@@ -57,38 +46,36 @@ func searchItems(p partner.Partner) []searchItem {
 	}
 }
 
-type codeItem struct {
-	key
-	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
-}
-
-type touchItem struct {
-	key
-	referral.Touch
-	ExpiresAt int64 `json:"expires_at" dynamodbav:"expires_at"`
-}
-
-// touchRetention outlives the longest attribution window a program may set.
-const touchRetention = 366 * 24 * time.Hour
-
 const notExists = "attribute_not_exists(pk)"
 
 // reserveCode claims a referral code or coupon for a partner; codes and
 // coupons share one namespace, so no code can name two partners.
-func (s *Partners) reserveCode(code, partnerID string) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(code), partnerID}),
+func (s *Partners) reserveCode(code string, r partner.Referrer) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(code), r}),
 		ConditionExpression: aws.String(notExists)}}
+}
+
+// referrerUpdates set what changed of a partner's referrer on each of its
+// codes (the referral code and the coupons listed), in the transaction
+// that changes the partner.
+func (s *Partners) referrerUpdates(codes []string, partnerID string, upd expression.UpdateBuilder) []types.TransactWriteItem {
+	owned := expression.Name("partner_id").Equal(expression.Value(partnerID))
+	items := make([]types.TransactWriteItem, 0, len(codes))
+	for _, c := range codes {
+		items = append(items, s.update(codeKey(c), upd, &owned))
+	}
+	return items
 }
 
 // CreatePartner reserves the referral code and the coupons and writes the
 // partner in one transaction.
 func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
 	items := []types.TransactWriteItem{
-		s.reserveCode(p.ReferralCode, p.ID),
+		s.reserveCode(p.ReferralCode, p.Referrer()),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: "PARTNERS", GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
 	}
 	for _, c := range p.Coupons {
-		items = append(items, s.reserveCode(c, p.ID))
+		items = append(items, s.reserveCode(c, p.Referrer()))
 	}
 	for _, it := range searchItems(p) {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it)}})
@@ -115,19 +102,6 @@ func (s *Partners) GetPartner(ctx context.Context, id string) (partner.Partner, 
 		return partner.Partner{}, partner.ErrNotFound
 	}
 	return it.Partner, nil
-}
-
-// PartnerByCode resolves a normalised referral code.
-func (s *Partners) PartnerByCode(ctx context.Context, code string) (partner.Partner, error) {
-	var c codeItem
-	found, err := s.get(ctx, codeKey(code), &c)
-	if err != nil {
-		return partner.Partner{}, err
-	}
-	if !found {
-		return partner.Partner{}, partner.ErrNotFound
-	}
-	return s.GetPartner(ctx, c.PartnerID)
 }
 
 // clickRetention keeps per-source click counters past their hour.
@@ -161,94 +135,33 @@ func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at ti
 }
 
 // FlagPartner marks a partner's link as flooded until the given time.
-func (s *Partners) FlagPartner(ctx context.Context, partnerID string, until time.Time) error {
-	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("flagged_until"), expression.Value(until))).
-		WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
-	if err != nil {
-		return err
+// The flag matters to orders credited by the referral code, so the code's
+// item carries it too.
+func (s *Partners) FlagPartner(ctx context.Context, r partner.Referrer, until time.Time) error {
+	flag := expression.Set(expression.Name("flagged_until"), expression.Value(until))
+	exists := expression.AttributeExists(expression.Name("pk"))
+	items := append([]types.TransactWriteItem{s.update(partnerKey(r.ID), flag, &exists)}, s.referrerUpdates([]string{r.ReferralCode}, r.ID, flag)...)
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, ok := cancelledAt(err); ok {
+		return partner.ErrNotFound
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: partnerKey(partnerID).av(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
 	return err
-}
-
-// PutTouch stores the touch under each customer key it has; a touch with
-// the same ref keeps its first time.
-func (s *Partners) PutTouch(ctx context.Context, t referral.Touch) error {
-	for _, k := range touchKeys(t.EmailHash, t.CustomerID, t.Ref) {
-		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String(notExists),
-			Item: mustMarshal(touchItem{key: k, Touch: t, ExpiresAt: t.At.Add(touchRetention).Unix()})})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) {
-			return err
-		}
-	}
-	return nil
-}
-
-// RenewTouch stores or renews the touch with its ref under each customer
-// key: the latest time as at, the first kept as first_at.
-func (s *Partners) RenewTouch(ctx context.Context, t referral.Touch) error {
-	upd := expression.Set(expression.Name("partner_id"), expression.Value(t.PartnerID)).
-		Set(expression.Name("via"), expression.Value(t.Via)).
-		Set(expression.Name("ref"), expression.Value(t.Ref)).
-		Set(expression.Name("at"), expression.Value(t.At)).
-		Set(expression.Name("first_at"), expression.IfNotExists(expression.Name("first_at"), expression.Value(t.At))).
-		Set(expression.Name("expires_at"), expression.Value(t.At.Add(touchRetention).Unix()))
-	if t.CustomerID != "" {
-		upd = upd.Set(expression.Name("customer_id"), expression.Value(t.CustomerID))
-	}
-	if t.EmailHash != "" {
-		upd = upd.Set(expression.Name("email_hash"), expression.Value(t.EmailHash))
-	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
-	if err != nil {
-		return err
-	}
-	for _, k := range touchKeys(t.EmailHash, t.CustomerID, t.Ref) {
-		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k.av(), UpdateExpression: expr.Update(),
-			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Touches lists every touch of a customer by e-mail hash or customer id.
-func (s *Partners) Touches(ctx context.Context, emailHash, customerID string) ([]referral.Touch, error) {
-	var pks []string // by e-mail and by customer id, at once
-	for _, k := range touchKeys(emailHash, customerID, "") {
-		pks = append(pks, k.PK)
-	}
-	touches, err := inParallel(pks, func(pk string) ([]referral.Touch, error) {
-		return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(pk))},
-			func(it touchItem) referral.Touch { return it.Touch })
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read touches: %w", err)
-	}
-	seen := map[string]bool{}
-	var out []referral.Touch
-	for _, t := range touches {
-		if !seen[t.Ref] {
-			seen[t.Ref] = true
-			out = append(out, t)
-		}
-	}
-	return out, nil
 }
 
 // UpdatePartner sets the given tier, status and coupons of an existing
 // partner. New coupon codes are reserved and dropped ones released in the
-// same transaction, conditional on the coupons still being u.OldCoupons.
+// same transaction, conditional on the coupons still being u.OldCoupons;
+// every code the partner keeps gets the new tier and status with it.
 func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, error) {
-	var upd expression.UpdateBuilder
+	var upd, referrer expression.UpdateBuilder
+	var referrerChanged bool
 	if u.Tier != "" {
 		upd = upd.Set(expression.Name("tier"), expression.Value(u.Tier))
+		referrer, referrerChanged = referrer.Set(expression.Name("tier"), expression.Value(u.Tier)), true
 	}
 	if u.Status != "" {
 		upd = upd.Set(expression.Name("status"), expression.Value(u.Status))
+		referrer, referrerChanged = referrer.Set(expression.Name("status"), expression.Value(u.Status)), true
 	}
 	cond := expression.AttributeExists(expression.Name("pk"))
 	if st := u.Settings; st != nil {
@@ -268,6 +181,23 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 			cond = cond.And(expression.AttributeExists(expression.Name("payout")))
 		}
 	}
+	if !referrerChanged && u.Coupons == nil {
+		expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+		if err != nil {
+			return partner.Partner{}, err
+		}
+		return s.updatePartnerItem(ctx, id, expr, u.Settings != nil && u.Settings.PayoutEmail != "")
+	}
+	// The codes carry the partner's tier and status: read which codes it
+	// has, and write them only if the partner is still as read.
+	cur, err := s.GetPartner(ctx, id)
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	next := cur
+	next.Tier, next.Status = cmp.Or(u.Tier, cur.Tier), cmp.Or(u.Status, cur.Status)
+	cond = cond.And(expression.Name("tier").Equal(expression.Value(cur.Tier)), expression.Name("status").Equal(expression.Value(cur.Status)))
+	kept := []string{cur.ReferralCode}
 	var codes []types.TransactWriteItem
 	if u.Coupons != nil {
 		upd = upd.Set(expression.Name("coupons"), expression.Value(u.Coupons))
@@ -280,7 +210,7 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		}
 		for _, c := range u.Coupons {
 			if !slices.Contains(u.OldCoupons, c) {
-				codes = append(codes, s.reserveCode(c, id))
+				codes = append(codes, s.reserveCode(c, next.Referrer()))
 			}
 		}
 		for _, c := range u.OldCoupons {
@@ -288,19 +218,17 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 				codes = append(codes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: codeKey(c).av(),
 					ConditionExpression:       aws.String("partner_id = :p"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: id}}}})
+			} else {
+				kept = append(kept, c)
 			}
 		}
+	} else {
+		kept = append(kept, cur.Coupons...)
 	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return partner.Partner{}, err
+	if referrerChanged {
+		codes = append(codes, s.referrerUpdates(kept, id, referrer)...)
 	}
-	if len(codes) == 0 {
-		return s.updatePartnerItem(ctx, id, expr, u.Coupons != nil || u.Settings != nil && u.Settings.PayoutEmail != "")
-	}
-	items := append([]types.TransactWriteItem{{Update: &types.Update{TableName: &s.Table, Key: partnerKey(id).av(),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}}, codes...)
+	items := append([]types.TransactWriteItem{s.update(partnerKey(id), upd, &cond)}, codes...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelledAt(err); ok {
 		if failed[0] {
@@ -404,19 +332,20 @@ type tierItem struct {
 
 // ChangeTier moves the partner to change.To if it is still at change.From
 // and appends the change to its history, in one transaction.
+// The partner's codes get the new tier with it.
 func (s *Partners) ChangeTier(ctx context.Context, partnerID string, change performance.TierChange, events []outbox.Event) error {
-	expr, err := expression.NewBuilder().
-		WithUpdate(expression.Set(expression.Name("tier"), expression.Value(change.To))).
-		WithCondition(expression.Name("tier").Equal(expression.Value(change.From))).Build()
+	p, err := s.GetPartner(ctx, partnerID)
 	if err != nil {
 		return err
 	}
+	tier := expression.Set(expression.Name("tier"), expression.Value(change.To))
+	from := expression.Name("tier").Equal(expression.Value(change.From))
 	hist := tierItem{key: key{"PARTNER#" + partnerID, "TIER#" + sortableTime(change.At)}, TierChange: change}
 	items := append([]types.TransactWriteItem{
-		{Update: &types.Update{TableName: &s.Table, Key: partnerKey(partnerID).av(), UpdateExpression: expr.Update(),
-			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
+		s.update(partnerKey(partnerID), tier, &from),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(hist), ConditionExpression: aws.String(notExists)}},
 	}, s.eventPuts(events)...)
+	items = append(items, s.referrerUpdates(append([]string{p.ReferralCode}, p.Coupons...), partnerID, tier)...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return performance.ErrTierChanged

@@ -196,6 +196,37 @@ func TestAReferredCustomerStaysWithThePartnerAcrossDevices(t *testing.T) {
 	}
 }
 
+// A touch remembers its partner as it was; an order it credits after the
+// partner changed (promoted, suspended) fails its check, reads the partner
+// afresh and is credited as the partner is now.
+func TestAnOrderByEarlierEvidenceSeesThePartnerAsItIsNow(t *testing.T) {
+	f := newFixture(t, 30)
+	ctx := context.Background()
+	p := f.partner(t, "authorized")
+	h := referral.EmailHasher{Key: []byte("k")}
+	if _, err := f.refs.RecordSignUp(ctx, "lead-1", p.ReferralCode, "", h.Hash("kim@b.example")); err != nil {
+		t.Fatal(err)
+	}
+	gold, suspended := "gold", string(partner.StatusSuspended)
+	if _, err := f.partners.Update(ctx, p.ID, partner.Change{Tier: &gold}); err != nil {
+		t.Fatal(err)
+	}
+	order := paidEvent("e1", "o1", "", 10000)
+	order.Order.Customer = ledger.Customer{EmailHash: h.Hash("kim@b.example")}
+	out, err := f.ledger.Record(ctx, order)
+	if err != nil || out.PartnerID != p.ID || out.Commission != 1200 {
+		t.Fatalf("credited %+v (%v), want gold's 12%%", out, err)
+	}
+	if _, err := f.partners.Update(ctx, p.ID, partner.Change{Status: &suspended}); err != nil {
+		t.Fatal(err)
+	}
+	order = paidEvent("e2", "o2", "", 10000)
+	order.Order.Customer = ledger.Customer{EmailHash: h.Hash("kim@b.example")}
+	if out, err := f.ledger.Record(ctx, order); err != nil || out.Accrual != ledger.AccrualHeld {
+		t.Fatalf("a suspended partner's order by earlier evidence: %+v (%v), want held", out, err)
+	}
+}
+
 func TestMaturityMovesPendingToPayableOnce(t *testing.T) {
 	f := newFixture(t, 14)
 	p := f.partner(t, "")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/evidence"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -133,9 +134,10 @@ type Change struct {
 	Next  OrderRecord
 	Delta Balance
 	Noop  bool
-	// Fingerprint, when set, is claimed for this order in the same write;
+	// Evidence is what the order adds to its customer's referral evidence
+	// (a remembered touch, a claimed purchase fingerprint), written with it;
 	// see Service.Record.
-	Fingerprint string
+	Evidence evidence.Write
 	// Sales moves the partner's monthly sales counters, if set.
 	Sales *SalesDelta
 	// Points moves the partner's points.

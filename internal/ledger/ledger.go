@@ -10,28 +10,28 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/evidence"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-var (
-	// ErrDuplicateEvent means the delivery id was already committed.
-	ErrDuplicateEvent = errors.New("event already processed")
-	// ErrConflict means the order changed between read and commit.
-	ErrConflict = errors.New("order changed concurrently")
-)
+// ErrConflict means the order, or the evidence it was credited by, changed
+// between read and commit.
+var ErrConflict = errors.New("order changed concurrently")
 
 // Store persists order records and balances. CommitOrder must be atomic: the
-// event marker, the order record (guarded by its version) and the balance
-// delta are written together or not at all.
-//
-// A fingerprint claimed by CommitOrder belongs to the first order that
-// claims it; FingerprintOwner tells which order that is.
+// order record (guarded by its version), the balance delta and the
+// evidence write are written together or not at all, else ErrConflict when
+// a condition failed. A purchase fingerprint belongs to the first order
+// that claims it.
 type Store interface {
 	GetOrder(ctx context.Context, source, orderID string) (OrderRecord, error)
-	CommitOrder(ctx context.Context, evt Event, prevVersion int64, change Change) error
-	FingerprintOwner(ctx context.Context, fingerprint string) (source, orderID string, err error)
+	// ReadOrder reads the order record (the zero record when new) and, when
+	// q is set, its evidence, in one request; consistent asks for strongly
+	// consistent reads.
+	ReadOrder(ctx context.Context, source, orderID string, q *evidence.Query, consistent bool) (OrderRecord, evidence.Found, error)
+	CommitOrder(ctx context.Context, prevVersion int64, change Change) error
 	DuePending(ctx context.Context, now time.Time, limit int32) ([]OrderRecord, error)
 	// CommitTransition writes a state change of an existing accrual
 	// (maturity, release) with its balance delta.
@@ -43,9 +43,12 @@ type Store interface {
 	Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]OrderRecord, string, error)
 }
 
-// Attributor finds the partner a paid order is credited to, or nil.
+// Attributor finds the partner a paid order is credited to, or nil, from
+// the evidence its Query names, and what the order adds to that evidence.
+// With fresh set (a retry) it reads the partners it relies on afresh.
 type Attributor interface {
-	Attribute(ctx context.Context, o Order, prog program.Program) (*Attribution, error)
+	Query(o Order) evidence.Query
+	Attribute(ctx context.Context, o Order, prog program.Program, found evidence.Found, fresh bool) (*Attribution, evidence.Write, error)
 }
 
 // Service records order events and matures accruals.
@@ -76,9 +79,12 @@ type Outcome struct {
 
 const maxCommitAttempts = 8
 
-// Record applies one event exactly once. Concurrent deliveries of the same
-// order race on the record's version; the loser re-reads and re-applies, so a
-// duplicate turns into a no-op rather than a second accrual.
+// Record applies one event exactly once. The common case, a new paid
+// order, reads once (the order with its evidence, eventually consistent)
+// and commits once, as a new order. A failed condition (a concurrent or
+// earlier delivery, changed evidence) re-reads strongly consistent and
+// re-applies, so a duplicate turns into a no-op rather than a second
+// accrual.
 func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 	if err := evt.Validate(); err != nil {
 		return Outcome{}, err
@@ -87,12 +93,14 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	// Attribution depends only on the order, so a retry after a lost race
-	// reuses it instead of reading (and recording) the evidence again.
-	var attributed bool
-	var found *Attribution
+	var q *evidence.Query
+	if evt.Kind == OrderPaid {
+		query := s.Attributor.Query(*evt.Order)
+		q = &query
+	}
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
-		rec, err := s.Store.GetOrder(ctx, evt.Source, evt.OrderID)
+		retry := attempt > 0
+		rec, found, err := s.Store.ReadOrder(ctx, evt.Source, evt.OrderID, q, retry)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read order: %w", err)
 		}
@@ -100,75 +108,57 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 			return Outcome{}, invalid("currency %s does not match the order's %s", evt.Currency, rec.Currency)
 		}
 		var attr *Attribution
-		var fp string
+		var write evidence.Write
 		if evt.Kind == OrderPaid && !rec.Paid {
-			if !attributed {
-				if found, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program); err != nil {
-					return Outcome{}, fmt.Errorf("attribute order: %w", err)
-				}
-				attributed = true
+			if attr, write, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, found, retry); err != nil {
+				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
-			if attempt == 0 {
-				// Claim the purchase's fingerprint without reading it first:
-				// if another order holds it, the commit fails and the next
-				// attempt reads who does.
-				attr, fp = found, evt.claimableFingerprint(found, s.Now().UTC())
-			} else if attr, fp, err = s.checkCrossSource(ctx, evt, found); err != nil {
-				// Re-checked on every later attempt: losing the race may
-				// mean another source just claimed this purchase.
-				return Outcome{}, err
-			}
+			attr, write.Claim = evt.checkCrossSource(attr, found, s.Now().UTC())
 		}
 		change := Apply(rec, evt, attr, prog, s.Now().UTC())
-		change.Fingerprint = fp
+		if change.Noop {
+			return outcome(StatusDuplicate, rec), nil
+		}
+		change.Evidence = write
 		change.Events = s.events(ctx, change)
-		err = s.Store.CommitOrder(ctx, evt, rec.Version, change)
-		switch {
+		switch err := s.Store.CommitOrder(ctx, rec.Version, change); {
 		case errors.Is(err, ErrConflict):
 			continue
-		case errors.Is(err, ErrDuplicateEvent):
-			return outcome(StatusDuplicate, rec), nil
 		case err != nil:
 			return Outcome{}, fmt.Errorf("commit order: %w", err)
 		}
-		status := StatusApplied
-		if change.Noop {
-			status = StatusDuplicate
-		}
-		return outcome(status, change.Next), nil
+		return outcome(StatusApplied, change.Next), nil
 	}
 	return Outcome{}, fmt.Errorf("commit order %s: %w after %d attempts", evt.OrderID, ErrConflict, maxCommitAttempts)
-}
-
-// claimableFingerprint is the fingerprint an attributed order claims.
-func (evt Event) claimableFingerprint(attr *Attribution, now time.Time) string {
-	if attr == nil {
-		return ""
-	}
-	return evt.fingerprint(now)
 }
 
 // checkCrossSource holds an attributed order that another source already
 // reported: the same customer, currency and amount on the same day (a shop
 // posting the generic webhook for an order Stripe also reports, say).
-func (s *Service) checkCrossSource(ctx context.Context, evt Event, attr *Attribution) (*Attribution, string, error) {
-	fp := evt.claimableFingerprint(attr, s.Now().UTC())
-	if fp == "" {
-		return attr, "", nil
+// Otherwise the order claims the purchase's fingerprint, unless the same
+// source already did for another order (it may sell the same thing twice
+// a day) or for this one.
+func (evt Event) checkCrossSource(attr *Attribution, found evidence.Found, now time.Time) (*Attribution, *evidence.Claim) {
+	fp := evt.fingerprint(now)
+	if attr == nil || fp == "" {
+		return attr, nil
 	}
-	src, id, err := s.Store.FingerprintOwner(ctx, fp)
-	if err != nil {
-		return nil, "", fmt.Errorf("read order fingerprint: %w", err)
+	day := now.Format(time.DateOnly)
+	owner, claimed := found.Purchases[fp]
+	claimed = claimed && found.PurchaseDay == day
+	switch {
+	case claimed && owner.Source != evt.Source:
+		if attr.Hold == "" {
+			held := *attr
+			held.Hold = HoldDuplicateAcross
+			return &held, nil
+		}
+		return attr, nil
+	case claimed:
+		return attr, nil
 	}
-	if src != "" && src != evt.Source && attr.Hold == "" {
-		held := *attr
-		held.Hold = HoldDuplicateAcross
-		return &held, "", nil
-	}
-	if src == evt.Source && id != evt.OrderID {
-		return attr, "", nil // the same source may sell the same thing twice a day
-	}
-	return attr, fp, nil
+	return attr, &evidence.Claim{Fingerprint: fp, Purchase: evidence.Purchase{Source: evt.Source, OrderID: evt.OrderID},
+		Day: day, NewDay: found.PurchaseDay != day}
 }
 
 func outcome(status string, rec OrderRecord) Outcome {
@@ -275,8 +265,8 @@ func (s *Service) CreditBonus(ctx context.Context, b Bonus) (bool, error) {
 	}
 	change := Change{Next: rec, Delta: accrue(rec.Status, b.Amount), Sales: salesDelta(OrderRecord{}, rec)}
 	change.Events = s.events(ctx, change)
-	err = s.Store.CommitOrder(ctx, Event{Source: BonusSource, ID: b.Ref}, 0, change)
-	if errors.Is(err, ErrDuplicateEvent) || errors.Is(err, ErrConflict) {
+	err = s.Store.CommitOrder(ctx, 0, change)
+	if errors.Is(err, ErrConflict) {
 		return false, nil
 	}
 	return err == nil, err

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/evidence"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -26,7 +27,7 @@ type Partners struct {
 	partners map[string]partner.Partner
 	codes    map[string]string // referral code or coupon → partner id
 	clicks   map[clickHour]int64
-	touches  map[string][]referral.Touch // by "email:<hash>" and "customer:<id>"
+	touches  map[string][]evidence.Touch // by "email:<hash>" and "customer:<id>"
 	tiers    map[string][]performance.TierChange
 }
 
@@ -38,7 +39,7 @@ type clickHour struct {
 // NewPartners returns an empty store.
 func NewPartners() *Partners {
 	return &Partners{partners: map[string]partner.Partner{}, codes: map[string]string{}, clicks: map[clickHour]int64{},
-		touches: map[string][]referral.Touch{}, tiers: map[string][]performance.TierChange{}}
+		touches: map[string][]evidence.Touch{}, tiers: map[string][]performance.TierChange{}}
 }
 
 var (
@@ -207,15 +208,16 @@ func (s *Partners) GetPartner(_ context.Context, id string) (partner.Partner, er
 	return clonePartner(p), nil
 }
 
-// PartnerByCode resolves a normalised referral code or coupon.
-func (s *Partners) PartnerByCode(ctx context.Context, code string) (partner.Partner, error) {
+// ReferrerByCode resolves a normalised referral code or coupon.
+func (s *Partners) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
 	s.mu.Lock()
 	id, ok := s.codes[code]
 	s.mu.Unlock()
 	if !ok {
-		return partner.Partner{}, partner.ErrNotFound
+		return partner.Referrer{}, partner.ErrNotFound
 	}
-	return s.GetPartner(ctx, id)
+	p, err := s.GetPartner(ctx, id)
+	return p.Referrer(), err
 }
 
 // AddClick counts a click in the partner's per-source counter of the hour.
@@ -228,15 +230,15 @@ func (s *Partners) AddClick(_ context.Context, partnerID, source string, at time
 }
 
 // FlagPartner marks a partner's link as flooded until the given time.
-func (s *Partners) FlagPartner(_ context.Context, partnerID string, until time.Time) error {
+func (s *Partners) FlagPartner(_ context.Context, r partner.Referrer, until time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.partners[partnerID]
+	p, ok := s.partners[r.ID]
 	if !ok {
 		return partner.ErrNotFound
 	}
 	p.FlaggedUntil = &until
-	s.partners[partnerID] = p
+	s.partners[r.ID] = p
 	return nil
 }
 
@@ -253,52 +255,54 @@ func touchKeys(emailHash, customerID string) []string {
 
 // PutTouch stores the touch under each customer key; a touch with the same
 // ref keeps its first time.
-func (s *Partners) PutTouch(_ context.Context, t referral.Touch) error {
+func (s *Partners) PutTouch(_ context.Context, t evidence.Touch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range touchKeys(t.EmailHash, t.CustomerID) {
-		if !slices.ContainsFunc(s.touches[k], func(o referral.Touch) bool { return o.Ref == t.Ref }) {
+		if !slices.ContainsFunc(s.touches[k], func(o evidence.Touch) bool { return o.Ref == t.Ref }) {
 			s.touches[k] = append(s.touches[k], t)
 		}
 	}
 	return nil
 }
 
-// RenewTouch stores or renews the touch with its ref: the latest time as
-// At, the first as FirstAt.
-func (s *Partners) RenewTouch(_ context.Context, t referral.Touch) error {
+// Remember applies an order's evidence write as the ledger's commit does:
+// the touch stored or replaced by its ref, expired touches dropped.
+// (Purchase fingerprints are the ledger's and not kept here.)
+func (s *Partners) Remember(w evidence.Write) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, k := range touchKeys(t.EmailHash, t.CustomerID) {
-		renewed := t
-		i := slices.IndexFunc(s.touches[k], func(o referral.Touch) bool { return o.Ref == t.Ref })
-		if i < 0 {
-			first := t.At
-			renewed.FirstAt = &first
-			s.touches[k] = append(s.touches[k], renewed)
-			continue
-		}
-		renewed.FirstAt = s.touches[k][i].FirstAt
-		s.touches[k][i] = renewed
+	if w.Touch == nil {
+		return
 	}
-	return nil
+	for _, k := range touchKeys(w.EmailHash, w.CustomerID) {
+		kept := slices.DeleteFunc(s.touches[k], func(o evidence.Touch) bool { return o.Ref == w.Touch.Ref || slices.Contains(w.Expired, o.Ref) })
+		s.touches[k] = append(kept, *w.Touch)
+	}
 }
 
-// Touches lists every touch of a customer by e-mail hash or customer id, once per ref.
-func (s *Partners) Touches(_ context.Context, emailHash, customerID string) ([]referral.Touch, error) {
+// Evidence returns what is kept for q: its codes' referrers and the
+// customer's touches, once per ref.
+func (s *Partners) Evidence(ctx context.Context, q evidence.Query) (evidence.Found, error) {
+	found := evidence.Found{Referrers: map[string]partner.Referrer{}}
+	for _, c := range q.Codes {
+		r, err := s.ReferrerByCode(ctx, c)
+		if err == nil {
+			found.Referrers[c] = r
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seen := map[string]bool{}
-	var out []referral.Touch
-	for _, k := range touchKeys(emailHash, customerID) {
+	for _, k := range touchKeys(q.EmailHash, q.CustomerID) {
 		for _, t := range s.touches[k] {
 			if !seen[t.Ref] {
 				seen[t.Ref] = true
-				out = append(out, t)
+				found.Touches = append(found.Touches, t)
 			}
 		}
 	}
-	return out, nil
+	return found, nil
 }
 
 // ChangeTier moves the partner to change.To if it is still at change.From.

@@ -91,6 +91,24 @@ type Partner struct {
 	ShowOnLeaderboard bool `json:"show_on_leaderboard" dynamodbav:"show_on_leaderboard,omitempty"`
 }
 
+// Referrer is what crediting an order to a partner needs to know of it.
+// The store keeps it with each of the partner's codes (and with each touch
+// a code made), so the order path resolves a code in the same read as the
+// rest of its evidence.
+type Referrer struct {
+	ID           string       `json:"partner_id" dynamodbav:"partner_id"`
+	ReferralCode string       `json:"referral_code" dynamodbav:"referral_code"`
+	Tier         program.Tier `json:"tier" dynamodbav:"tier"`
+	Status       Status       `json:"status" dynamodbav:"status"`
+	Email        string       `json:"email" dynamodbav:"email"`
+	FlaggedUntil *time.Time   `json:"flagged_until,omitempty" dynamodbav:"flagged_until,omitempty"`
+}
+
+// Referrer is the partner as attribution sees it.
+func (p Partner) Referrer() Referrer {
+	return Referrer{ID: p.ID, ReferralCode: p.ReferralCode, Tier: p.Tier, Status: p.Status, Email: p.Email, FlaggedUntil: p.FlaggedUntil}
+}
+
 var (
 	// ErrNotFound is returned for unknown partners and codes.
 	ErrNotFound = errors.New("partner not found")
@@ -118,7 +136,6 @@ type Store interface {
 	// e-mail starts with the folded prefix.
 	SearchPartners(ctx context.Context, prefix string, limit int32, cursor string) ([]Partner, string, error)
 	GetPartner(ctx context.Context, id string) (Partner, error)
-	PartnerByCode(ctx context.Context, code string) (Partner, error)
 }
 
 // NewPartner is the input to Create.

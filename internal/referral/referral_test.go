@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/evidence"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/memstore"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -41,15 +42,28 @@ func (w *world) partner(t *testing.T, email string) partner.Partner {
 	return p
 }
 
+// attribute credits o as the order path does: reads its evidence,
+// attributes, and commits the evidence write.
 func (w *world) attribute(t *testing.T, o ledger.Order, model string) *ledger.Attribution {
+	t.Helper()
+	a, _ := w.attributeFresh(t, o, model, false)
+	return a
+}
+
+func (w *world) attributeFresh(t *testing.T, o ledger.Order, model string, fresh bool) (*ledger.Attribution, evidence.Write) {
 	t.Helper()
 	prog := program.Default()
 	prog.Attribution.Model = model
-	a, err := w.refs.Attribute(context.Background(), o, prog)
+	found, err := w.store.Evidence(context.Background(), w.refs.Query(o))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	a, write, err := w.refs.Attribute(context.Background(), o, prog, found, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.store.Remember(write)
+	return a, write
 }
 
 func TestAttributionModelsAndWindow(t *testing.T) {
@@ -175,9 +189,12 @@ func (c *countingStore) GetPartner(ctx context.Context, id string) (partner.Part
 }
 
 // A returning customer's evidence stays one touch per partner however many
-// orders it places, and attribution reads each of those partners once.
+// orders it places. Attribution by a touch reads no partner: it relies on
+// the partner remembered with the touch and asks the commit to check it;
+// a retry (fresh) reads the credited partner only.
 func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 	w := newWorld()
+	ctx := context.Background()
 	p, other := w.partner(t, "p@p.example"), w.partner(t, "o@p.example")
 	kim := ledger.Customer{EmailHash: hasher.Hash("kim@b.example")}
 	for range 20 {
@@ -186,17 +203,27 @@ func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 	}
 	w.attribute(t, ledger.Order{ReferralCode: other.ReferralCode, Customer: kim}, program.LastClick)
 	w.now = w.now.Add(time.Hour)
-	if touches, _ := w.store.Touches(context.Background(), kim.EmailHash, ""); len(touches) != 2 {
-		t.Errorf("21 coded orders left %d touches, want one per partner", len(touches))
+	if found, _ := w.store.Evidence(ctx, evidence.Query{EmailHash: kim.EmailHash}); len(found.Touches) != 2 {
+		t.Errorf("21 coded orders left %d touches, want one per partner", len(found.Touches))
+	}
+	if _, err := w.store.UpdatePartner(ctx, other.ID, partner.Update{Tier: program.TierGold}); err != nil {
+		t.Fatal(err)
 	}
 	counting := &countingStore{Partners: w.store}
 	w.refs.Store = counting
-	a := w.attribute(t, ledger.Order{Customer: kim}, program.LastClick)
-	if a == nil || a.PartnerID != other.ID {
-		t.Fatalf("credited %+v, want the latest touch's partner", a)
+	a, write := w.attributeFresh(t, ledger.Order{Customer: kim}, program.LastClick, false)
+	if a == nil || a.PartnerID != other.ID || a.Tier != program.TierAuthorized || write.Referrer == nil || write.Referrer.Tier != program.TierAuthorized {
+		t.Fatalf("credited %+v checking %+v, want the latest touch's partner as remembered, checked", a, write.Referrer)
 	}
-	if n := counting.reads.Load(); n != 2 {
-		t.Errorf("%d partner reads for the touches of 2 partners, want 2", n)
+	if n := counting.reads.Load(); n != 0 {
+		t.Errorf("%d partner reads, want none", n)
+	}
+	a, write = w.attributeFresh(t, ledger.Order{Customer: kim}, program.LastClick, true)
+	if a == nil || a.Tier != program.TierGold || write.Referrer != nil {
+		t.Fatalf("fresh: credited %+v checking %+v, want the partner as it is now, unchecked", a, write.Referrer)
+	}
+	if n := counting.reads.Load(); n != 1 {
+		t.Errorf("%d partner reads when fresh, want 1", n)
 	}
 	w.refs.Store = w.store
 	if a := w.attribute(t, ledger.Order{Customer: kim}, program.FirstClick); a == nil || a.PartnerID != p.ID {

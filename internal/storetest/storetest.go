@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/evidence"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -25,6 +26,7 @@ type PartnerStore interface {
 	partner.Store
 	referral.Store
 	performance.Store
+	Evidence(ctx context.Context, q evidence.Query) (evidence.Found, error)
 }
 
 // CharityStore is the catalog partners choose a charity from.
@@ -57,14 +59,14 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 		if err := s.CreatePartner(ctx, newPartner("p3", "BRAVO", "SPRING10")); !errors.Is(err, partner.ErrCouponTaken) {
 			t.Errorf("coupon SPRING10 again: %v, want ErrCouponTaken", err)
 		}
-		if _, err := s.PartnerByCode(ctx, "BRAVO"); !errors.Is(err, partner.ErrNotFound) {
+		if _, err := s.ReferrerByCode(ctx, "BRAVO"); !errors.Is(err, partner.ErrNotFound) {
 			t.Errorf("a refused partner's code resolves: %v", err)
 		}
 		if _, err := s.GetPartner(ctx, "p3"); !errors.Is(err, partner.ErrNotFound) {
 			t.Errorf("a refused partner exists: %v", err)
 		}
 		for _, code := range []string{"ALPHA", "SPRING10"} {
-			if p, err := s.PartnerByCode(ctx, code); err != nil || p.ID != "p1" {
+			if p, err := s.ReferrerByCode(ctx, code); err != nil || p.ID != "p1" {
 				t.Errorf("%s resolves to %q (%v), want p1", code, p.ID, err)
 			}
 		}
@@ -77,7 +79,7 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 		if err != nil || !slices.Equal(p.Coupons, []string{"SUMMER10"}) {
 			t.Fatalf("update: %+v %v", p, err)
 		}
-		if _, err := s.PartnerByCode(ctx, "SPRING10"); !errors.Is(err, partner.ErrNotFound) {
+		if _, err := s.ReferrerByCode(ctx, "SPRING10"); !errors.Is(err, partner.ErrNotFound) {
 			t.Errorf("a dropped coupon still resolves: %v", err)
 		}
 		if _, err := s.UpdatePartner(ctx, "p1", partner.Update{Coupons: []string{"AUTUMN"}, OldCoupons: []string{"SPRING10"}}); !errors.Is(err, partner.ErrConcurrentChange) {
@@ -188,7 +190,8 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 			t.Errorf("the next hour starts at %d", n)
 		}
 		until := at.Add(24 * time.Hour)
-		must(t, s.FlagPartner(ctx, "p1", until))
+		p, _ := s.GetPartner(ctx, "p1")
+		must(t, s.FlagPartner(ctx, p.Referrer(), until))
 		if p, err := s.GetPartner(ctx, "p1"); err != nil || p.FlaggedUntil == nil || !p.FlaggedUntil.Equal(until) {
 			t.Errorf("flag: %+v %v", p.FlaggedUntil, err)
 		}
@@ -196,34 +199,53 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 	t.Run("touches follow the customer by e-mail or id, first time kept", func(t *testing.T) {
 		s := open(t)
 		first := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-		touch := referral.Touch{PartnerID: "p1", Via: "sign_up", Ref: "sign_up:lead-1", At: first, CustomerID: "cust-1", EmailHash: "hash-kim"}
+		p1 := newPartner("p1", "ALPHA")
+		touch := evidence.Touch{PartnerID: "p1", Via: "sign_up", Ref: "sign_up:lead-1", At: first, CustomerID: "cust-1", EmailHash: "hash-kim", Referrer: p1.Referrer()}
 		must(t, s.PutTouch(ctx, touch))
 		again := touch
 		again.At = first.Add(time.Hour)
 		must(t, s.PutTouch(ctx, again))
-		for _, c := range []struct{ email, customer string }{{"hash-kim", ""}, {"", "cust-1"}, {"hash-kim", "cust-1"}} {
-			got, err := s.Touches(ctx, c.email, c.customer)
-			if err != nil || len(got) != 1 || !got[0].At.Equal(first) || got[0].PartnerID != "p1" {
+		for _, c := range []evidence.Query{{EmailHash: "hash-kim"}, {CustomerID: "cust-1"}, {EmailHash: "hash-kim", CustomerID: "cust-1"}} {
+			got, err := s.Evidence(ctx, c)
+			if err != nil || len(got.Touches) != 1 || !got.Touches[0].At.Equal(first) || got.Touches[0].PartnerID != "p1" || got.Touches[0].Referrer != p1.Referrer() {
 				t.Errorf("touches by %+v: %+v %v", c, got, err)
 			}
 		}
-		if got, _ := s.Touches(ctx, "hash-other", ""); len(got) != 0 {
+		if got, _ := s.Evidence(ctx, evidence.Query{EmailHash: "hash-other"}); len(got.Touches) != 0 {
 			t.Errorf("another customer's touches: %+v", got)
 		}
 	})
-	t.Run("a renewed touch keeps its first time and moves to the latest", func(t *testing.T) {
+	t.Run("every code carries the partner's tier, status and click flag", func(t *testing.T) {
 		s := open(t)
-		first := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-		for i := range 3 {
-			must(t, s.RenewTouch(ctx, referral.Touch{PartnerID: "p1", Via: "earlier_order", Ref: "orders:p1",
-				At: first.Add(time.Duration(i) * 24 * time.Hour), CustomerID: "cust-1", EmailHash: "hash-kim"}))
-		}
-		for _, c := range []struct{ email, customer string }{{"hash-kim", ""}, {"", "cust-1"}} {
-			got, err := s.Touches(ctx, c.email, c.customer)
-			if err != nil || len(got) != 1 || got[0].FirstAt == nil || !got[0].FirstAt.Equal(first) || !got[0].At.Equal(first.Add(48*time.Hour)) ||
-				got[0].Via != "earlier_order" || got[0].PartnerID != "p1" {
-				t.Errorf("renewed touch by %+v: %+v %v", c, got, err)
+		must(t, s.CreatePartner(ctx, newPartner("p1", "ALPHA", "SPRING10")))
+		codes := func() []partner.Referrer {
+			var out []partner.Referrer
+			for _, c := range []string{"ALPHA", "SPRING10", "SUMMER10"} {
+				if r, err := s.ReferrerByCode(ctx, c); err == nil {
+					out = append(out, r)
+				}
 			}
+			return out
+		}
+		if _, err := s.UpdatePartner(ctx, "p1", partner.Update{Tier: "silver", Status: partner.StatusSuspended,
+			Coupons: []string{"SPRING10", "SUMMER10"}, OldCoupons: []string{"SPRING10"}}); err != nil {
+			t.Fatal(err)
+		}
+		must(t, s.ChangeTier(ctx, "p1", performance.TierChange{From: "silver", To: "gold", At: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, nil))
+		p, _ := s.GetPartner(ctx, "p1")
+		until := time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)
+		must(t, s.FlagPartner(ctx, p.Referrer(), until))
+		got := codes()
+		if len(got) != 3 {
+			t.Fatalf("codes resolve to %+v", got)
+		}
+		for i, r := range got {
+			if r.ID != "p1" || r.Tier != "gold" || r.Status != partner.StatusSuspended || r.ReferralCode != "ALPHA" || r.Email != p.Email {
+				t.Errorf("code %d resolves to %+v", i, r)
+			}
+		}
+		if got[0].FlaggedUntil == nil || !got[0].FlaggedUntil.Equal(until) {
+			t.Errorf("the referral code does not carry the click flag: %+v", got[0])
 		}
 	})
 	t.Run("tier changes apply only from the tier read", func(t *testing.T) {

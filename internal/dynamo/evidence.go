@@ -1,0 +1,229 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/partner"
+)
+
+// A customer's evidence is one item per customer key (e-mail hash, customer
+// id): each touch is an attribute "t:<ref>", and the purchase fingerprints
+// claimed under the e-mail on one day are a map "fps" with that day in
+// "fp_day". So an order reads its customer's evidence with a GetItem per
+// key, in the same BatchGetItem as its codes and its own record.
+const (
+	touchPrefix   = "t:"
+	fingerprints  = "fps"
+	fingerprintOn = "fp_day"
+)
+
+func evidenceKeys(emailHash, customerID string) []key {
+	var ks []key
+	if emailHash != "" {
+		ks = append(ks, key{"TOUCH#EMAIL#" + emailHash, "EVIDENCE"})
+	}
+	if customerID != "" {
+		ks = append(ks, key{"TOUCH#CUSTOMER#" + customerID, "EVIDENCE"})
+	}
+	return ks
+}
+
+// codeItem resolves a referral code or coupon to its partner, as
+// attribution needs it.
+type codeItem struct {
+	key
+	partner.Referrer
+}
+
+// ReferrerByCode resolves a normalised referral code or coupon.
+func (s *Partners) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
+	var c codeItem
+	found, err := s.get(ctx, codeKey(code), &c)
+	if err != nil {
+		return partner.Referrer{}, err
+	}
+	if !found {
+		return partner.Referrer{}, partner.ErrNotFound
+	}
+	return s.complete(ctx, c.Referrer)
+}
+
+// complete reads the partner of a code item written before code items
+// carried it.
+func (s *table) complete(ctx context.Context, r partner.Referrer) (partner.Referrer, error) {
+	if r.Status != "" {
+		return r, nil
+	}
+	var it partnerItem
+	found, err := s.get(ctx, partnerKey(r.ID), &it)
+	if err != nil {
+		return partner.Referrer{}, err
+	}
+	if !found {
+		return partner.Referrer{}, partner.ErrNotFound
+	}
+	return it.Partner.Referrer(), nil
+}
+
+// PutTouch adds the touch under each customer key it has; a touch with the
+// same ref keeps its first time.
+func (s *Partners) PutTouch(ctx context.Context, t evidence.Touch) error {
+	upd := expression.Set(expression.Name(touchPrefix+t.Ref), expression.IfNotExists(expression.Name(touchPrefix+t.Ref), expression.Value(t))).
+		Set(expression.Name("expires_at"), expression.Value(t.At.Add(evidence.Retention).Unix()))
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return err
+	}
+	for _, k := range evidenceKeys(t.EmailHash, t.CustomerID) {
+		if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k.av(), UpdateExpression: expr.Update(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Evidence reads what is kept for q (the order path reads it with the
+// order, in ReadOrder).
+func (s *Partners) Evidence(ctx context.Context, q evidence.Query) (evidence.Found, error) {
+	return s.readEvidence(ctx, q, true, nil, nil)
+}
+
+// ReadOrder reads the order record and, when q is set, its evidence in one
+// BatchGetItem.
+func (s *Ledger) ReadOrder(ctx context.Context, source, orderID string, q *evidence.Query, consistent bool) (ledger.OrderRecord, evidence.Found, error) {
+	if q == nil {
+		var it orderItem
+		_, err := s.read(ctx, orderKey(source, orderID), consistent, &it)
+		return it.record(), evidence.Found{}, err
+	}
+	var rec ledger.OrderRecord
+	ok := orderKey(source, orderID)
+	found, err := s.readEvidence(ctx, *q, consistent, []key{ok}, func(item map[string]types.AttributeValue) error {
+		var it orderItem
+		err := unmarshal(item, &it)
+		rec = it.record()
+		return err
+	})
+	return rec, found, err
+}
+
+// readEvidence reads q's codes and evidence items, and extra keys (handed
+// to onExtra), in one BatchGetItem.
+func (s *table) readEvidence(ctx context.Context, q evidence.Query, consistent bool, extra []key, onExtra func(map[string]types.AttributeValue) error) (evidence.Found, error) {
+	found := evidence.Found{Referrers: map[string]partner.Referrer{}}
+	keys := append([]key{}, extra...)
+	for _, c := range q.Codes {
+		keys = append(keys, codeKey(c))
+	}
+	keys = append(keys, evidenceKeys(q.EmailHash, q.CustomerID)...)
+	seen := map[string]bool{}
+	err := s.batchRead(ctx, keys, consistent, func(item map[string]types.AttributeValue) error {
+		pk := item["pk"].(*types.AttributeValueMemberS).Value
+		switch {
+		case strings.HasPrefix(pk, "CODE#"):
+			var c codeItem
+			if err := unmarshal(item, &c); err != nil {
+				return err
+			}
+			r, err := s.complete(ctx, c.Referrer)
+			if errors.Is(err, partner.ErrNotFound) {
+				return nil
+			}
+			found.Referrers[strings.TrimPrefix(pk, "CODE#")] = r
+			return err
+		case strings.HasPrefix(pk, "TOUCH#"):
+			return addEvidence(&found, item, seen)
+		}
+		return onExtra(item)
+	})
+	return found, err
+}
+
+// addEvidence adds an evidence item's touches (once per ref) and
+// fingerprints to found.
+func addEvidence(found *evidence.Found, item map[string]types.AttributeValue, seen map[string]bool) error {
+	for name, v := range item {
+		if !strings.HasPrefix(name, touchPrefix) || seen[name] {
+			continue
+		}
+		seen[name] = true
+		var t evidence.Touch
+		if err := unmarshalValue(v, &t); err != nil {
+			return fmt.Errorf("touch %s: %w", name, err)
+		}
+		found.Touches = append(found.Touches, t)
+	}
+	if day, ok := item[fingerprintOn].(*types.AttributeValueMemberS); ok {
+		found.PurchaseDay = day.Value
+		return unmarshalValue(item[fingerprints], &found.Purchases)
+	}
+	return nil
+}
+
+// evidenceWrites are the transaction items of an order's evidence write:
+// an update per customer key, and a check that a touch's partner snapshot
+// is still its code's.
+func (s *table) evidenceWrites(w evidence.Write, now time.Time) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	for i, k := range evidenceKeys(w.EmailHash, w.CustomerID) {
+		byEmail := i == 0 && w.EmailHash != ""
+		if w.Touch == nil && (!byEmail || w.Claim == nil) {
+			continue
+		}
+		upd := expression.Set(expression.Name("expires_at"), expression.Value(now.Add(evidence.Retention).Unix()))
+		if w.Touch != nil {
+			upd = upd.Set(expression.Name(touchPrefix+w.Touch.Ref), expression.Value(*w.Touch))
+		}
+		for _, ref := range w.Expired {
+			upd = upd.Remove(expression.Name(touchPrefix + ref))
+		}
+		var cond *expression.ConditionBuilder
+		if byEmail && w.Claim != nil {
+			upd, cond = claimFingerprint(upd, *w.Claim)
+		}
+		items = append(items, s.update(k, upd, cond))
+	}
+	if r := w.Referrer; r != nil {
+		cond := expression.Name("partner_id").Equal(expression.Value(r.ID)).
+			And(expression.Name("tier").Equal(expression.Value(r.Tier))).
+			And(expression.Name("status").Equal(expression.Value(r.Status)))
+		expr, err := expression.NewBuilder().WithCondition(cond).Build()
+		if err != nil {
+			panic(fmt.Sprintf("dynamo: condition: %v", err)) // built from our own names only
+		}
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table, Key: codeKey(r.ReferralCode).av(),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
+	}
+	return items
+}
+
+// claimFingerprint takes the fingerprint for the claim's order unless
+// another order holds it: on a new day the day's map replaces the last
+// one's, else the fingerprint joins the day's map.
+func claimFingerprint(upd expression.UpdateBuilder, c evidence.Claim) (expression.UpdateBuilder, *expression.ConditionBuilder) {
+	day := expression.Name(fingerprintOn)
+	if c.NewDay {
+		cond := expression.Or(expression.AttributeNotExists(day), expression.Name(fingerprintOn).NotEqual(expression.Value(c.Day)))
+		return upd.Set(day, expression.Value(c.Day)).
+			Set(expression.Name(fingerprints), expression.Value(map[string]evidence.Purchase{c.Fingerprint: c.Purchase})), &cond
+	}
+	fp := expression.Name(fingerprints + "." + c.Fingerprint)
+	cond := expression.Name(fingerprintOn).Equal(expression.Value(c.Day)).And(expression.Or(expression.AttributeNotExists(fp),
+		expression.Name(fingerprints+"."+c.Fingerprint+".source").Equal(expression.Value(c.Purchase.Source)).
+			And(expression.Name(fingerprints+"."+c.Fingerprint+".order_id").Equal(expression.Value(c.Purchase.OrderID)))))
+	return upd.Set(fp, expression.Value(c.Purchase)), &cond
+}
+
+func unmarshalValue(v types.AttributeValue, out any) error { return attributevalue.Unmarshal(v, out) }
