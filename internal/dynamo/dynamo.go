@@ -3,17 +3,16 @@
 //
 //	partner        PARTNER#<id>         PROFILE
 //	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur>#<shard> / <partner>
-//	referral code  CODE#<code>          CODE
-//	delivery seen  EVENT#<src>#<id>     EVENT           (expires after 35 days)
+//	referral code  CODE#<code>          CODE            (with its partner's tier, status, e-mail, flag)
 //	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
 //	                                                    gsi2 DUE#<shard> / <payable at>  while pending
-//	held accrual   (order)                              gsi2 HELD / <paid at>
+//	held accrual   (order)                              gsi2 HELD#<shard> / <paid at>
 //	sales counters PARTNER#<id>         SALES#<month>
 //	tier change    PARTNER#<id>         TIER#<at>
 //	donation       PARTNER#<id>         DONATION#<at>#<item>
-//	partner list   (partner)                            gsi1 PARTNERS / <id>
-//	touch          TOUCH#EMAIL#<hash>   <ref>           (and TOUCH#CUSTOMER#<id>)
-//	fingerprint    FP#<hash>            FP              (expires)
+//	partner list   (partner)                            gsi1 PARTNERS#<shard> / <id>
+//	evidence       TOUCH#EMAIL#<hash>   EVIDENCE        touches t:<ref>, the day's fingerprints (expires)
+//	               TOUCH#CUSTOMER#<id>  EVIDENCE        touches t:<ref> (expires)
 //	click counter  CLICKS#<partner>#<source>  <hour>  (expires)
 //	program        PROGRAM              CURRENT, V#<version>
 //	batch          BATCH#<id>           BATCH
@@ -23,7 +22,7 @@
 //	outbox row     BATCH#<id>           OUTBOX          gsi2 OUTBOX / <approved at>
 //	charity        CHARITY#<id>         CHARITY         gsi1 CHARITIES / <id>
 //	receipt        CHARITY#<id>         RECEIPT#<batch>#<cur>
-//	pledge         PLEDGE#<ref>         PLEDGE          gsi2 PLEDGES#OPEN / <at> while open
+//	pledge         PLEDGE#<ref>         PLEDGE          gsi2 PLEDGES#OPEN#<shard> / <at> while open
 //	settled leg    PAYMENTS#<month>     <at>#<item>:<leg>
 //	points         PARTNER#<id>         POINTS
 //	point line     POINTLINE#<ref>      LINE            gsi1 POINTS#<partner> / <at>#<ref>

@@ -90,7 +90,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 	case ledger.AccrualPending:
 		it.GSI2PK, it.GSI2SK = dueKey(r.Source, r.OrderID), sortableTime(r.PayableAt)+"#"+r.Source+"#"+r.OrderID
 	case ledger.AccrualHeld:
-		it.GSI2PK, it.GSI2SK = "HELD", sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
+		it.GSI2PK, it.GSI2SK = sharded(heldBase, r.Source+"#"+r.OrderID), sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
 	}
 	return it
 }
@@ -307,7 +307,15 @@ func (s *Ledger) Statement(ctx context.Context, partnerID string, limit int32, c
 
 // HeldAccruals lists accruals held for finance, oldest first.
 func (s *Ledger) HeldAccruals(ctx context.Context) ([]ledger.OrderRecord, error) {
-	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("HELD"))}, orderItem.record)
+	held, err := inShards(heldBase, func(k string) ([]orderItem, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value(k))}, func(it orderItem) orderItem { return it })
+	})
+	slices.SortFunc(held, func(a, b orderItem) int { return strings.Compare(a.GSI2SK, b.GSI2SK) })
+	recs := make([]ledger.OrderRecord, 0, len(held))
+	for _, it := range held {
+		recs = append(recs, it.record())
+	}
+	return recs, err
 }
 
 // AccrualsBetween lists a partner's order records paid within [from, to).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,7 +73,7 @@ func (s *Partners) referrerUpdates(codes []string, partnerID string, upd express
 func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
 	items := []types.TransactWriteItem{
 		s.reserveCode(p.ReferralCode, p.Referrer()),
-		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: "PARTNERS", GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
+		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: sharded(partnersBase, p.ID), GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
 	}
 	for _, c := range p.Coupons {
 		items = append(items, s.reserveCode(c, p.Referrer()))
@@ -277,7 +278,7 @@ func (s *Partners) missingOrChanged(ctx context.Context, id string) error {
 
 // PartnersPage lists a page of partners in id order.
 func (s *Partners) PartnersPage(ctx context.Context, limit int32, cursor string) ([]partner.Partner, string, error) {
-	return queryPage(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))}, limit, cursor,
+	return shardedPage(ctx, s.table, "gsi1", partnersBase, limit, cursor, func(it partnerItem) string { return it.ID },
 		func(it partnerItem) partner.Partner { return it.Partner })
 }
 
@@ -321,8 +322,12 @@ func (s *Partners) SearchPartners(ctx context.Context, prefix string, limit int3
 
 // ListPartners returns every partner.
 func (s *Partners) ListPartners(ctx context.Context) ([]partner.Partner, error) {
-	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("PARTNERS"))},
-		func(it partnerItem) partner.Partner { return it.Partner })
+	all, err := inShards(partnersBase, func(k string) ([]partner.Partner, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(k))},
+			func(it partnerItem) partner.Partner { return it.Partner })
+	})
+	slices.SortFunc(all, func(a, b partner.Partner) int { return strings.Compare(a.ID, b.ID) })
+	return all, err
 }
 
 type tierItem struct {

@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -27,7 +29,7 @@ type pledgeItem struct {
 }
 
 func openPledgeIndex(p payout.Pledge) (string, string) {
-	return "PLEDGES#OPEN", sortableTime(p.At) + "#" + p.Ref
+	return sharded(openPledgesBase, p.Ref), sortableTime(p.At) + "#" + p.Ref
 }
 
 // PutPledge records a pledge once per ref.
@@ -44,8 +46,15 @@ func (s *Pledges) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) 
 
 // OpenPledges lists pledges no batch has taken yet.
 func (s *Pledges) OpenPledges(ctx context.Context) ([]payout.Pledge, error) {
-	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("PLEDGES#OPEN"))},
-		func(it pledgeItem) payout.Pledge { return it.Pledge })
+	open, err := inShards(openPledgesBase, func(k string) ([]pledgeItem, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value(k))}, func(it pledgeItem) pledgeItem { return it })
+	})
+	slices.SortFunc(open, func(a, b pledgeItem) int { return strings.Compare(a.GSI2SK, b.GSI2SK) })
+	pledges := make([]payout.Pledge, 0, len(open))
+	for _, it := range open {
+		pledges = append(pledges, it.Pledge)
+	}
+	return pledges, err
 }
 
 // AttachPledge gives an open pledge to a batch, unless another batch took it.
