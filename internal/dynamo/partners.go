@@ -105,6 +105,12 @@ func (s *Partners) GetPartner(ctx context.Context, id string) (partner.Partner, 
 	return it.Partner, nil
 }
 
+// clickCounterKey is the counter of one source's clicks on a partner's
+// link in an hour.
+func clickCounterKey(partnerID, source string, at time.Time) key {
+	return key{"CLICKS#" + partnerID + "#" + source, at.UTC().Format("2006-01-02T15")}
+}
+
 // clickRetention keeps per-source click counters past their hour.
 const clickRetention = 48 * time.Hour
 
@@ -114,7 +120,7 @@ const clickRetention = 48 * time.Hour
 // many visitors spread over as many partitions instead of making one
 // partner's item hot.
 func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
-	counter := key{"CLICKS#" + partnerID + "#" + source, at.UTC().Format("2006-01-02T15")}
+	counter := clickCounterKey(partnerID, source, at)
 	cexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("n"), expression.Value(1)).
 		Set(expression.Name("expires_at"), expression.Value(at.Add(clickRetention).Unix()))).Build()
 	if err != nil {

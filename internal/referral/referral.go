@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/evidence"
@@ -54,6 +55,49 @@ type Service struct {
 	Store  Store
 	Hasher EmailHasher
 	Now    func() time.Time
+
+	clicked codeCache
+}
+
+// CodeCacheTTL is how long the redirect keeps a code it resolved: a viral
+// link's clicks read its code once per function instance and TTL, not once
+// per click. (A suspension stops the link within that time.)
+const CodeCacheTTL = 10 * time.Second
+
+// codeCacheSize bounds the cache; a full cache starts afresh.
+const codeCacheSize = 10_000
+
+// codeCache keeps resolved codes for CodeCacheTTL.
+type codeCache struct {
+	mu    sync.Mutex
+	codes map[string]cachedReferrer
+}
+
+type cachedReferrer struct {
+	referrer partner.Referrer
+	err      error
+	at       time.Time
+}
+
+// resolve returns the cached resolution of code, or resolves and keeps it.
+func (c *codeCache) resolve(code string, now time.Time, read func() (partner.Referrer, error)) (partner.Referrer, error) {
+	c.mu.Lock()
+	hit, ok := c.codes[code]
+	c.mu.Unlock()
+	if ok && now.Sub(hit.at) < CodeCacheTTL {
+		return hit.referrer, hit.err
+	}
+	r, err := read()
+	if err != nil && !errors.Is(err, partner.ErrNotFound) {
+		return r, err // a failed read is not an answer to keep
+	}
+	c.mu.Lock()
+	if c.codes == nil || len(c.codes) >= codeCacheSize {
+		c.codes = map[string]cachedReferrer{}
+	}
+	c.codes[code] = cachedReferrer{r, err, now}
+	c.mu.Unlock()
+	return r, err
 }
 
 // FloodHold is how long a partner stays flagged after a click flood.
@@ -63,12 +107,13 @@ const FloodHold = 24 * time.Hour
 // source (a hash of the client address). More than maxPerHour clicks from one
 // source in an hour flag the partner: its code-credited orders are held for
 // FloodHold. Unknown, malformed and suspended codes are partner.ErrNotFound.
+// The code's resolution is kept for CodeCacheTTL.
 func (s *Service) Click(ctx context.Context, rawCode, source string, maxPerHour int64) (partner.Referrer, error) {
-	p, err := s.activePartner(ctx, rawCode)
+	now := s.Now().UTC()
+	p, err := s.clicked.resolve(rawCode, now, func() (partner.Referrer, error) { return s.activePartner(ctx, rawCode) })
 	if err != nil {
 		return partner.Referrer{}, err
 	}
-	now := s.Now().UTC()
 	n, err := s.Store.AddClick(ctx, p.ID, source, now)
 	if err != nil {
 		return partner.Referrer{}, fmt.Errorf("record click: %w", err)

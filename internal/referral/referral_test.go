@@ -230,3 +230,42 @@ func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 		t.Errorf("first click credited %+v, want the earliest touch's partner", a)
 	}
 }
+
+// codeReads counts code resolutions.
+type codeReads struct {
+	*memstore.Partners
+	n atomic.Int32
+}
+
+func (c *codeReads) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
+	c.n.Add(1)
+	return c.Partners.ReferrerByCode(ctx, code)
+}
+
+// A viral link's clicks resolve its code once per CodeCacheTTL, and a
+// suspension stops the link within that time.
+func TestClicksOnOneCodeReadItOncePerTTL(t *testing.T) {
+	w := newWorld()
+	ctx := context.Background()
+	p := w.partner(t, "p@p.example")
+	reads := &codeReads{Partners: w.store}
+	w.refs.Store = reads
+	for i := range 1000 {
+		if _, err := w.refs.Click(ctx, p.ReferralCode, fmt.Sprint("visitor-", i), 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := reads.n.Load(); n != 1 {
+		t.Errorf("1,000 clicks read the code %d times, want once", n)
+	}
+	if _, err := w.store.UpdatePartner(ctx, p.ID, partner.Update{Status: partner.StatusSuspended}); err != nil {
+		t.Fatal(err)
+	}
+	w.now = w.now.Add(referral.CodeCacheTTL)
+	if _, err := w.refs.Click(ctx, p.ReferralCode, "visitor-late", 100); !errors.Is(err, partner.ErrNotFound) {
+		t.Errorf("a suspended partner's link after the TTL: %v", err)
+	}
+	if n := reads.n.Load(); n != 2 {
+		t.Errorf("the code was read %d times, want twice", n)
+	}
+}
