@@ -58,6 +58,10 @@ type harness struct {
 	srv    *httptest.Server
 	tokens map[string]string
 	iam    *simulatedIAM
+	// gateway routes a request to the function serving its route, as API
+	// Gateway does; built once.
+	gateway     *http.ServeMux
+	gatewayOnce sync.Once
 	// ahead is how far the services' clock runs ahead of the wall clock:
 	// after a program is saved it moves past the program cache, as the
 	// other functions see the save within that time.
@@ -130,17 +134,23 @@ func (h *harness) build(opts ...func(*dynamodb.Options)) {
 // serve hands a request to the function whose routes include it, as API
 // Gateway does; anything else gets the full router's 404 or 405.
 func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
-	for _, f := range appspec.Functions {
-		mux := http.NewServeMux()
-		for _, route := range f.Routes {
-			for _, p := range httpapi.GatewayPatterns(route) {
-				mux.Handle(p, http.NotFoundHandler())
+	h.gatewayOnce.Do(func() {
+		h.gateway = http.NewServeMux()
+		routed := map[string]bool{}
+		for _, f := range appspec.Functions {
+			for _, route := range f.Routes {
+				for _, p := range httpapi.GatewayPatterns(route) {
+					if !routed[p] { // the first function listing a route serves it
+						routed[p] = true
+						h.gateway.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.served[f.Name].ServeHTTP(w, r) }))
+					}
+				}
 			}
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
-			h.served[f.Name].ServeHTTP(w, r)
-			return
-		}
+	})
+	if handler, pattern := h.gateway.Handler(r); pattern != "" {
+		handler.ServeHTTP(w, r)
+		return
 	}
 	h.app.Server.Handler(appspec.AllRoutes()).ServeHTTP(w, r)
 }
