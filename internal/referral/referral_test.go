@@ -177,15 +177,20 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 	}
 }
 
-// countingStore counts partner reads.
+// countingStore counts partner and code reads.
 type countingStore struct {
 	*memstore.Partners
-	reads atomic.Int32
+	reads, codeReads atomic.Int32
 }
 
 func (c *countingStore) GetPartner(ctx context.Context, id string) (partner.Partner, error) {
 	c.reads.Add(1)
 	return c.Partners.GetPartner(ctx, id)
+}
+
+func (c *countingStore) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
+	c.codeReads.Add(1)
+	return c.Partners.ReferrerByCode(ctx, code)
 }
 
 // A returning customer's evidence stays one touch per partner however many
@@ -231,31 +236,20 @@ func TestAReturningCustomerKeepsOneTouchPerPartner(t *testing.T) {
 	}
 }
 
-// codeReads counts code resolutions.
-type codeReads struct {
-	*memstore.Partners
-	n atomic.Int32
-}
-
-func (c *codeReads) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
-	c.n.Add(1)
-	return c.Partners.ReferrerByCode(ctx, code)
-}
-
 // A viral link's clicks resolve its code once per CodeCacheTTL, and a
 // suspension stops the link within that time.
 func TestClicksOnOneCodeReadItOncePerTTL(t *testing.T) {
 	w := newWorld()
 	ctx := context.Background()
 	p := w.partner(t, "p@p.example")
-	reads := &codeReads{Partners: w.store}
+	reads := &countingStore{Partners: w.store}
 	w.refs.Store = reads
 	for i := range 1000 {
 		if _, err := w.refs.Click(ctx, p.ReferralCode, fmt.Sprint("visitor-", i), 100); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := reads.n.Load(); n != 1 {
+	if n := reads.codeReads.Load(); n != 1 {
 		t.Errorf("1,000 clicks read the code %d times, want once", n)
 	}
 	if _, err := w.store.UpdatePartner(ctx, p.ID, partner.Update{Status: partner.StatusSuspended}); err != nil {
@@ -265,7 +259,7 @@ func TestClicksOnOneCodeReadItOncePerTTL(t *testing.T) {
 	if _, err := w.refs.Click(ctx, p.ReferralCode, "visitor-late", 100); !errors.Is(err, partner.ErrNotFound) {
 		t.Errorf("a suspended partner's link after the TTL: %v", err)
 	}
-	if n := reads.n.Load(); n != 2 {
+	if n := reads.codeReads.Load(); n != 2 {
 		t.Errorf("the code was read %d times, want twice", n)
 	}
 }
