@@ -13,7 +13,7 @@ type Table struct {
 	TTLAttribute string
 	Indexes      []Index
 	// IndexShards is how many index partitions a key every order writes
-	// (pending accruals, balances per currency) is spread over: at 1,000
+	// (pending accruals, the partner list, held accruals) is spread over: at 1,000
 	// orders/s each takes about 1,000/IndexShards writes/s, well under a
 	// partition's 1,000. It may grow but never shrink: readers query
 	// shards 0 to IndexShards-1, so a smaller count would hide items.

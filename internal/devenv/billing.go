@@ -40,10 +40,11 @@ func (c Call) String() string { return fmt.Sprintf("%s %.1fR %.1fW", c.Operation
 // DynamoDB's published rules, not by what DynamoDB Local reports:
 //   - a write costs 1 unit per started KB of the larger of the item's size
 //     before and after it, at least 1; in a transaction, twice that (a
-//     condition check too);
+//     condition check too: the table prepares and commits each item);
 //   - each global secondary index the item is in before or after costs one
 //     more write (two when the write moves the item's index key), sized by
-//     the projected item (all attributes here);
+//     the projected item (all attributes here), once also in a transaction:
+//     indexes are updated after the commit, outside its two phases;
 //   - a read costs 1 unit per started 4 KB, a query per started 4 KB of all
 //     the items it read, halved when eventually consistent (index reads
 //     always are), doubled in a transaction.
@@ -114,14 +115,7 @@ func (r *BillingRecorder) handle(ctx context.Context, in middleware.InitializeIn
 			if err != nil { // refused: the table's write is billed, nothing reaches an index
 				after = before[i]
 			}
-			u := writeUnits(max(ItemSize(before[i]), ItemSize(after)))
-			if !w.conditionOnly && err == nil {
-				u += indexWrites(before[i], after)
-			}
-			if transactional {
-				u *= 2
-			}
-			units += u
+			units += itemWriteUnits(before[i], after, transactional, !w.conditionOnly && err == nil)
 		}
 		r.add(ctx, 0, units)
 		return out, md, err
@@ -168,6 +162,19 @@ func writesOf(params any) ([]write, bool) {
 		return ws, true
 	}
 	return nil, false
+}
+
+// itemWriteUnits bills one item of a write: the table's units, doubled in
+// a transaction, and, when the write reached the indexes, theirs once.
+func itemWriteUnits(before, after map[string]types.AttributeValue, transactional, reachedIndexes bool) float64 {
+	u := writeUnits(max(ItemSize(before), ItemSize(after)))
+	if transactional {
+		u *= 2
+	}
+	if reachedIndexes {
+		u += indexWrites(before, after)
+	}
+	return u
 }
 
 func writeUnits(size int) float64 { return math.Max(1, math.Ceil(float64(size)/1024)) }

@@ -55,6 +55,12 @@ func TestWritesAreBilledPerKBWithTheirIndexes(t *testing.T) {
 			t.Errorf("%s: %v index writes, want %v", c.name, got, c.want)
 		}
 	}
+	if u := itemWriteUnits(nil, small("1"), true, true); u != 3 {
+		t.Errorf("a new item in one index, in a transaction: %v units, want 3 (the table's twice, the index's once)", u)
+	}
+	if u := itemWriteUnits(small("1"), small("1"), true, false); u != 2 {
+		t.Errorf("a refused transactional write: %v units, want 2 (the table's only)", u)
+	}
 }
 
 func TestReadsAreBilledPer4KBAndConsistency(t *testing.T) {

@@ -2,7 +2,7 @@
 // (pk / sk, and the sparse indexes gsi1 and gsi2):
 //
 //	partner        PARTNER#<id>         PROFILE
-//	balance        PARTNER#<id>         BALANCE#<cur>   gsi1 BALANCES#<cur>#<shard> / <partner>
+//	balance        PARTNER#<id>         BALANCE#<cur>   (no index: batches find it by the partner list)
 //	referral code  CODE#<code>          CODE            (with its partner's tier, status, e-mail, flag)
 //	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
 //	                                                    gsi2 DUE#<shard> / <payable at>  while pending

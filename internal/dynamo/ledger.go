@@ -137,12 +137,13 @@ func (s *Ledger) putOrder(next ledger.OrderRecord, prevVersion int64) types.Tran
 }
 
 // balanceUpdate adds delta to the partner's counters; counters are created
-// on first use and the balance is indexed by currency for payout batches.
+// on first use. A balance is in no index, so the orders that change it
+// write no index entry: payout batches find balances through the partner
+// list. Balances of earlier releases leave the index they were in.
 func (s *table) balanceUpdate(partnerID string, cur money.Currency, d ledger.Balance, cond *expression.ConditionBuilder) types.TransactWriteItem {
 	upd := expression.Set(expression.Name("partner_id"), expression.Value(partnerID)).
 		Set(expression.Name("currency"), expression.Value(cur)).
-		Set(expression.Name("gsi1pk"), expression.Value(balancesKey(cur, partnerID))).
-		Set(expression.Name("gsi1sk"), expression.Value(partnerID))
+		Remove(expression.Name("gsi1pk")).Remove(expression.Name("gsi1sk"))
 	upd = addNonZero(upd, map[string]int64{"accrued": d.Accrued, "pending": d.Pending, "payable": d.Payable,
 		"in_payout": d.InPayout, "paid": d.Paid, "reversed": d.Reversed, "donated": d.Donated})
 	return s.update(balanceKey(partnerID, cur), upd, cond)
@@ -279,13 +280,33 @@ type balanceItem struct {
 	Paid      int64          `json:"paid" dynamodbav:"paid"`
 	Reversed  int64          `json:"reversed" dynamodbav:"reversed"`
 	Donated   int64          `json:"donated" dynamodbav:"donated"`
-	GSI1PK    string         `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK    string         `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 }
 
 func (b balanceItem) balance() ledger.Balance {
 	return ledger.Balance{Accrued: b.Accrued, Pending: b.Pending, Payable: b.Payable, InPayout: b.InPayout,
 		Paid: b.Paid, Reversed: b.Reversed, Donated: b.Donated}
+}
+
+// balancesIn reads every partner's balance in cur: each shard of the
+// partner list in parallel, then its partners' balances by key (eventually
+// consistent; a batch reserves each amount under a condition). A partner
+// without a balance in cur costs half a read unit.
+func (s *table) balancesIn(ctx context.Context, cur money.Currency) ([]balanceItem, error) {
+	return inShards(partnersBase, func(k string) ([]balanceItem, error) {
+		keys, err := queryAll(ctx, s, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(k))},
+			func(it partnerItem) key { return balanceKey(it.ID, cur) })
+		if err != nil {
+			return nil, err
+		}
+		var out []balanceItem
+		err = s.batchRead(ctx, keys, false, func(item map[string]types.AttributeValue) error {
+			var b balanceItem
+			err := unmarshal(item, &b)
+			out = append(out, b)
+			return err
+		})
+		return out, err
+	})
 }
 
 // Balances reads every currency balance of a partner.

@@ -60,16 +60,17 @@ type outboxItem struct {
 	GSI2SK  string `json:"gsi2sk" dynamodbav:"gsi2sk"`
 }
 
-// PayableBalances lists the balances in cur whose payable amount reaches minimum.
-// It reads one index entry per partner holding the currency, never the accruals.
+// PayableBalances lists the balances in cur whose payable amount reaches
+// minimum, in partner order. It reads the partner list and each partner's
+// balance, never the accruals.
 func (s *Ledger) PayableBalances(ctx context.Context, cur money.Currency, minimum int64) ([]payout.PayableBalance, error) {
-	reaches := expression.Name("payable").GreaterThanEqual(expression.Value(minimum))
-	out, err := inShards(balancesBase+string(cur), func(key string) ([]payout.PayableBalance, error) {
-		return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(key)), filter: &reaches},
-			func(b balanceItem) payout.PayableBalance {
-				return payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable}
-			})
-	})
+	items, err := s.balancesIn(ctx, cur)
+	var out []payout.PayableBalance
+	for _, b := range items {
+		if b.Payable >= minimum {
+			out = append(out, payout.PayableBalance{PartnerID: b.PartnerID, Payable: b.Payable})
+		}
+	}
 	slices.SortFunc(out, func(a, b payout.PayableBalance) int { return strings.Compare(a.PartnerID, b.PartnerID) })
 	return out, err
 }
@@ -348,10 +349,7 @@ func (s *Payouts) Payments(ctx context.Context, months []string) ([]payout.Payme
 
 // CurrencyBalances lists every partner's balance in a currency.
 func (s *Ledger) CurrencyBalances(ctx context.Context, cur money.Currency) (map[string]ledger.Balance, error) {
-	items, err := inShards(balancesBase+string(cur), func(key string) ([]balanceItem, error) {
-		return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value(key))},
-			func(b balanceItem) balanceItem { return b })
-	})
+	items, err := s.balancesIn(ctx, cur)
 	out := make(map[string]ledger.Balance, len(items))
 	for _, b := range items {
 		out[b.PartnerID] = b.balance()

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/partnerloop/partnerloop/internal/appspec"
-	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/page"
 )
 
@@ -23,7 +22,6 @@ import (
 // that items written before sharding still carry) in parallel.
 const (
 	dueBase         = "DUE"
-	balancesBase    = "BALANCES#"
 	partnersBase    = "PARTNERS"
 	heldBase        = "HELD"
 	openPledgesBase = "PLEDGES#OPEN"
@@ -40,11 +38,6 @@ func sharded(base, id string) string { return fmt.Sprintf("%s#%02d", base, shard
 
 // dueKey is the pending-accrual index key of an order.
 func dueKey(source, orderID string) string { return sharded(dueBase, source+"#"+orderID) }
-
-// balancesKey is the index key listing a partner's balance in a currency.
-func balancesKey(cur money.Currency, partnerID string) string {
-	return sharded(balancesBase+string(cur), partnerID)
-}
 
 // shardKeys are every key a sharded index key is read under.
 func shardKeys(base string) []string {

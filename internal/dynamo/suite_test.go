@@ -27,8 +27,9 @@ func TestCharitiesPassTheStorageSuite(t *testing.T) {
 	})
 }
 
-// TestItemsWrittenBeforeShardingAreStillFound reads a balance and a due
-// accrual stored under the unsharded index keys of earlier releases.
+// TestItemsWrittenBeforeShardingAreStillFound reads a partner, its balance
+// (indexed then) and a due accrual stored under the unsharded index keys of
+// earlier releases.
 func TestItemsWrittenBeforeShardingAreStillFound(t *testing.T) {
 	env := devtest.New(t)
 	ctx := context.Background()
@@ -36,6 +37,8 @@ func TestItemsWrittenBeforeShardingAreStillFound(t *testing.T) {
 	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 	due := time.Now().UTC().Add(-time.Hour)
 	for _, item := range []map[string]types.AttributeValue{
+		{"pk": s("PARTNER#pt_old"), "sk": s("PROFILE"), "id": s("pt_old"), "name": s("Old"), "email": s("old@old.example"),
+			"tier": s("authorized"), "status": s("active"), "gsi1pk": s("PARTNERS"), "gsi1sk": s("pt_old")},
 		{"pk": s("PARTNER#pt_old"), "sk": s("BALANCE#EUR"), "partner_id": s("pt_old"), "currency": s("EUR"), "payable": n("5000"),
 			"gsi1pk": s("BALANCES#EUR"), "gsi1sk": s("pt_old")},
 		{"pk": s("ORDER#generic#o_old"), "sk": s("ORDER"), "source": s("generic"), "order_id": s("o_old"), "currency": s("EUR"),

@@ -90,5 +90,17 @@ type Write struct {
 	Referrer *partner.Referrer
 }
 
+// OrderWrite is the evidence write of an order by the customer: under the
+// e-mail hash when there is one (the key that follows the customer across
+// shops, where the day's fingerprints are kept too), else under the
+// customer id. One item per order; reads take both keys, so a touch kept
+// under either still credits.
+func OrderWrite(emailHash, customerID string) Write {
+	if emailHash != "" {
+		return Write{EmailHash: emailHash}
+	}
+	return Write{CustomerID: customerID}
+}
+
 // IsZero reports whether the write changes nothing.
 func (w Write) IsZero() bool { return w.Touch == nil && w.Claim == nil && w.Referrer == nil }

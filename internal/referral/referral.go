@@ -184,7 +184,7 @@ func (s *Service) Query(o ledger.Order) evidence.Query {
 // touched partners are read instead.
 func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Program, found evidence.Found, fresh bool) (*ledger.Attribution, evidence.Write, error) {
 	now := s.Now().UTC()
-	w := evidence.Write{EmailHash: o.Customer.EmailHash, CustomerID: o.Customer.ID}
+	w := evidence.OrderWrite(o.Customer.EmailHash, o.Customer.ID)
 	var cands []candidate
 	if o.Subscription != "" {
 		t, ok := subscriptionTouch(found.Touches, o.Subscription, prog.Recurring, now)
