@@ -24,7 +24,6 @@ type samTemplate struct {
 			Runtime       string   `yaml:"Runtime"`
 			Architectures []string `yaml:"Architectures"`
 			Handler       string   `yaml:"Handler"`
-			MemorySize    int      `yaml:"MemorySize"`
 			Tracing       string   `yaml:"Tracing"`
 		} `yaml:"Function"`
 	} `yaml:"Globals"`
@@ -53,14 +52,14 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 	tmpl := loadSAM(t)
 	g := tmpl.Globals.Function
 	if g.Runtime != "provided.al2023" || !slices.Equal(g.Architectures, []string{"arm64"}) || g.Handler != "bootstrap" ||
-		g.MemorySize != appspec.DefaultMemory || g.Tracing != "Active" {
+		g.Tracing != "Active" {
 		t.Errorf("SAM globals: %+v", g)
 	}
 	for id, r := range tmpl.Resources {
 		switch r.Type {
 		case "AWS::Serverless::Function":
 			name := strings.TrimSuffix(id, "Function")
-			functions = append(functions, fmt.Sprintf("%s code=%v build=%v timeout=%v env=%v grants=%v", name, r.Properties["CodeUri"], r.Metadata["BuildMethod"], r.Properties["Timeout"],
+			functions = append(functions, fmt.Sprintf("%s code=%v build=%v timeout=%v memory=%v env=%v grants=%v", name, r.Properties["CodeUri"], r.Metadata["BuildMethod"], r.Properties["Timeout"], r.Properties["MemorySize"],
 				samEnv(r.Properties), samGrants(r.Properties)))
 			events, _ := r.Properties["Events"].(map[string]any)
 			for _, e := range events {
@@ -100,7 +99,7 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 // specFacts is the same flattening of appspec, which the CDK stack is built from.
 func specFacts() (functions, routes, schedules, consumers, queues []string) {
 	for _, f := range appspec.Functions {
-		functions = append(functions, fmt.Sprintf("%s code=. build=makefile timeout=%d env=%v grants=%v", f.Name, f.Timeout, specEnv(f), specGrants(f)))
+		functions = append(functions, fmt.Sprintf("%s code=. build=makefile timeout=%d memory=%d env=%v grants=%v", f.Name, f.Timeout, f.MemoryMB(), specEnv(f), specGrants(f)))
 		for _, r := range f.Routes {
 			routes = append(routes, fmt.Sprintf("%s %s %s %s", f.Name, r.Method, r.Path, map[bool]string{true: "JWT", false: "NONE"}[r.Auth]))
 		}

@@ -21,25 +21,6 @@ import (
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
-// BenchmarkGenericWebhookEndToEnd measures one signed order webhook through
-// HTTP, signature check, parsing, attribution and the DynamoDB transaction,
-// against DynamoDB Local on this machine. cpu-ms/op is the CPU this process
-// spends per order (handler and test client; the emulator runs apart): what
-// a function's memory size, which sets its CPU share, stretches.
-func BenchmarkGenericWebhookEndToEnd(b *testing.B) {
-	h := newHarness(b)
-	code := h.createPartner(`{"name":"Bench","email":"bench@b.example","tier":"gold"}`)["referral_code"].(string)
-	i := 0
-	cpu0 := cpuTime()
-	for b.Loop() {
-		i++
-		if err := h.postOrder(genericOrder(fmt.Sprint("evt_", i), fmt.Sprint("ord_", i), code, "EUR", 10000)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(i), "cpu-ms/op")
-}
-
 // postOrder posts a signed generic order webhook straight to the server
 // (not through the contract checker, which costs more CPU than the handler).
 func (h *harness) postOrder(body []byte) error {

@@ -3,7 +3,10 @@
 // and the drift test against template.yaml all read it, so they cannot differ.
 package appspec
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Table is the single DynamoDB table.
 type Table struct {
@@ -96,19 +99,54 @@ type Function struct {
 	Schedule string // EventBridge rate expression, empty if none
 	Access   Access
 	Timeout  int // seconds
-	Memory   int // MB; 0 means DefaultMemory
+	// Work is what one unit of the function's work was measured to take;
+	// its memory size follows from it (MemoryMB).
+	Work Work
 }
 
-// DefaultMemory is every function's memory size unless it names one.
-const DefaultMemory = 256
+// Work is one unit of a function's work (a request, a message, an item of
+// a job) as BenchmarkFunctionWork measured it: the CPU it spends at a full
+// core and the round trips it waits on.
+type Work struct {
+	CPU time.Duration
+	// Requests are its DynamoDB and SQS round trips, RequestLatency each.
+	Requests int
+	// Remote is any other wait: a payment provider's or a webhook
+	// endpoint's answer.
+	Remote time.Duration
+}
 
-// MemoryMB is the function's memory size.
-func (f Function) MemoryMB() int {
-	if f.Memory == 0 {
-		return DefaultMemory
+// RequestLatency is a DynamoDB or SQS round trip from Lambda in the same
+// Region (DynamoDB's single-digit milliseconds).
+const RequestLatency = 5 * time.Millisecond
+
+// RemoteLatency is what a payment provider or a webhook endpoint takes to
+// answer, at the least (a provider's API call, an HTTPS round trip).
+const RemoteLatency = 100 * time.Millisecond
+
+// lambdaSizes are the memory sizes chosen from, in MB; at 1,769 MB a
+// function has one full vCPU, below it a proportional share.
+var lambdaSizes = []int{128, 256, 512, 1024, 1769}
+
+// fullCoreMB is the memory size at which Lambda gives one full vCPU.
+const fullCoreMB = 1769
+
+// MemoryFor is the smallest memory size at which the work's CPU, stretched
+// by the size's CPU share, takes no longer than what the work waits on: a
+// function's bill (memory times duration) is smallest at the smallest
+// size, and this bounds how much slower than its round trips that makes it.
+func MemoryFor(w Work) int {
+	wait := time.Duration(w.Requests)*RequestLatency + w.Remote
+	for _, mb := range lambdaSizes {
+		if w.CPU*fullCoreMB/time.Duration(mb) <= wait {
+			return mb
+		}
 	}
-	return f.Memory
+	return fullCoreMB
 }
+
+// MemoryMB is the function's memory size, from its measured work.
+func (f Function) MemoryMB() int { return MemoryFor(f.Work) }
 
 // ServesPages reports whether the function serves the portal and console,
 // and so needs the web sign-in settings.
@@ -180,6 +218,8 @@ var (
 		AgeAlarmSeconds: 6 * 3600}
 	Queues = []Queue{PayoutsQueue, DonationsQueue, NotifyQueue}
 
+	// Each function's Work is BenchmarkFunctionWork's measure on a 2-core
+	// x86 machine against the emulators (CPU includes the test client's).
 	Functions = []Function{
 		{
 			Name: "Api", Dir: "api", Timeout: 29,
@@ -243,6 +283,7 @@ var (
 				{"GET", "/assets/{file}", false},
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
+			Work:   Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},
 		{
 			Name: "Webhooks", Dir: "webhooks", Timeout: 29,
@@ -255,36 +296,50 @@ var (
 				{"POST", "/webhooks/activities", false},
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true},
+			Work:   Work{CPU: 2700 * time.Microsecond, Requests: 2}, // an attributed order
 		},
 		{
 			Name: "Redirect", Dir: "redirect", Timeout: 10,
 			Routes: []Route{{"GET", "/r/{code}", false}},
 			Access: Access{Table: []string{GetItem, UpdateItem}},
+			Work:   Work{CPU: 1000 * time.Microsecond, Requests: 1}, // a click, its code cached
 		},
 		{
 			Name: "Maturity", Dir: "maturity", Timeout: 300, Schedule: "rate(1 hour)",
 			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}},
+			Work:   Work{CPU: 1700 * time.Microsecond, Requests: 2}, // an accrual
 		},
 		{
 			Name: "Performance", Dir: "performance", Timeout: 300, Schedule: "rate(1 hour)",
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem}},
+			Work:   Work{CPU: 1700 * time.Microsecond, Requests: 4}, // a partner
 		},
 		{
 			// Every minute: outbound webhook events wait at most that long.
 			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(1 minute)",
 			Access: Access{Table: []string{GetItem, Query, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}},
+			// An outbox row: read, sent, deleted; not measured, its CPU
+			// taken as the maturity job's per item.
+			Work: Work{CPU: 1700 * time.Microsecond, Requests: 3},
 		},
 		{
 			Name: "Notifier", Dir: "notifier", Timeout: 30,
 			Access: Access{Table: []string{GetItem, PutItem}, ConsumeFrom: NotifyQueue.Name, DelaysRetries: true},
+			// A delivery, waiting on the owner's endpoint; not measured,
+			// its CPU taken as the payout leg's.
+			Work: Work{CPU: 2800 * time.Microsecond, Requests: 2, Remote: RemoteLatency},
 		},
 		{
 			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,
 			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, ConsumeFrom: PayoutsQueue.Name, ProviderSecrets: true},
+			Work:   Work{CPU: 2800 * time.Microsecond, Requests: 2, Remote: RemoteLatency}, // a leg, waiting on the provider
 		},
 		{
 			Name: "DonationWorker", Dir: "donationworker", Timeout: 30,
 			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}, ConsumeFrom: DonationsQueue.Name},
+			// A charity's donation; not measured, its CPU taken as the
+			// payout leg's (the same work), its wait the provider's.
+			Work: Work{CPU: 2800 * time.Microsecond, Requests: 3, Remote: RemoteLatency},
 		},
 	}
 )
