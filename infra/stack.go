@@ -215,6 +215,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 	newMonitoring(stack, stage, props.AlarmEmail, api, functions, queues, dlqs, scheduleDLQ(stack))
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("WebhookSecretArn"), &awscdk.CfnOutputProps{Value: secret.SecretArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	return stack
 }
 

@@ -23,18 +23,19 @@ import (
 // "fp_day". So an order reads its customer's evidence with a GetItem per
 // key, in the same BatchGetItem as its codes and its own record.
 const (
-	touchPrefix   = "t:"
-	fingerprints  = "fps"
-	fingerprintOn = "fp_day"
+	evidenceSortKey = "EVIDENCE"
+	touchPrefix     = "t:"
+	fingerprints    = "fps"
+	fingerprintOn   = "fp_day"
 )
 
 func evidenceKeys(emailHash, customerID string) []key {
 	var ks []key
 	if emailHash != "" {
-		ks = append(ks, key{"TOUCH#EMAIL#" + emailHash, "EVIDENCE"})
+		ks = append(ks, key{"TOUCH#EMAIL#" + emailHash, evidenceSortKey})
 	}
 	if customerID != "" {
-		ks = append(ks, key{"TOUCH#CUSTOMER#" + customerID, "EVIDENCE"})
+		ks = append(ks, key{"TOUCH#CUSTOMER#" + customerID, evidenceSortKey})
 	}
 	return ks
 }
@@ -79,8 +80,7 @@ func (s *table) complete(ctx context.Context, r partner.Referrer) (partner.Refer
 // PutTouch adds the touch under each customer key it has; a touch with the
 // same ref keeps its first time.
 func (s *Partners) PutTouch(ctx context.Context, t evidence.Touch) error {
-	upd := expression.Set(expression.Name(touchPrefix+t.Ref), expression.IfNotExists(expression.Name(touchPrefix+t.Ref), expression.Value(t))).
-		Set(expression.Name("expires_at"), expression.Value(t.At.Add(evidence.Retention).Unix()))
+	upd := addTouch(t).Set(expression.Name("expires_at"), expression.Value(t.At.Add(evidence.Retention).Unix()))
 	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return err
@@ -92,6 +92,55 @@ func (s *Partners) PutTouch(ctx context.Context, t evidence.Touch) error {
 		}
 	}
 	return nil
+}
+
+// addTouch adds the touch to an evidence item that does not hold its ref.
+func addTouch(t evidence.Touch) expression.UpdateBuilder {
+	name := expression.Name(touchPrefix + t.Ref)
+	return expression.Set(name, expression.IfNotExists(name, expression.Value(t)))
+}
+
+// MigrateTouches moves the touches earlier releases kept one item per touch
+// (TOUCH#<customer key> / <ref>) into their customer key's evidence item,
+// which is all the order path reads. It scans the table once; each touch
+// moves in one transaction (added unless the item holds its ref, the old
+// item deleted), so a run that stops can run again. It returns how many
+// touches moved.
+func (s *Partners) MigrateTouches(ctx context.Context) (int, error) {
+	filter := expression.Name("pk").BeginsWith("TOUCH#").And(expression.Name("sk").NotEqual(expression.Value(evidenceSortKey)))
+	expr, err := expression.NewBuilder().WithFilter(filter).Build()
+	if err != nil {
+		return 0, err
+	}
+	moved := 0
+	pages := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table, FilterExpression: expr.Filter(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return moved, err
+		}
+		for _, item := range page.Items {
+			var old struct {
+				key
+				evidence.Touch
+				ExpiresAt int64 `dynamodbav:"expires_at"`
+			}
+			if err := unmarshal(item, &old); err != nil {
+				return moved, fmt.Errorf("touch %s/%s: %w", old.PK, old.SK, err)
+			}
+			// The evidence item keeps its own expiry: it was renewed later.
+			upd := addTouch(old.Touch).Set(expression.Name("expires_at"), expression.IfNotExists(expression.Name("expires_at"), expression.Value(old.ExpiresAt)))
+			if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				s.update(key{old.PK, evidenceSortKey}, upd, nil),
+				{Delete: &types.Delete{TableName: &s.Table, Key: old.key.av()}},
+			}}); err != nil {
+				return moved, fmt.Errorf("move touch %s/%s: %w", old.PK, old.SK, err)
+			}
+			moved++
+		}
+	}
+	return moved, nil
 }
 
 // Evidence reads what is kept for q (the order path reads it with the
