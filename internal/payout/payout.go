@@ -104,7 +104,7 @@ type Item struct {
 	// batch was built, so a later change cannot redirect an approved payout.
 	Method         string    `json:"method"`
 	Destination    string    `json:"destination,omitempty"`
-	Recipient      string    `json:"recipient,omitempty"` // the partner's name, for payout files
+	Recipient      string    `json:"recipient,omitempty"` // the partner's name, for payout files and the console
 	PayoutStatus   LegStatus `json:"-"`
 	DonationStatus LegStatus `json:"-"`
 }
@@ -316,11 +316,11 @@ type reservation struct {
 
 func newItem(batchID string, p partner.Partner, cur money.Currency, total int64) Item {
 	it := Item{ID: batchID + "." + p.ID + "." + string(cur), BatchID: batchID, PartnerID: p.ID,
-		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone, Method: partner.MethodManual}
+		Currency: cur, Amount: total, Status: ItemDraft, PayoutStatus: LegDue, DonationStatus: LegNone, Method: partner.MethodManual, Recipient: p.Name}
 	if d := p.Payout; d != nil {
 		it.Method, it.Destination = d.Method, d.StripeAccount
 		if d.Method == partner.MethodPayPal || d.Method == partner.MethodWise {
-			it.Destination, it.Recipient = cmp.Or(d.Email, p.Email), p.Name
+			it.Destination = cmp.Or(d.Email, p.Email)
 		}
 	}
 	if c := p.Charity; c != nil && c.ShareBps > 0 {
