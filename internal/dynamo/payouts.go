@@ -21,6 +21,17 @@ func batchKey(id string) key             { return key{"BATCH#" + id, "BATCH"} }
 func itemKey(batchID, itemID string) key { return key{"BATCH#" + batchID, "ITEM#" + itemID} }
 func outboxKey(batchID string) key       { return key{"BATCH#" + batchID, "OUTBOX"} }
 
+// buildLockKey is the one lock every batch build takes.
+var buildLockKey = key{"BATCHBUILD", "LOCK"}
+
+type buildLockItem struct {
+	key
+	Owner string `dynamodbav:"owner"`
+	// ExpiresAt ends the lease (Unix seconds); it is also the table's TTL
+	// attribute, which removes a lapsed lock some time later.
+	ExpiresAt int64 `dynamodbav:"expires_at"`
+}
+
 type batchItem struct {
 	key
 	ID         string        `json:"id" dynamodbav:"id"`
@@ -75,15 +86,71 @@ func (s *Ledger) PayableBalances(ctx context.Context, cur money.Currency, minimu
 	return out, err
 }
 
+// LockBuild takes the build lock unless another owner's lease runs past now.
+func (s *Payouts) LockBuild(ctx context.Context, owner string, now, until time.Time) error {
+	free := expression.AttributeNotExists(expression.Name("pk")).Or(expression.Name("expires_at").LessThanEqual(expression.Value(now.Unix())))
+	expr, err := expression.NewBuilder().WithCondition(free).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(buildLockItem{buildLockKey, owner, until.Unix()}),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return payout.ErrBuildInProgress
+	}
+	return err
+}
+
+// UnlockBuild deletes the lock if owner holds it; a lock another build took
+// after this one's lease lapsed stays.
+func (s *Payouts) UnlockBuild(ctx context.Context, owner string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: buildLockKey.av(),
+		ConditionExpression: aws.String("#o = :o"), ExpressionAttributeNames: map[string]string{"#o": "owner"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: owner}}})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	return err
+}
+
 // PutBatch writes a new batch header with its "created" audit entry.
 func (s *Payouts) PutBatch(ctx context.Context, b payout.Batch) error {
 	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped,
 		GSI1PK: "BATCHES", GSI1SK: sortableTime(b.CreatedAt) + "#" + b.ID}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists), Item: mustMarshal(header)}},
-		s.putAudit(b.ID, payout.AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}),
+		s.putAudit(b.ID, createdEntry(b)),
 	}})
 	return err
+}
+
+// SetSkipped replaces the header's list of partners the batch left out.
+func (s *Payouts) SetSkipped(ctx context.Context, batchID string, skipped []payout.Skip) error {
+	_, err := s.conditionalUpdate(ctx, batchKey(batchID), expression.Set(expression.Name("skipped"), expression.Value(skipped)),
+		expression.AttributeExists(expression.Name("pk")))
+	return err
+}
+
+// DiscardBatch deletes a draft header and its "created" audit entry, the
+// two items PutBatch wrote.
+func (s *Payouts) DiscardBatch(ctx context.Context, b payout.Batch) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &s.Table, Key: batchKey(b.ID).av(), ConditionExpression: aws.String("#s = :draft"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":draft": &types.AttributeValueMemberS{Value: string(payout.BatchDraft)}}}},
+		{Delete: &types.Delete{TableName: &s.Table, Key: auditKey(b.ID, createdEntry(b)).av()}},
+	}})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return payout.ErrNotDraft
+	}
+	return err
+}
+
+// createdEntry is the audit entry PutBatch writes for a new batch.
+func createdEntry(b payout.Batch) payout.AuditEntry {
+	return payout.AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}
 }
 
 type auditItem struct {
@@ -91,10 +158,14 @@ type auditItem struct {
 	payout.AuditEntry
 }
 
-// putAudit appends an audit entry; the key orders entries by time.
+// auditKey orders a batch's audit entries by time.
+func auditKey(batchID string, e payout.AuditEntry) key {
+	return key{"BATCH#" + batchID, "AUDIT#" + sortableTime(e.At) + "#" + e.Action + "#" + e.ItemID}
+}
+
+// putAudit appends an audit entry.
 func (s *Payouts) putAudit(batchID string, e payout.AuditEntry) types.TransactWriteItem {
-	k := key{"BATCH#" + batchID, "AUDIT#" + sortableTime(e.At) + "#" + e.Action + "#" + e.ItemID}
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(auditItem{k, e}), ConditionExpression: aws.String(notExists)}}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(auditItem{auditKey(batchID, e), e}), ConditionExpression: aws.String(notExists)}}
 }
 
 // Audit lists a batch's audit entries, oldest first.

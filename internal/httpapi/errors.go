@@ -87,7 +87,8 @@ var failures = []failure{
 	{payout.ErrSameApprover, http.StatusForbidden, "four_eyes", "the batch's creator approving it", ""},
 	{payout.ErrNotDraft, http.StatusConflict, "not_draft", "changing a batch or item that is no longer a draft", ""},
 	{payout.ErrReasonRequired, http.StatusUnprocessableEntity, "reason_required", "exclusion, cancellation or marking paid without a reason or reference", ""},
-	{payout.ErrNothingPayable, http.StatusConflict, "nothing_payable", "no partner reaches the minimum payout", ""},
+	{payout.ErrNothingPayable, http.StatusConflict, "nothing_payable", "no partner reaches the minimum payout, or approving a draft with nothing left to pay", ""},
+	{payout.ErrBuildInProgress, http.StatusConflict, "batch_in_progress", "a batch build while another one runs; retry when it is done", ""},
 	{payout.ErrInvalidCharity, http.StatusUnprocessableEntity, "invalid_charity", "a charity field out of its rules", ""},
 	{payout.ErrCharityExists, http.StatusConflict, "charity_exists", "a charity id already in the catalog", ""},
 	{payout.ErrBadExport, http.StatusBadRequest, "bad_export", "an export format or currency that is not offered", ""},
@@ -111,7 +112,7 @@ var failures = []failure{
 	{engage.ErrOutOfStock, http.StatusConflict, "out_of_stock", "a redemption of more than the reward's stock", ""},
 	{engage.ErrNotOpen, http.StatusConflict, "not_open", "fulfilling or cancelling a redemption that is no longer requested", ""},
 	{engage.ErrDonationInBatch, http.StatusConflict, "donation_in_batch", "cancelling a donation redemption a payout batch already took", ""},
-	{notify.ErrInvalid, http.StatusUnprocessableEntity, "invalid_endpoint", "a webhook endpoint URL that is not https, or unknown events", ""},
+	{notify.ErrInvalid, http.StatusUnprocessableEntity, "invalid_endpoint", "a webhook endpoint URL that is not https or names a non-public address, or unknown events", ""},
 	{notify.ErrNotFound, http.StatusNotFound, "not_found", "unknown webhook endpoint", ""},
 }
 

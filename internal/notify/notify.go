@@ -39,7 +39,7 @@ type Delivery struct {
 	Attempt    int       `json:"attempt" dynamodbav:"attempt"`
 	Status     string    `json:"status" dynamodbav:"status"` // succeeded or failed
 	StatusCode int       `json:"response_code,omitempty" dynamodbav:"response_code,omitempty"`
-	Error      string    `json:"error,omitempty" dynamodbav:"error,omitempty"`
+	Error      string    `json:"error,omitempty" dynamodbav:"error,omitempty"` // a failure's category (failureCategory)
 	At         time.Time `json:"at" dynamodbav:"at"`
 }
 
@@ -75,6 +75,12 @@ type Store interface {
 	Deliveries(ctx context.Context, endpointID string, limit int32) ([]Delivery, error)
 }
 
+// Forwarder takes an outbox event somewhere besides the endpoints; a
+// repeat of the same event must change nothing more.
+type Forwarder interface {
+	Forward(ctx context.Context, evt outbox.Event) error
+}
+
 // Queue carries deliveries to the notifier.
 type Queue interface {
 	SendDeliveries(ctx context.Context, ms []Message) error
@@ -87,10 +93,14 @@ type Service struct {
 	Poster *Poster
 	Now    func() time.Time
 	Log    *slog.Logger
-	// AllowInsecure admits http:// endpoints (local runs and tests only).
+	// AllowInsecure admits http:// endpoints and non-public addresses
+	// (local runs and tests only).
 	AllowInsecure bool
 	// CacheFor is how long Wants trusts the endpoints it read.
 	CacheFor time.Duration
+	// Also receives every outbox event before it leaves the outbox (the
+	// e-mail pipeline); nil for none.
+	Also Forwarder
 
 	mu       sync.Mutex
 	wanted   map[string]bool
@@ -134,6 +144,11 @@ func (s *Service) checkURL(raw string) error {
 	}
 	if u.Scheme != "https" && !(s.AllowInsecure && u.Scheme == "http") {
 		return fmt.Errorf("%w: url must be https", ErrInvalid)
+	}
+	// The notifier refuses these when it dials; saying so now spares an
+	// admin a day of failed deliveries.
+	if !s.AllowInsecure && nonPublicHost(u.Hostname()) {
+		return fmt.Errorf("%w: url host must be a public address", ErrInvalid)
 	}
 	return nil
 }
@@ -231,6 +246,11 @@ func (s *Service) Dispatch(ctx context.Context) (DispatchReport, error) {
 			if err := s.Queue.SendDeliveries(ctx, ms); err != nil {
 				return rep, fmt.Errorf("queue event %s: %w", evt.ID, err)
 			}
+			if s.Also != nil {
+				if err := s.Also.Forward(ctx, evt); err != nil {
+					return rep, fmt.Errorf("forward event %s: %w", evt.ID, err)
+				}
+			}
 			if err := s.Store.DoneEvent(ctx, evt.ID); err != nil {
 				return rep, fmt.Errorf("close event %s: %w", evt.ID, err)
 			}
@@ -260,7 +280,7 @@ func (s *Service) Deliver(ctx context.Context, m Message, attempt int) error {
 	code, postErr := s.Poster.Post(ctx, e, m.Event)
 	d := Delivery{EventID: m.Event.ID, Type: m.Event.Type, Attempt: attempt, Status: DeliverySucceeded, StatusCode: code, At: s.Now().UTC()}
 	if postErr != nil {
-		d.Status, d.Error = DeliveryFailed, postErr.Error()
+		d.Status, d.Error = DeliveryFailed, failureCategory(code, postErr)
 	}
 	if err := s.Store.RecordDelivery(ctx, e.ID, d); err != nil {
 		s.Log.WarnContext(ctx, "delivery attempt not recorded", "endpoint_id", e.ID, "event_id", m.Event.ID, "error", err)

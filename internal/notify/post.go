@@ -3,6 +3,8 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,10 +25,10 @@ const SignatureHeader = "Partnerloop-Signature"
 // Timeout bounds one delivery attempt.
 const Timeout = 5 * time.Second
 
-// Poster posts signed events. Unless AllowPrivate, it refuses to connect to
-// loopback, private, link-local and other non-public addresses, checked on
-// the address actually dialled (after DNS), so a name that resolves inside
-// the network cannot reach it.
+// Poster posts signed events. Unless allowPrivate, it refuses to connect to
+// any address that is not public (IsPublic), checked on the address actually
+// dialled (after DNS), so a name that resolves inside the network cannot
+// reach it.
 type Poster struct {
 	client *http.Client
 	now    func() time.Time
@@ -49,14 +51,44 @@ var ErrForbiddenAddress = errors.New("endpoint address is not public")
 
 func refusePrivate(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
+	if err != nil || !IsPublic(ap.Addr()) {
 		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 	}
-	ip := ap.Addr().Unmap()
-	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, ip)
-	}
 	return nil
+}
+
+// Failure categories of a delivery attempt, as the deliveries log shows
+// them: the raw error would tell an endpoint's admin the addresses its name
+// resolved to inside our network.
+const (
+	FailureConnect        = "connect_failed"
+	FailureTimeout        = "timeout"
+	FailureTLS            = "tls"
+	FailureRefusedAddress = "refused_address"
+)
+
+// failureCategory names why an attempt failed: the endpoint's answer
+// (http_<code>) or what stopped the request before one.
+func failureCategory(code int, err error) string {
+	var timeout interface{ Timeout() bool }
+	var certInvalid x509.CertificateInvalidError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var verification *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case code != 0:
+		return fmt.Sprintf("http_%d", code)
+	case errors.Is(err, ErrForbiddenAddress):
+		return FailureRefusedAddress
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		return FailureTimeout
+	case errors.As(err, &verification), errors.As(err, &certInvalid), errors.As(err, &unknownAuthority),
+		errors.As(err, &hostname), errors.As(err, &record), errors.As(err, &alert):
+		return FailureTLS
+	}
+	return FailureConnect
 }
 
 // Post sends the event to the endpoint and returns the response code; any

@@ -150,8 +150,10 @@ var (
 	ErrNotDraft       = errors.New("batch is not a draft")
 	ErrSameApprover   = errors.New("a batch must be approved by someone other than its creator")
 	ErrNothingPayable = errors.New("no partner has a payable balance at or above the minimum")
-	ErrConflict       = errors.New("balance changed concurrently")
-	ErrAlreadySettled = errors.New("leg already settled")
+	// ErrBuildInProgress is a batch build refused while another one runs.
+	ErrBuildInProgress = errors.New("another payout batch is being built; retry when it is done")
+	ErrConflict        = errors.New("balance changed concurrently")
+	ErrAlreadySettled  = errors.New("leg already settled")
 	// ErrUnknownItem is a message for an item that does not exist; it fails
 	// so that it ends in the dead-letter queue for finance to look at.
 	ErrUnknownItem = errors.New("payout message for an unknown item")
@@ -162,7 +164,17 @@ var (
 // a settled leg's payment) in one transaction; ApproveBatch flips the batch
 // and writes its outbox row atomically.
 type Store interface {
+	// LockBuild takes the build lock for owner until the given time, unless
+	// another owner holds it past now (ErrBuildInProgress).
+	LockBuild(ctx context.Context, owner string, now, until time.Time) error
+	// UnlockBuild gives the lock back if owner still holds it.
+	UnlockBuild(ctx context.Context, owner string) error
 	PutBatch(ctx context.Context, b Batch) error
+	// SetSkipped replaces the stored list of partners a batch left out.
+	SetSkipped(ctx context.Context, batchID string, skipped []Skip) error
+	// DiscardBatch removes a draft header that holds no item, with its
+	// "created" audit entry.
+	DiscardBatch(ctx context.Context, b Batch) error
 	GetBatch(ctx context.Context, id string) (Batch, error)
 	// GetItem reads one item; a missing one is ErrItemNotFound.
 	GetItem(ctx context.Context, batchID, itemID string) (Item, error)
@@ -239,8 +251,17 @@ type Service struct {
 	Log         *slog.Logger
 }
 
+// BuildLease is how long a build holds the build lock: longer than the API
+// function may run (29 s), so a build that crashed blocks the next one for
+// a minute at most. A build outliving it stays safe, as every reservation
+// is conditional on the balance it read; the lock only keeps concurrent
+// builds from splitting the payable partners between them.
+const BuildLease = time.Minute
+
 // Create builds a draft batch of every active partner whose payable balance
-// reaches the program minimum in a currency, reserving those amounts.
+// reaches the program minimum in a currency, reserving those amounts. One
+// build runs at a time (ErrBuildInProgress for the others), and a batch
+// left with nothing to pay is not kept (ErrNothingPayable).
 func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 	prog, err := s.Programs.Current(ctx)
 	if err != nil {
@@ -248,6 +269,15 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 	}
 	now := s.Now().UTC()
 	b := Batch{ID: "pb_" + now.Format("20060102T150405") + "_" + shortID(), Status: BatchDraft, CreatedBy: createdBy, CreatedAt: now}
+	if err := s.Store.LockBuild(ctx, b.ID, now, now.Add(BuildLease)); err != nil {
+		return Batch{}, err
+	}
+	defer func() {
+		// Even when the caller went away: the lease would block builds meanwhile.
+		if err := s.Store.UnlockBuild(context.WithoutCancel(ctx), b.ID); err != nil {
+			s.Log.WarnContext(ctx, "build lock not released; it lapses by itself", "batch_id", b.ID, "error", err)
+		}
+	}()
 	var items []reservation
 	for _, cur := range prog.Program.Currencies() {
 		balances, err := s.Balances.PayableBalances(ctx, cur, prog.Program.MinimumPayout[cur])
@@ -279,11 +309,12 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 	if err := s.attachPledges(ctx, &b); err != nil {
 		return Batch{}, fmt.Errorf("attach pledges: %w", err)
 	}
+	skippedBefore := len(b.Skipped)
 	for _, r := range items {
 		switch err := s.Store.CommitMove(ctx, Reserve(r.item, r.payable)); {
 		case errors.Is(err, ErrConflict):
-			// The balance moved since it was listed (a refund or another
-			// batch); leave the partner for the next batch.
+			// The balance moved since it was listed (an order or a refund);
+			// leave the partner for the next batch.
 			b.Skipped = append(b.Skipped, Skip{PartnerID: r.item.PartnerID, Currency: r.item.Currency, Reason: "balance changed while the batch was built"})
 		case err != nil:
 			return Batch{}, fmt.Errorf("reserve item %s: %w", r.item.ID, err)
@@ -291,7 +322,24 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 			b.Items = append(b.Items, r.item)
 		}
 	}
+	if !b.hasSomethingToPay() {
+		if err := s.Store.DiscardBatch(ctx, b); err != nil {
+			return Batch{}, fmt.Errorf("discard empty batch: %w", err)
+		}
+		return Batch{}, ErrNothingPayable
+	}
+	if len(b.Skipped) > skippedBefore {
+		if err := s.Store.SetSkipped(ctx, b.ID, b.Skipped); err != nil {
+			return Batch{}, fmt.Errorf("record skipped partners: %w", err)
+		}
+	}
 	return b.withLists(), nil
+}
+
+// hasSomethingToPay reports whether approving the batch would pay anyone:
+// an item still in the draft, or a pledge.
+func (b Batch) hasSomethingToPay() bool {
+	return len(b.Pledges) > 0 || slices.ContainsFunc(b.Items, func(it Item) bool { return it.Status == ItemDraft })
 }
 
 // withLists gives every list of the batch a value, so a batch with nothing
@@ -413,6 +461,11 @@ func (s *Service) Approve(ctx context.Context, id, approver string) (Batch, erro
 	}
 	if b.CreatedBy == approver {
 		return Batch{}, ErrSameApprover
+	}
+	// A draft whose items were all excluded, or one an earlier release kept
+	// after losing every reservation, would complete having paid nobody.
+	if !b.hasSomethingToPay() {
+		return Batch{}, ErrNothingPayable
 	}
 	if err := s.Store.ApproveBatch(ctx, id, approver, s.Now().UTC()); err != nil {
 		return Batch{}, err
