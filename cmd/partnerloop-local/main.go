@@ -129,7 +129,7 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/", a.Server.Handler(appspec.AllRoutes()))
 	devenv.SignIn{Users: users, Tokens: jwt, SecurityHeaders: site.SecurityHeaders}.Register(mux)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, localLimits)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
 	go poll(ctx, a, res.PayoutsURL(), log)

@@ -6,6 +6,7 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,35 @@ type Principal struct {
 // ErrUnauthenticated means no valid token was presented.
 var ErrUnauthenticated = errors.New("missing or invalid bearer token")
 
+// ErrMixedPrincipal is a token naming both a partner and a staff group.
+// Honouring it would grant the union (finance reads of every partner and
+// the partner's own redemptions), so it is refused as a whole.
+var ErrMixedPrincipal = fmt.Errorf("%w: a token is for staff (finance, admin) or for a partner (partner_id), never both", ErrUnauthenticated)
+
+// newPrincipal is the one place a verified token's claims become a
+// principal, for the local verifier and the gateway's claims alike.
+func newPrincipal(subject string, groups []string, partnerID string) (Principal, error) {
+	p := Principal{Subject: subject, Groups: groups, PartnerID: partnerID}
+	switch {
+	case subject == "":
+		return Principal{}, ErrUnauthenticated
+	case partnerID != "" && p.IsFinance():
+		return Principal{}, ErrMixedPrincipal
+	}
+	return p, nil
+}
+
+// BearerToken reads the token of an Authorization header. The scheme name
+// is case-insensitive (RFC 7235), so "bearer x" and "BEARER x" are read too.
+func BearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
 // IsFinance reports whether the caller may use finance endpoints.
 func (p Principal) IsFinance() bool {
 	return slices.Contains(p.Groups, GroupFinance) || slices.Contains(p.Groups, GroupAdmin)
@@ -53,15 +83,24 @@ type claims struct {
 // HS256 verifies locally issued tokens.
 type HS256 struct{ Secret []byte }
 
+// errCriticalExtension refuses a header naming extensions in "crit": this
+// verifier implements none, and RFC 7515 §4.1.11 requires refusing a token
+// whose critical extensions are not understood.
+var errCriticalExtension = errors.New("the token names critical header extensions")
+
 // Verify checks signature, algorithm and expiry of a bearer token.
 func (h HS256) Verify(token string) (Principal, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return h.Secret, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
-	if err != nil || c.Subject == "" {
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errCriticalExtension
+		}
+		return h.Secret, nil
+	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
+	if err != nil {
 		return Principal{}, ErrUnauthenticated
 	}
-	return Principal{Subject: c.Subject, Groups: c.Groups, PartnerID: c.PartnerID}, nil
+	return newPrincipal(c.Subject, c.Groups, c.PartnerID)
 }
 
 // Issue signs a token; the local runner prints one for finance and one for a
@@ -77,9 +116,6 @@ func (h HS256) Issue(subject string, groups []string, partnerID string, ttl time
 // Groups come from "groups" or Cognito's "cognito:groups"; the partner id
 // from "partner_id" or Cognito's custom attribute "custom:partner_id".
 func FromGatewayClaims(c map[string]string) (Principal, error) {
-	if c["sub"] == "" {
-		return Principal{}, ErrUnauthenticated
-	}
 	groups := parseGroups(c["groups"])
 	for _, g := range parseGroups(c["cognito:groups"]) {
 		if !slices.Contains(groups, g) {
@@ -90,7 +126,7 @@ func FromGatewayClaims(c map[string]string) (Principal, error) {
 	if partnerID == "" {
 		partnerID = c["custom:partner_id"]
 	}
-	return Principal{Subject: c["sub"], Groups: groups, PartnerID: partnerID}, nil
+	return newPrincipal(c["sub"], groups, partnerID)
 }
 
 func parseGroups(v string) []string {

@@ -57,12 +57,72 @@ func TestFromGatewayClaims(t *testing.T) {
 
 // Cognito puts groups in cognito:groups and custom attributes under custom:.
 func TestCognitoClaims(t *testing.T) {
-	p, err := FromGatewayClaims(map[string]string{"sub": "u1", "cognito:groups": "[finance]", "custom:partner_id": "pt_1"})
-	if err != nil || !p.IsFinance() || p.IsAdmin() || p.PartnerID != "pt_1" {
+	p, err := FromGatewayClaims(map[string]string{"sub": "u1", "cognito:groups": "[finance]"})
+	if err != nil || !p.IsFinance() || p.IsAdmin() {
+		t.Fatalf("%+v %v", p, err)
+	}
+	p, err = FromGatewayClaims(map[string]string{"sub": "u3", "custom:partner_id": "pt_1"})
+	if err != nil || p.IsFinance() || p.PartnerID != "pt_1" {
 		t.Fatalf("%+v %v", p, err)
 	}
 	p, _ = FromGatewayClaims(map[string]string{"sub": "u2", "groups": "[finance]", "cognito:groups": "[admin finance]"})
 	if !p.IsAdmin() || len(p.Groups) != 2 {
 		t.Fatalf("merged groups %v", p.Groups)
+	}
+}
+
+// A caller is staff or a partner: a token naming both is refused whole,
+// whichever verifier reads it.
+func TestMixedPrincipalIsRefused(t *testing.T) {
+	v := HS256{Secret: []byte("secret")}
+	for _, groups := range [][]string{{GroupFinance}, {GroupAdmin}, {"partner", GroupFinance}} {
+		tok, _ := v.Issue("u", groups, "pt_1", time.Minute)
+		if _, err := v.Verify(tok); !errors.Is(err, ErrMixedPrincipal) || !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("local token with groups %v and partner_id: %v", groups, err)
+		}
+	}
+	for _, c := range []map[string]string{
+		{"sub": "u", "groups": "[finance]", "partner_id": "pt_1"},
+		{"sub": "u", "cognito:groups": "[admin]", "custom:partner_id": "pt_1"},
+		{"sub": "u", "groups": `["partner"]`, "cognito:groups": "[finance]", "custom:partner_id": "pt_1"},
+	} {
+		if _, err := FromGatewayClaims(c); !errors.Is(err, ErrMixedPrincipal) {
+			t.Errorf("gateway claims %v: %v", c, err)
+		}
+	}
+	// A group that grants nothing does not make a partner staff.
+	tok, _ := v.Issue("u", []string{"partner"}, "pt_1", time.Minute)
+	if p, err := v.Verify(tok); err != nil || p.PartnerID != "pt_1" || p.IsFinance() {
+		t.Errorf("partner with a non-staff group: %+v %v", p, err)
+	}
+}
+
+// RFC 7515 §4.1.11: a JWS whose "crit" names an extension the verifier does
+// not implement must be refused, even when correctly signed.
+func TestCriticalHeaderExtensionIsRefused(t *testing.T) {
+	v := HS256{Secret: []byte("secret")}
+	c := jwt.MapClaims{"sub": "alice", "groups": []string{"finance"}, "exp": time.Now().Add(time.Hour).Unix()}
+	plain, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(v.Secret)
+	if _, err := v.Verify(plain); err != nil {
+		t.Fatalf("the same token without crit: %v", err)
+	}
+	critical := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	critical.Header["crit"] = []string{"x-partnerloop-unknown"}
+	critical.Header["x-partnerloop-unknown"] = true
+	tok, _ := critical.SignedString(v.Secret)
+	if _, err := v.Verify(tok); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("token with an unknown crit extension: %v", err)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	for header, want := range map[string]string{
+		"Bearer abc": "abc", "bearer abc": "abc", "BEARER abc": "abc", "bEaReR  abc ": "abc",
+		"Basic abc": "", "Bearer": "", "Bearer ": "", "Bearerabc": "", "": "", "abc": "",
+	} {
+		got, ok := BearerToken(header)
+		if got != want || ok != (want != "") {
+			t.Errorf("%q → %q %v, want %q", header, got, ok, want)
+		}
 	}
 }

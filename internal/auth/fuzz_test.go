@@ -26,16 +26,21 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-// FuzzFromGatewayClaims: any flattened groups claim parses without panic
-// into the groups it names, from either claim name.
+// FuzzFromGatewayClaims: any flattened groups claim parses without panic,
+// from either claim name; without a partner id it is always accepted, and
+// no accepted principal is both staff and a partner.
 func FuzzFromGatewayClaims(f *testing.F) {
-	f.Add("[finance admin]", "")
-	f.Add(`["finance"]`, "[partner]")
-	f.Add("", `["admin"]`)
-	f.Fuzz(func(t *testing.T, groups, cognito string) {
-		p, err := FromGatewayClaims(map[string]string{"sub": "s", "groups": groups, "cognito:groups": cognito})
-		if err != nil || p.Subject != "s" {
-			t.Fatalf("%v %+v", err, p)
+	f.Add("[finance admin]", "", "")
+	f.Add(`["finance"]`, "[partner]", "")
+	f.Add("", `["admin"]`, "pt_1")
+	f.Add("[partner]", "", "pt_1")
+	f.Fuzz(func(t *testing.T, groups, cognito, partnerID string) {
+		p, err := FromGatewayClaims(map[string]string{"sub": "s", "groups": groups, "cognito:groups": cognito, "partner_id": partnerID})
+		switch {
+		case err == nil && (p.Subject != "s" || p.PartnerID != partnerID || (p.PartnerID != "" && p.IsFinance())):
+			t.Fatalf("accepted %+v", p)
+		case err != nil && (partnerID == "" || !errors.Is(err, ErrMixedPrincipal)):
+			t.Fatalf("partner %q, groups %q %q: %v", partnerID, groups, cognito, err)
 		}
 	})
 }

@@ -4,8 +4,11 @@ import (
 	"embed"
 	"encoding/json"
 	"html/template"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -50,9 +53,37 @@ type SignIn struct {
 
 // Register adds the sign-in routes to mux.
 func (s SignIn) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+SignInPath, s.page)
-	mux.HandleFunc("GET "+SignInPath+".js", s.script)
-	mux.HandleFunc("POST "+SignInPath, s.token)
+	mux.HandleFunc("GET "+SignInPath, loopbackOnly(s.page))
+	mux.HandleFunc("GET "+SignInPath+".js", loopbackOnly(s.script))
+	mux.HandleFunc("POST "+SignInPath, loopbackOnly(s.token))
+}
+
+// loopbackOnly answers only requests addressed to a loopback name. A page
+// of another site whose name was rebound to 127.0.0.1 (DNS rebinding)
+// reaches this server with that name in Host, and must get no token.
+func loopbackOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, "forbidden", "the development sign-in answers only at localhost, 127.0.0.1 or [::1]")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// isLoopbackHost reports whether a Host header (with or without a port)
+// names this machine: localhost or a loopback address.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.IsLoopback()
 }
 
 func (s SignIn) page(w http.ResponseWriter, _ *http.Request) {
@@ -75,20 +106,31 @@ func (s SignIn) token(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&in)
 	i := slices.IndexFunc(s.Users, func(u DemoUser) bool { return u.Subject == in.Subject })
 	if i < 0 {
-		http.Error(w, `{"error":{"code":"not_found","message":"no such demo user"}}`, http.StatusNotFound)
+		writeError(w, http.StatusNotFound, "not_found", "no such demo user")
 		return
 	}
 	u := s.Users[i]
 	tok, err := s.Tokens.Issue(u.Subject, u.Groups, u.PartnerID, 12*time.Hour)
 	if err != nil {
-		http.Error(w, `{"error":{"code":"internal","message":"could not sign a token"}}`, http.StatusInternalServerError)
+		writeError(w, http.StatusInternalServerError, "internal", "could not sign a token")
 		return
 	}
 	home := "/portal/"
 	if u.PartnerID == "" {
 		home = "/console/"
 	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok, "home": home})
+}
+
+// writeJSON answers as the API does: JSON, never cached, never sniffed.
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]string{"token": tok, "home": home})
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing left to do
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]map[string]string{"error": {"code": code, "message": message}})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
@@ -61,6 +62,7 @@ type failure struct {
 // 500 internal. The README's error table is this list (a test keeps them equal).
 var failures = []failure{
 	{errNoRoute, http.StatusNotFound, "not_found", "no such route", ""},
+	{auth.ErrMixedPrincipal, http.StatusUnauthorized, "mixed_principal", "a token with both a `partner_id` and a staff group (`finance`, `admin`)", "a token is for staff or for a partner, never both"},
 	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "missing, expired or invalid bearer token", ""},
 	{errForbidden, http.StatusForbidden, "forbidden", "the caller's groups do not allow the route", ""},
 	{errPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "body over 1 MiB", ""},
@@ -142,7 +144,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if !known {
 		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	if f.status == http.StatusUnauthorized && f.code == "unauthenticated" {
+	if errors.Is(err, errUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="partnerloop"`)
 	}
 	var b errorBody

@@ -171,7 +171,42 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNoRoute)
 	})
-	return s.logged(s.recoverer(mux))
+	return answerHeaders(s.logged(s.recoverer(mux)))
+}
+
+// answerHeaders keeps browsers from reading any answer as another type than
+// the one it declares, and keeps CSV exports (partners' payout details,
+// finance's figures) out of every cache. It wraps the logging recorder, so
+// handlers still reach the recorder's own methods.
+func answerHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(&csvNoStore{ResponseWriter: w}, r)
+	})
+}
+
+// csvNoStore adds Cache-Control: no-store when the headers go out, as only
+// then is the answer's Content-Type known.
+type csvNoStore struct {
+	http.ResponseWriter
+	sent bool
+}
+
+func (w *csvNoStore) WriteHeader(code int) {
+	if !w.sent {
+		w.sent = true
+		if mediaType, _, _ := strings.Cut(w.Header().Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(mediaType), "text/csv") {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *csvNoStore) Write(b []byte) (int, error) {
+	if !w.sent {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // GatewayPatterns are the net/http patterns matching what API Gateway
@@ -254,7 +289,7 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Authenticate(r)
 		if err != nil {
-			s.fail(w, r, fmt.Errorf("%w: %v", errUnauthenticated, err))
+			s.fail(w, r, fmt.Errorf("%w: %w", errUnauthenticated, err))
 			return
 		}
 		h(w, r, p)
@@ -283,11 +318,11 @@ func (s *Server) requires(allowed func(auth.Principal) bool, why string, h princ
 // BearerHS256 authenticates "Authorization: Bearer <jwt>" with a local secret.
 func BearerHS256(v auth.HS256) Authenticator {
 	return func(r *http.Request) (auth.Principal, error) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			return auth.Principal{}, auth.ErrUnauthenticated
 		}
-		return v.Verify(strings.TrimSpace(token))
+		return v.Verify(token)
 	}
 }
 
