@@ -63,7 +63,7 @@ type DeadLetters interface {
 // ProgramRegistry serves and saves program versions.
 type ProgramRegistry interface {
 	program.Provider
-	Update(ctx context.Context, p program.Program, by string, basedOn *int64) (program.Versioned, error)
+	Update(ctx context.Context, p program.Program, by string, expected *program.Expected) (program.Versioned, error)
 	History(ctx context.Context, limit int32, cursor string) ([]program.Versioned, string, error)
 }
 

@@ -25,26 +25,60 @@ func writeProgram(w http.ResponseWriter, v program.Versioned) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// ifMatchVersion reads If-Match: a program version, bare or as the quoted
-// ETag GET /v1/program sent. Absent (or "*") is nil: save over whatever is
-// current, as before the header existed.
-func ifMatchVersion(h string) (*int64, error) {
+// ifMatch reads If-Match as RFC 9110 has it for a save. Absent or "*" is
+// nil: save over whatever is current (there always is a version, 0 being
+// the default). Otherwise a list of entity tags, each a program version as
+// the ETag of GET /v1/program quotes it (a bare number is taken too); the
+// save goes ahead if any strong tag names the current version. A weak tag
+// (W/"3") never matches, If-Match comparing strongly.
+func ifMatch(h string) (*program.Expected, error) {
 	h = strings.TrimSpace(h)
 	if h == "" || h == "*" {
 		return nil, nil
 	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v < 0 {
+	expected := &program.Expected{}
+	tags := 0
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "" {
+			continue // a list may have empty elements
+		}
+		v, weak, err := versionTag(tag)
+		if err != nil {
+			return nil, err
+		}
+		tags++
+		if !weak {
+			expected.Versions = append(expected.Versions, v)
+		}
+	}
+	if tags == 0 {
 		return nil, errBadIfMatch
 	}
-	return &v, nil
+	return expected, nil
+}
+
+// versionTag reads one entity tag: "3", W/"3" or a bare 3.
+func versionTag(tag string) (version int64, weak bool, err error) {
+	tag, weak = strings.CutPrefix(tag, "W/")
+	if unquoted, ok := strings.CutPrefix(tag, `"`); ok {
+		if tag, ok = strings.CutSuffix(unquoted, `"`); !ok {
+			return 0, false, errBadIfMatch
+		}
+	} else if weak {
+		return 0, false, errBadIfMatch // a weak tag is always quoted
+	}
+	v, err := strconv.ParseUint(tag, 10, 63)
+	if err != nil {
+		return 0, false, errBadIfMatch
+	}
+	return int64(v), weak, nil
 }
 
 // putProgram saves the body as the next program version; orders accrue with
 // the version in force when they arrive and record its number.
 func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	basedOn, err := ifMatchVersion(r.Header.Get("If-Match"))
+	expected, err := ifMatch(strings.Join(r.Header.Values("If-Match"), ","))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,7 +90,7 @@ func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Princ
 	prog, err := program.Parse(body)
 	if err == nil {
 		var v program.Versioned
-		if v, err = s.Programs.Update(r.Context(), prog, p.Subject, basedOn); err == nil {
+		if v, err = s.Programs.Update(r.Context(), prog, p.Subject, expected); err == nil {
 			writeProgram(w, v)
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -73,11 +74,16 @@ func (r *Registry) Current(ctx context.Context) (Versioned, error) {
 	return v, nil
 }
 
+// Expected names the versions a save may replace: the current version must
+// be one of Versions. With none, no version is (an editor's If-Match of
+// weak tags only).
+type Expected struct{ Versions []int64 }
+
 // Update validates p and saves it as the next version, recording who and
-// when. With basedOn (the version the editor started from) a save by someone
-// else in between is ErrVersionConflict; without it the newest version is
-// replaced.
-func (r *Registry) Update(ctx context.Context, p Program, by string, basedOn *int64) (Versioned, error) {
+// when. With expected (the version the editor started from) a save by
+// someone else in between is ErrVersionConflict; without it the newest
+// version is replaced.
+func (r *Registry) Update(ctx context.Context, p Program, by string, expected *Expected) (Versioned, error) {
 	if err := p.Validate(); err != nil {
 		return Versioned{}, err
 	}
@@ -88,8 +94,8 @@ func (r *Registry) Update(ctx context.Context, p Program, by string, basedOn *in
 	if err != nil {
 		return Versioned{}, err
 	}
-	if basedOn != nil && *basedOn != cur.Version {
-		return Versioned{}, fmt.Errorf("%w: version %d is current, the edit started from %d", ErrVersionConflict, cur.Version, *basedOn)
+	if expected != nil && !slices.Contains(expected.Versions, cur.Version) {
+		return Versioned{}, fmt.Errorf("%w: version %d is current, not one the edit started from", ErrVersionConflict, cur.Version)
 	}
 	next := Versioned{Version: cur.Version + 1, UpdatedBy: by, UpdatedAt: r.Now().UTC(), Program: p}
 	if err := r.Store.PutVersion(ctx, next); err != nil {
