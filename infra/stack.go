@@ -248,7 +248,7 @@ func scheduleDLQ(stack awscdk.Stack) awssqs.Queue {
 		return q
 	}
 	q := awssqs.NewQueue(stack, jsii.String("ScheduleDlq"), &awssqs.QueueProps{
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(queueRetentionDays)), Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 	})
 	suppress(q, "AwsSolutions-SQS3", "It is itself a dead-letter queue: EventBridge puts schedule ticks it could not deliver here.")
 	return q
@@ -291,16 +291,24 @@ func newTable(stack awscdk.Stack, stage Stage, contributorInsights bool) awsdyna
 	return table
 }
 
+// queueRetentionDays is how long every queue keeps a message: SQS's most.
+// An expired message is dropped, not dead-lettered, so a payout leg that
+// waits out a provider's or a worker's outage must outlast it; the
+// oldest-message alarms page long before. A FIFO message moved to its
+// dead-letter queue starts its 14 days again there.
+const queueRetentionDays = 14
+
 // newQueue creates a FIFO queue and its dead-letter queue: encrypted, TLS
 // only, names generated (two stages fit in one account and region).
 func newQueue(stack awscdk.Stack, q appspec.Queue) (awssqs.Queue, awssqs.Queue) {
 	id := queueID(q.Name)
+	retention := awscdk.Duration_Days(jsii.Number(queueRetentionDays))
 	dlq := awssqs.NewQueue(stack, jsii.String(id+"Dlq"), &awssqs.QueueProps{
-		Fifo: jsii.Bool(true), RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Fifo: jsii.Bool(true), RetentionPeriod: retention,
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 	})
 	main := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
-		Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false),
+		Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(false), RetentionPeriod: retention,
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(q.VisibilitySeconds))),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 		DeadLetterQueue: &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(q.MaxReceiveCount))},

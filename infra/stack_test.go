@@ -172,8 +172,10 @@ func TestQueuesAreFifoWithDeadLetterQueues(t *testing.T) {
 		if main["QueueName"] != nil || dlq["QueueName"] != nil {
 			t.Errorf("%s has a fixed physical name", q.Name)
 		}
-		if main["SqsManagedSseEnabled"] != true || dlq["SqsManagedSseEnabled"] != true || dlq["MessageRetentionPeriod"] != float64(14*24*3600) {
-			t.Errorf("%s: encryption or DLQ retention: %v %v", q.Name, main, dlq)
+		// Nothing expires unseen: SQS drops an expired message without dead-lettering it.
+		if main["SqsManagedSseEnabled"] != true || dlq["SqsManagedSseEnabled"] != true ||
+			main["MessageRetentionPeriod"] != float64(14*24*3600) || dlq["MessageRetentionPeriod"] != float64(14*24*3600) {
+			t.Errorf("%s: encryption or retention: %v %v", q.Name, main, dlq)
 		}
 		consumer, ok := appspec.ConsumerOf(q.Name)
 		if !ok || main["VisibilityTimeout"].(float64) < float64(6*consumer.Timeout) {

@@ -87,10 +87,8 @@ func samFacts(t *testing.T) (functions, routes, schedules, consumers, queues []s
 			desc := fmt.Sprint(id, " fifo=", r.Properties["FifoQueue"], " sse=", r.Properties["SqsManagedSseEnabled"], " name=", r.Properties["QueueName"])
 			if rp, ok := r.Properties["RedrivePolicy"].(map[string]any); ok {
 				desc += fmt.Sprint(" maxReceiveCount=", rp["maxReceiveCount"], " visibility=", r.Properties["VisibilityTimeout"])
-			} else {
-				desc += fmt.Sprint(" retention=", r.Properties["MessageRetentionPeriod"])
 			}
-			queues = append(queues, desc)
+			queues = append(queues, desc+fmt.Sprint(" retention=", r.Properties["MessageRetentionPeriod"]))
 		}
 	}
 	return
@@ -112,9 +110,10 @@ func specFacts() (functions, routes, schedules, consumers, queues []string) {
 		}
 	}
 	for _, q := range appspec.Queues {
+		retention := queueRetentionDays * 24 * 3600
 		queues = append(queues,
-			fmt.Sprintf("%s fifo=true sse=true name=<nil> maxReceiveCount=%d visibility=%d", queueID(q.Name), q.MaxReceiveCount, q.VisibilitySeconds),
-			queueID(q.Name)+"Dlq fifo=true sse=true name=<nil> retention=1209600")
+			fmt.Sprintf("%s fifo=true sse=true name=<nil> maxReceiveCount=%d visibility=%d retention=%d", queueID(q.Name), q.MaxReceiveCount, q.VisibilitySeconds, retention),
+			fmt.Sprintf("%sDlq fifo=true sse=true name=<nil> retention=%d", queueID(q.Name), retention))
 	}
 	return
 }
@@ -413,4 +412,63 @@ func TestSAMAlarmsAndLogRetentionMatchTheStack(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSAMRetainsWhatTheStackRetains compares, for each stage, the
+// DeletionPolicy and UpdateReplacePolicy of every resource the two
+// templates share (a stage's Fn::If resolved as the LanguageExtensions
+// transform does), and requires that what one keeps the other has.
+func TestSAMRetainsWhatTheStackRetains(t *testing.T) {
+	raw, err := os.ReadFile("../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sam struct {
+		Resources map[string]map[string]any `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(raw, &sam); err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []Stage{Dev, Prod} {
+		_, doc := synthesizedStage(t, stage)
+		cdk := map[string]string{}
+		for id, r := range doc["Resources"].(map[string]any) {
+			cdk[strings.TrimSuffix(logicalIDHash.ReplaceAllString(id, ""), "Function")] = removalPolicies(t, r.(map[string]any), stage)
+		}
+		got := map[string]string{}
+		for id, r := range sam.Resources {
+			got[strings.Replace(strings.TrimSuffix(id, "Function"), "FunctionLogs", "Logs", 1)] = removalPolicies(t, r, stage)
+		}
+		const deleted = "Delete/Delete"
+		for id, want := range cdk {
+			if g, ok := got[id]; ok && g != want || !ok && want != deleted {
+				t.Errorf("%s: %s: template.yaml %q, the stack %q (DeletionPolicy/UpdateReplacePolicy)", stage, id, g, want)
+			}
+		}
+		for id, g := range got {
+			if _, ok := cdk[id]; !ok && g != deleted {
+				t.Errorf("%s: template.yaml keeps %s (%s), which the stack has not", stage, id, g)
+			}
+		}
+	}
+}
+
+// removalPolicies is a resource's "DeletionPolicy/UpdateReplacePolicy" in
+// a stage; CloudFormation deletes what names neither.
+func removalPolicies(t *testing.T, resource map[string]any, stage Stage) string {
+	policy := func(attr string) string {
+		switch v := resource[attr].(type) {
+		case nil:
+			return "Delete"
+		case string:
+			return v
+		case map[string]any:
+			if choice, ok := v["Fn::If"].([]any); ok && len(choice) == 3 && choice[0] == "IsProd" {
+				return fmt.Sprint(choice[map[bool]int{true: 1, false: 2}[stage == Prod]])
+			}
+		}
+		t.Fatalf("%s: %v is neither a policy nor Fn::If [IsProd, ...]", attr, resource[attr])
+		return ""
+	}
+	return policy("DeletionPolicy") + "/" + policy("UpdateReplacePolicy")
 }
