@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -46,6 +47,9 @@ type Override struct {
 
 // Validate names the first field that is wrong.
 func (r Rules) Validate() error {
+	if err := r.checkLengths(); err != nil {
+		return err
+	}
 	switch r.Rounding {
 	case "", money.HalfUp, money.HalfEven:
 	default:
@@ -72,6 +76,20 @@ func (r Rules) Validate() error {
 		return err
 	}
 	return amounts("commission.cap_per_order", r.CapPerOrder, false)
+}
+
+// checkLengths holds the rules' ids, SKUs and categories to the bound of ids.
+func (r Rules) checkLengths() error {
+	var errs []error
+	for i, o := range r.Overrides {
+		f := fmt.Sprintf("commission.overrides[%d]", i)
+		errs = append(errs, bounds.ID.Check(f+".id", o.ID), bounds.ID.Check(f+".sku", o.SKU),
+			bounds.ID.Check(f+".category", o.Category), bounds.ID.Check(f+".tier", o.Tier))
+	}
+	for i, c := range r.ExcludeCategories {
+		errs = append(errs, bounds.ID.Check(fmt.Sprintf("commission.exclude_categories[%d]", i), c))
+	}
+	return bounds.First(errs...)
 }
 
 func amounts(field string, m map[money.Currency]int64, allowZero bool) error {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
@@ -100,12 +101,15 @@ func (c Challenge) validate(prog program.Program) error {
 	switch {
 	case c.ID != "" && (len(c.ID) > 64 || !idPattern(c.ID)):
 		return fmt.Errorf("%w: id must be 1 to 64 letters, digits, '-' or '_'", ErrInvalid)
-	case c.Name == "" || len(c.Name) > 200 || len(c.Description) > 5000:
+	case c.Name == "" || bounds.Name.Check("name", c.Name) != nil || len(c.Description) > 5000:
 		return fmt.Errorf("%w: name (1 to 200 characters) is required; description at most 5000", ErrInvalid)
 	case c.StartsAt.IsZero() || !c.EndsAt.After(c.StartsAt):
 		return fmt.Errorf("%w: starts_at and ends_at are required, ends_at after starts_at", ErrInvalid)
 	case c.EndsAt.Sub(c.StartsAt) > 366*24*time.Hour:
 		return fmt.Errorf("%w: a challenge lasts at most a year", ErrInvalid)
+	}
+	if err := bounds.ID.Check("category", c.Category); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	for _, t := range c.Tiers {
 		if program.TierRank(t) < 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
@@ -71,7 +72,7 @@ func (s *Service) AddReward(ctx context.Context, r Reward) (Reward, error) {
 	switch {
 	case r.ID == "" || len(r.ID) > 64:
 		return Reward{}, fmt.Errorf("%w: id must be 1 to 64 characters", ErrInvalid)
-	case r.Name == "" || len(r.Name) > 200 || len(r.Description) > 2000:
+	case r.Name == "" || bounds.Name.Check("name", r.Name) != nil || bounds.Text.Check("description", r.Description) != nil:
 		return Reward{}, fmt.Errorf("%w: name (1 to 200 characters) is required; description at most 2000", ErrInvalid)
 	case r.PointsCost <= 0 || r.PointsCost > program.MaxPoints:
 		return Reward{}, fmt.Errorf("%w: points_cost must be between 1 and %d", ErrInvalid, program.MaxPoints)
@@ -86,6 +87,9 @@ func (s *Service) AddReward(ctx context.Context, r Reward) (Reward, error) {
 	case RewardDonation:
 		if _, _, ok := validCurrencyAmount(r.DonationValue); !ok || r.CharityID == "" {
 			return Reward{}, fmt.Errorf("%w: a donation reward needs charity_id and donation_value in one ISO 4217 currency", ErrInvalid)
+		}
+		if err := bounds.ID.Check("charity_id", r.CharityID); err != nil {
+			return Reward{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		if _, err := s.Charities.GetCharity(ctx, r.CharityID); err != nil {
 			return Reward{}, err
@@ -118,6 +122,9 @@ type RedeemRequest struct {
 func (s *Service) Redeem(ctx context.Context, partnerID string, in RedeemRequest) (Redemption, error) {
 	if in.Quantity < 1 || in.Quantity > 100 {
 		return Redemption{}, fmt.Errorf("%w: quantity must be between 1 and 100", ErrInvalid)
+	}
+	if err := bounds.ID.Check("reward_id", in.RewardID); err != nil {
+		return Redemption{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	r, err := s.Store.GetReward(ctx, in.RewardID)
 	if err != nil {

@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/csvsafe"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
@@ -111,11 +111,7 @@ func (s *Server) exportBatch(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, r.PathValue("id"), q.Get("format"), cur))
-	cw := csv.NewWriter(w)
-	if header != nil {
-		_ = cw.Write(header)
-	}
-	_ = cw.WriteAll(rows) // the client went away; nothing left to do
+	_ = csvsafe.Write(w, header, rows) // the client went away; nothing left to do
 }
 
 type referenceBody struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
@@ -151,6 +152,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	b.Error.Code, b.Error.Message = f.code, cmp.Or(f.message, err.Error())
 	if fe := (*program.FieldError)(nil); errors.As(err, &fe) {
 		b.Error.Field = fe.Field
+	} else if be := (*bounds.Error)(nil); errors.As(err, &be) {
+		b.Error.Field = be.Field
 	}
 	writeError(w, f.status, b)
 }

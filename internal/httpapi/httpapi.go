@@ -22,6 +22,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/notify"
@@ -171,7 +172,21 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errNoRoute)
 	})
-	return answerHeaders(s.logged(s.recoverer(mux)))
+	return answerHeaders(s.logged(s.recoverer(s.boundedPath(mux))))
+}
+
+// boundedPath answers 404 to a path with a segment longer than any id: it
+// names nothing, and as a key it would fail the read.
+func (s *Server) boundedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for seg := range strings.SplitSeq(r.URL.Path, "/") {
+			if len(seg) > bounds.ID.Max {
+				s.fail(w, r, fmt.Errorf("%w: a path segment is longer than %d bytes", errNoRoute, bounds.ID.Max))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // answerHeaders keeps browsers from reading any answer as another type than

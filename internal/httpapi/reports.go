@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/csvsafe"
 	"github.com/partnerloop/partnerloop/internal/reports"
 )
 
@@ -32,9 +32,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
-	cw := csv.NewWriter(w)
-	_ = cw.Write(t.header)
-	_ = cw.WriteAll(t.rows) // the client went away; nothing left to do
+	_ = csvsafe.Write(w, t.header, t.rows) // the client went away; nothing left to do
 }
 
 func (s *Server) reportMonths(r *http.Request) ([]string, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -52,10 +53,16 @@ func (d *PayoutDetails) validate() error {
 	switch d.Method {
 	case MethodManual:
 	case MethodPayPal, MethodWise:
-		if a, err := mail.ParseAddress(d.Email); d.Email != "" && (err != nil || a.Address != d.Email) {
-			return fmt.Errorf("%w: payout.email must be a plain e-mail address", ErrInvalid)
+		if d.Email == "" {
+			break
+		}
+		if err := payoutEmail("payout.email", d.Email); err != nil {
+			return err
 		}
 	case MethodStripe:
+		if err := bounds.ID.Check("payout.stripe_account", d.StripeAccount); err != nil {
+			return refused(err)
+		}
 		if !strings.HasPrefix(d.StripeAccount, "acct_") {
 			return fmt.Errorf("%w: payout.stripe_account must be a connected account id (acct_...)", ErrInvalid)
 		}
@@ -173,11 +180,16 @@ func normalizeCoupons(in []string) ([]string, error) {
 }
 
 func (n NewPartner) validate() (program.Tier, error) {
-	if strings.TrimSpace(n.Name) == "" || len(n.Name) > 200 {
+	name := strings.TrimSpace(n.Name)
+	if name == "" {
 		return "", fmt.Errorf("%w: name is required (at most 200 characters)", ErrInvalid)
 	}
-	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
-		return "", fmt.Errorf("%w: email must be a plain e-mail address", ErrInvalid)
+	// The name and e-mail reach PayPal and Wise files as they are.
+	if err := bounds.First(bounds.Name.Check("name", name), bounds.Verbatim("name", name)); err != nil {
+		return "", refused(err)
+	}
+	if err := payoutEmail("email", n.Email); err != nil {
+		return "", err
 	}
 	tier, err := program.ParseTier(n.Tier)
 	if err != nil {
@@ -192,12 +204,35 @@ func (n NewPartner) validate() (program.Tier, error) {
 	return tier, nil
 }
 
+// payoutEmail checks an address a payout provider pays: a plain e-mail
+// address within RFC 5321's length that a spreadsheet cannot run.
+func payoutEmail(field, v string) error {
+	if err := bounds.First(bounds.Email.Check(field, v), bounds.Verbatim(field, v)); err != nil {
+		return refused(err)
+	}
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+		return fmt.Errorf("%w: %s must be a plain e-mail address", ErrInvalid, field)
+	}
+	return nil
+}
+
+// refused is a bounds failure as ErrInvalid; the error keeps the field it names.
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
+}
+
 func (c *CharityShare) validate() error {
 	if c == nil {
 		return nil
 	}
 	if strings.TrimSpace(c.CharityID) == "" {
 		return fmt.Errorf("%w: charity.charity_id is required", ErrInvalid)
+	}
+	if err := bounds.ID.Check("charity.charity_id", c.CharityID); err != nil {
+		return refused(err)
 	}
 	if c.ShareBps <= 0 || c.ShareBps > 10_000 {
 		return fmt.Errorf("%w: charity.share_bps must be between 1 and 10000", ErrInvalid)
@@ -276,10 +311,16 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 // them, or those whose name or e-mail starts with search.
 func (s *Service) List(ctx context.Context, search string, limit int32, cursor string) ([]Partner, string, error) {
 	if search = SearchFold(search); search != "" {
+		if len(search) > maxSearch {
+			return []Partner{}, "", nil // longer than any name or e-mail, and than the index's key
+		}
 		return s.Store.SearchPartners(ctx, search, limit, cursor)
 	}
 	return s.Store.PartnersPage(ctx, limit, cursor)
 }
+
+// maxSearch is the longest name in bytes (four per character at most).
+var maxSearch = 4 * bounds.Name.Max
 
 // SearchFold is how names and e-mails are compared in a search: trimmed
 // and case-folded, so "anna", "Anna " and "ANNA" find the same partners.

@@ -3,7 +3,6 @@ package partner
 import (
 	"context"
 	"fmt"
-	"net/mail"
 )
 
 // Settings are the fields a partner may change of its own record: the
@@ -43,8 +42,8 @@ func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by
 		if cur.Payout == nil || cur.Payout.Method != MethodPayPal && cur.Payout.Method != MethodWise {
 			return Partner{}, fmt.Errorf("%w: payout_email applies to PayPal or Wise payouts; ask finance to change the method", ErrInvalid)
 		}
-		if a, err := mail.ParseAddress(*in.PayoutEmail); err != nil || a.Address != *in.PayoutEmail {
-			return Partner{}, fmt.Errorf("%w: payout_email must be a plain e-mail address", ErrInvalid)
+		if err := payoutEmail("payout_email", *in.PayoutEmail); err != nil {
+			return Partner{}, err
 		}
 		u.PayoutEmail = *in.PayoutEmail
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -45,6 +46,11 @@ func (c Charity) Validate() error {
 		return fmt.Errorf("%w: registration_number is required", ErrInvalidCharity)
 	case !country.MatchString(c.Country):
 		return fmt.Errorf("%w: country must be an ISO 3166-1 alpha-2 code", ErrInvalidCharity)
+	}
+	// The name is the account holder finance's bank transfer names as it is.
+	if err := bounds.First(bounds.Name.Check("name", c.Name), bounds.Verbatim("name", strings.TrimSpace(c.Name)),
+		bounds.ID.Check("registration_number", c.RegistrationNumber), bounds.ID.Check("iban", c.IBAN)); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidCharity, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
@@ -133,6 +134,10 @@ func Default() Program {
 // ErrInvalid wraps every reason a program definition is rejected.
 var ErrInvalid = errors.New("invalid program")
 
+// MaxDefinitionBytes bounds a program as JSON: each version is stored as
+// one item, which DynamoDB limits to 400 KB.
+const MaxDefinitionBytes = 256 << 10
+
 // Parse reads a program from JSON and validates it.
 func Parse(data []byte) (Program, error) {
 	var p Program
@@ -178,6 +183,9 @@ func decodedField(err error) string {
 }
 
 func (p Program) check() error {
+	if err := p.checkLengths(); err != nil {
+		return err
+	}
 	u, err := url.Parse(p.LandingURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("landing_url must be an absolute http(s) URL")
@@ -239,7 +247,33 @@ func (p Program) check() error {
 	if p.Attribution.WindowDays < 0 || p.Attribution.WindowDays > 365 {
 		return fmt.Errorf("attribution.window_days must be between 1 and 365")
 	}
-	return p.Commission.Validate()
+	if err := p.Commission.Validate(); err != nil {
+		return err
+	}
+	if def, _ := json.Marshal(p); len(def) > MaxDefinitionBytes {
+		return fmt.Errorf("program must be at most %d bytes as JSON", MaxDefinitionBytes)
+	}
+	return nil
+}
+
+// checkLengths holds every string of the program to its bound, so that a
+// long one is named rather than failing the save.
+func (p Program) checkLengths() error {
+	errs := []error{bounds.URL.Check("landing_url", p.LandingURL)}
+	for i, h := range p.LandingHosts {
+		errs = append(errs, bounds.ID.Check(fmt.Sprintf("landing_hosts[%d]", i), h))
+	}
+	for i, c := range p.CharityOptions {
+		errs = append(errs, bounds.ID.Check(fmt.Sprintf("charity_options[%d]", i), c))
+	}
+	for i, g := range p.Goals {
+		f := fmt.Sprintf("goals[%d]", i)
+		errs = append(errs, bounds.ID.Check(f+".id", g.ID), bounds.ID.Check(f+".category", g.Category))
+	}
+	if p.Donations != nil {
+		errs = append(errs, bounds.ID.Check("donations.default_charity", p.Donations.DefaultCharity))
+	}
+	return bounds.First(errs...)
 }
 
 // LandingTarget is where a referral link sends a visitor: the requested

@@ -111,10 +111,14 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// csvBlob is a CSV file of the rows. As in the server's exports, a cell a
+// spreadsheet would run as a formula gets a leading ' (plain numbers stay
+// numbers), and a cell holding a comma, quote, CR or LF is quoted.
 export function csvBlob(header, rows) {
   const cell = (v) => {
-    const s = String(v ?? '');
-    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    let s = String(v ?? '');
+    if (/^[=+\-@\t\r]/.test(s) && !/^-?[0-9]+(\.[0-9]+)?$/.test(s)) s = "'" + s;
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
   return new Blob([[header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n'], { type: 'text/csv' });
 }

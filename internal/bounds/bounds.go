@@ -1,0 +1,67 @@
+// Package bounds holds the limits every string the API accepts is held to
+// (the README's "Bounds on input"), so an over-long value is refused with
+// the field's name before it can reach storage, where it would fail as a
+// key or item too large.
+package bounds
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/partnerloop/partnerloop/internal/csvsafe"
+)
+
+// Limit is the most a kind of string may hold, in bytes or in characters.
+type Limit struct {
+	Max   int
+	Chars bool // count Unicode characters rather than bytes
+}
+
+// The limits, by kind of field.
+var (
+	ID    = Limit{Max: 256}              // ids, codes, references, SKUs, categories, host names
+	Email = Limit{Max: 254}              // RFC 5321's longest address
+	URL   = Limit{Max: 2000}             // what browsers and servers reliably take
+	Name  = Limit{Max: 200, Chars: true} // names people read
+	Text  = Limit{Max: 2000, Chars: true}
+)
+
+// Error is a refused string field; it names the field as a JSON path.
+type Error struct {
+	Field  string
+	Reason string
+}
+
+func (e *Error) Error() string { return e.Field + " " + e.Reason }
+
+// Check refuses v when it is longer than the limit.
+func (l Limit) Check(field, v string) error {
+	n, unit := len(v), "bytes"
+	if l.Chars {
+		n, unit = utf8.RuneCountInString(v), "characters"
+	}
+	if n > l.Max {
+		return &Error{Field: field, Reason: fmt.Sprintf("must be at most %d %s", l.Max, unit)}
+	}
+	return nil
+}
+
+// Verbatim refuses a value a payout provider or bank must read as it is
+// (an e-mail address, a recipient's name) if a spreadsheet would run it as a
+// formula: such a value cannot be neutralised in a file without changing it.
+func Verbatim(field, v string) error {
+	if csvsafe.StartsFormula(v) {
+		return &Error{Field: field, Reason: "must not start with =, +, -, @, a tab or a carriage return"}
+	}
+	return nil
+}
+
+// First is the first of errs that is not nil.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
