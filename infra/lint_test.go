@@ -25,7 +25,7 @@ var keptLintWarnings = map[string]string{
 // warning that keptLintWarnings does not name.
 func TestTemplatesPassCfnLint(t *testing.T) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
-		t.Fatal("cfn-lint is not installed: `make test` installs it (see the README's requirements)")
+		t.Fatal("cfn-lint is not installed: `make test` installs it (see the README's Deploy section)")
 	}
 	dir := t.TempDir()
 	templates := []string{"../template.yaml"}
