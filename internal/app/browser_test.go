@@ -17,8 +17,14 @@ import (
 // site is the harness's functions behind one origin, with the local
 // development sign-in, as `make run` serves them.
 func (h *harness) site(demoPartnerID string) *httptest.Server {
+	return h.siteServing(demoPartnerID, h.serve)
+}
+
+// siteServing is site with the functions reached through serve, which may
+// wrap the harness's own (to slow a route down, say).
+func (h *harness) siteServing(demoPartnerID string, serve http.HandlerFunc) *httptest.Server {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/", h.serve)
+	mux.HandleFunc("/", serve)
 	devenv.SignIn{Users: devenv.DemoUsers(demoPartnerID), Tokens: auth.HS256{Secret: []byte("test-jwt")},
 		SecurityHeaders: h.cfg.Web.SecurityHeaders}.Register(mux)
 	srv := httptest.NewServer(mux)

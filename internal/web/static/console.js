@@ -1,9 +1,9 @@
 // The finance console: overview, partners, batches, program, charities and
 // reports, on top of the /v1 API.
-import { api } from './session.js';
+import { api, openScreen } from './session.js';
 import { t, money, date, dateTime, percent } from './i18n.js';
 import {
-  startPage, h, render, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
+  startPage, h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
 } from './ui.js';
 import { statementLines } from './statement.js';
 
@@ -19,17 +19,18 @@ function setNav(current) {
 }
 
 async function route() {
-  clearInterval(refresh);
+  clearTimeout(refresh);
+  const screen = openScreen();
   const [name, arg] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const page = pages[name] ? name : 'overview';
   const section = { partner: 'partners', batch: 'batches' }[page] || page;
   setNav(section);
   document.title = t('console.nav.' + section) + ' · ' + t('console.title');
-  render(main, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
+  drawScreen(screen, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
   try {
-    await pages[page](arg);
+    await pages[page](screen, arg);
   } catch (err) {
-    render(main, h('h1', { text: t('console.nav.' + section) }), alertBox(err));
+    drawScreen(screen, h('h1', { text: t('console.nav.' + section) }), alertBox(err));
   }
 }
 
@@ -85,13 +86,13 @@ function batchesTable(list) {
   });
 }
 
-async function overview() {
+async function overview(screen) {
   const month = thisMonth();
-  const [owed, held, latest, payments, donations] = await Promise.all([
+  const [owed, held, latest, payments, donations, charities] = await Promise.all([
     api('/v1/reports/owed'), api('/v1/accruals/held'), api('/v1/payout-batches?limit=5'),
-    api(`/v1/reports/payments?from=${month}&to=${month}`), api(`/v1/reports/donations?from=${month}&to=${month}`)]);
-  const heldBox = h('div', {}, heldTable(held.accruals, overview));
-  render(main, h('h1', { text: t('console.nav.overview') }),
+    api(`/v1/reports/payments?from=${month}&to=${month}`), api(`/v1/reports/donations?from=${month}&to=${month}`), charityNames()]);
+  const heldBox = h('div', {}, heldTable(held.accruals, () => overview(screen)));
+  drawScreen(screen, h('h1', { text: t('console.nav.overview') }),
     card(t('console.owed'), owedTable(owed.rows)),
     card(t('console.held'), heldBox),
     card(t('console.latestBatches'), batchesTable(latest.batches), h('p', {}, h('a', { href: '#/batches', text: t('console.allBatches') }))),
@@ -100,11 +101,11 @@ async function overview() {
         columns: [{ label: t('common.currency'), value: (r) => r.currency }, { label: t('balance.paid'), num: true, value: (r) => money(r.paid, r.currency) },
           { label: t('balance.donated'), num: true, value: (r) => money(r.donated, r.currency) }] })),
       card(t('console.donationsMonth'), table({ rows: donations.rows, empty: t('common.none'),
-        columns: [{ label: t('common.charity'), value: (r) => r.charity_id }, { label: t('common.amount'), num: true, value: (r) => money(r.amount, r.currency) },
+        columns: [{ label: t('common.charity'), value: (r) => charities[r.charity_id] || r.charity_id }, { label: t('common.amount'), num: true, value: (r) => money(r.amount, r.currency) },
           { label: t('console.partners'), num: true, value: (r) => r.partners.length }] }))));
 }
 
-async function partners() {
+async function partners(screen) {
   const list = [];
   let cursor = '';
   let query = '';
@@ -142,7 +143,7 @@ async function partners() {
     load().catch((e) => render(results, alertBox(e)));
   });
   await load();
-  render(main, h('h1', { text: t('console.nav.partners') }),
+  drawScreen(screen, h('h1', { text: t('console.nav.partners') }),
     card(t('console.findPartners'), searchForm, results, more),
     card(t('console.newPartner'), newPartnerForm()));
 }
@@ -169,7 +170,7 @@ function newPartnerForm() {
   return form;
 }
 
-async function partner(id) {
+async function partner(screen, id) {
   const [p, st] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`)]);
   const lines = statementLines(id);
   await lines.load();
@@ -181,12 +182,12 @@ async function partner(id) {
     try {
       await api(`/v1/partners/${encodeURIComponent(id)}`, { method: 'PATCH', body });
       toast(t('common.saved'));
-      await partner(id);
+      await partner(screen, id);
     } catch (err) { toast(errorText(err)); }
   });
   setTier.addEventListener('click', () => patch(setTier, { tier: tier.value }));
   suspend.addEventListener('click', () => patch(suspend, { status: p.status === 'active' ? 'suspended' : 'active' }));
-  render(main, h('h1', { text: p.name }),
+  drawScreen(screen, h('h1', { text: p.name }),
     h('div', { class: 'grid' },
       card(t('console.details'), h('dl', { class: 'kv' },
         h('dt', { text: t('common.email') }), h('dd', { text: p.email }),
@@ -204,7 +205,7 @@ async function partner(id) {
     card(t('portal.nav.statement'), lines.node));
 }
 
-async function batches() {
+async function batches(screen) {
   const list = await api('/v1/payout-batches?limit=25');
   const create = h('button', { type: 'button', text: t('console.createBatch') });
   const status = h('div', { role: 'status' });
@@ -216,20 +217,29 @@ async function batches() {
       render(status, alertBox(err));
     }
   }));
-  render(main, h('h1', { text: t('console.nav.batches') }), h('p', {}, create), status, card(t('console.batches'), batchesTable(list.batches)));
+  drawScreen(screen, h('h1', { text: t('console.nav.batches') }), h('p', {}, create), status, card(t('console.batches'), batchesTable(list.batches)));
 }
 
 const FINAL = ['completed', 'completed_with_failures', 'cancelled'];
 
-async function batch(id) {
+// charityNames maps the charities' ids to their names, for the screens
+// that show donations.
+async function charityNames() {
+  const { charities: list } = await api('/v1/charities');
+  return Object.fromEntries(list.map((c) => [c.id, c.name]));
+}
+
+// batch shows one batch; its redraws (after an action, and while workers
+// pay it) keep the charity names read when the screen opened.
+async function batch(screen, id, charities) {
   const path = `/v1/payout-batches/${encodeURIComponent(id)}`;
-  const [b, audit] = await Promise.all([api(path), api(path + '/audit')]);
+  const [b, audit, names] = await Promise.all([api(path), api(path + '/audit'), charities || charityNames()]);
   const actions = h('div', { class: 'stack' });
   const status = h('div', { role: 'status' });
   const act = (btn, call) => busy(btn, async () => {
     try {
       await call();
-      await batch(id);
+      await batch(screen, id, names);
     } catch (err) {
       render(status, alertBox(err));
     }
@@ -249,15 +259,17 @@ async function batch(id) {
   }
   if (b.status !== 'draft' && !FINAL.includes(b.status)) {
     // Workers pay the items in the background; keep the page current.
-    refresh = setInterval(() => { if (location.hash === '#/batch/' + encodeURIComponent(id)) batch(id).catch(() => {}); }, 3000);
+    clearTimeout(refresh);
+    refresh = setTimeout(() => batch(screen, id, names).catch(() => {}), 3000);
   }
   const exports = b.status === 'draft' || b.status === 'cancelled' ? [] : exportButtons(path, b);
-  render(main, h('h1', {}, t('console.batch'), ' ', b.id, ' ', badge(b.status)),
+  drawScreen(screen, h('h1', {}, t('console.batch'), ' ', b.id, ' ', badge(b.status)),
     card(t('console.summary'), h('dl', { class: 'kv' },
       h('dt', { text: t('console.createdBy') }), h('dd', { text: `${b.created_by} · ${dateTime(b.created_at)}` }),
       h('dt', { text: t('console.approvedBy') }), h('dd', { text: b.approved_by ? `${b.approved_by} · ${dateTime(b.approved_at)}` : '—' }),
-      h('dt', { text: t('console.totals') }), h('dd', { text: totals(b.items) || '—' })), actions, exports.length ? h('div', { class: 'stack' }, exports) : null, status),
-    card(t('console.items'), itemsTable(b, path, act)),
+      h('dt', { text: t('console.totals') }), h('dd', { text: totals(b) || '—' })), actions, exports.length ? h('div', { class: 'stack' }, exports) : null, status),
+    card(t('console.items'), itemsTable(b, path, act, names)),
+    card(t('console.batchDonations'), donationsTable(b, names)),
     card(t('console.skipped'), table({ rows: b.skipped, empty: t('common.none'),
       columns: [{ label: t('common.partner'), value: (s) => s.partner_id }, { label: t('common.currency'), value: (s) => s.currency },
         { label: t('console.reason'), value: (s) => s.reason }] })),
@@ -266,10 +278,45 @@ async function batch(id) {
       e.item_id ? ' · ' + e.item_id : '', e.reason ? h('div', { class: 'muted', text: e.reason }) : null)))));
 }
 
-function totals(items) {
+// payments are what a batch pays: each item still in it (to the partner,
+// and its share to the partner's charity) and each of the program's
+// pledges (to a charity on a partner's behalf).
+function payments(b) {
+  const items = b.items.filter((it) => it.status !== 'excluded' && it.status !== 'cancelled')
+    .map((it) => ({ partner: it.partner_id, currency: it.currency, toPartner: it.amount, donation: it.donation, charity: it.charity_id }));
+  const pledges = b.pledges.map((p) => ({ partner: p.partner_id, currency: p.currency, toPartner: 0, donation: p.amount, charity: p.charity_id }));
+  return [...items, ...pledges];
+}
+
+// totals is what the batch pays per currency, donations included.
+function totals(b) {
   const sum = {};
-  for (const it of items) if (it.status !== 'excluded' && it.status !== 'cancelled') sum[it.currency] = (sum[it.currency] || 0) + it.amount;
-  return Object.entries(sum).map(([cur, v]) => money(v, cur)).join(' · ');
+  for (const p of payments(b)) {
+    const s = (sum[p.currency] ||= { partners: 0, charities: 0 });
+    s.partners += p.toPartner;
+    s.charities += p.donation;
+  }
+  return Object.entries(sum).map(([cur, s]) => (s.charities
+    ? t('console.totalSplit', { total: money(s.partners + s.charities, cur), partners: money(s.partners, cur), charities: money(s.charities, cur) })
+    : money(s.partners, cur))).join(' · ');
+}
+
+// donationsTable is what the batch gives each charity, by its name.
+function donationsTable(b, names) {
+  const rows = new Map();
+  for (const p of payments(b).filter((x) => x.donation)) {
+    const key = p.charity + ' ' + p.currency;
+    if (!rows.has(key)) rows.set(key, { charity: p.charity, currency: p.currency, amount: 0, partners: new Set() });
+    const row = rows.get(key);
+    row.amount += p.donation;
+    row.partners.add(p.partner);
+  }
+  return table({
+    rows: [...rows.values()], empty: t('common.none'),
+    columns: [{ label: t('common.charity'), value: (r) => names[r.charity] || r.charity },
+      { label: t('console.partners'), num: true, value: (r) => r.partners.size },
+      { label: t('common.amount'), num: true, value: (r) => money(r.amount, r.currency) }],
+  });
 }
 
 function exportButtons(path, b) {
@@ -289,14 +336,21 @@ function exportButtons(path, b) {
   return buttons;
 }
 
-function itemsTable(b, path, act) {
+// partnerName is the name the item recorded when the batch was built;
+// batches built before items recorded it for every method show the id.
+function partnerName(i) {
+  return i.recipient || i.partner_id;
+}
+
+function itemsTable(b, path, act, names) {
   return table({
     rows: b.items, empty: t('common.none'),
     columns: [
-      { label: t('common.partner'), value: (i) => h('a', { href: '#/partner/' + encodeURIComponent(i.partner_id), text: i.partner_id }) },
+      { label: t('common.partner'), value: (i) => h('a', { href: '#/partner/' + encodeURIComponent(i.partner_id), text: partnerName(i) }) },
       { label: t('console.method'), value: (i) => t('method.' + i.method) },
       { label: t('common.amount'), num: true, value: (i) => money(i.amount, i.currency) },
-      { label: t('console.donation'), num: true, value: (i) => (i.donation ? money(i.donation, i.currency) : '—') },
+      { label: t('console.donation'), num: true, value: (i) => (i.donation
+        ? [money(i.donation, i.currency), h('div', { class: 'muted', text: names[i.charity_id] || i.charity_id })] : '—') },
       { label: t('common.status'), value: (i) => [badge(i.status), i.reason ? h('div', { class: 'muted', text: i.reason }) : null] },
       { label: t('common.actions'), value: (i) => itemActions(b, i, path, act) },
     ],
@@ -306,12 +360,12 @@ function itemsTable(b, path, act) {
 function itemActions(b, i, path, act) {
   const itemPath = `${path}/items/${encodeURIComponent(i.id)}`;
   if (b.status === 'draft' && i.status === 'draft') {
-    const btn = h('button', { type: 'button', class: 'secondary', text: t('console.exclude'), 'aria-label': t('console.excludeItem', { partner: i.partner_id }) });
+    const btn = h('button', { type: 'button', class: 'secondary', text: t('console.exclude'), 'aria-label': t('console.excludeItem', { partner: partnerName(i) }) });
     btn.addEventListener('click', () => act(btn, () => api(itemPath + '/exclude', { method: 'POST', body: { reason: t('console.excludedInConsole') } })));
     return btn;
   }
   if (i.status === 'queued' && (i.method === 'paypal' || i.method === 'wise')) {
-    const ref = h('input', { type: 'text', 'aria-label': t('console.referenceFor', { partner: i.partner_id }), placeholder: t('console.reference') });
+    const ref = h('input', { type: 'text', 'aria-label': t('console.referenceFor', { partner: partnerName(i) }), placeholder: t('console.reference') });
     const btn = h('button', { type: 'button', class: 'secondary', text: t('console.markPaid') });
     btn.addEventListener('click', () => {
       if (!ref.value.trim()) { ref.focus(); return; }
@@ -324,7 +378,7 @@ function itemActions(b, i, path, act) {
 
 // The program form edits the fields most programs change; the rest is
 // edited as JSON. A 422 names the field, and the message goes next to it.
-async function program() {
+async function program(screen) {
   const res = await api('/v1/program', { raw: true });
   const etag = res.headers.get('ETag');
   const current = await res.json();
@@ -366,10 +420,10 @@ async function program() {
       try {
         await api('/v1/program', { method: 'PUT', body, headers: { 'If-Match': etag } });
         toast(t('program.saved'));
-        await program();
+        await program(screen);
       } catch (err) {
         if (err.code === 'version_conflict') {
-          render(status, h('div', { class: 'alert', role: 'alert' }, t('program.conflict'), ' ', h('a', { href: '#/program', onclick: () => program(), text: t('program.reload') })));
+          render(status, h('div', { class: 'alert', role: 'alert' }, t('program.conflict'), ' ', h('a', { href: '#/program', onclick: () => program(screen), text: t('program.reload') })));
           return;
         }
         const target = controls[err.field] || controls[(err.field || '').split('.')[0]] || (err.field ? advanced : null);
@@ -378,7 +432,7 @@ async function program() {
       }
     });
   });
-  render(main, h('h1', { text: t('console.nav.program') }),
+  drawScreen(screen, h('h1', { text: t('console.nav.program') }),
     h('p', { class: 'muted', text: current.version ? t('program.version', { version: current.version, by: current.updated_by, when: dateTime(current.updated_at) }) : t('program.default') }),
     card(t('program.edit'), form),
     card(t('program.history'), table({ rows: history.versions, empty: t('common.none'),
@@ -386,7 +440,7 @@ async function program() {
         { label: t('common.date'), value: (v) => dateTime(v.updated_at) }] })));
 }
 
-async function charities() {
+async function charities(screen) {
   const { charities: list } = await api('/v1/charities');
   const receipts = h('div', {});
   const show = async (c) => {
@@ -410,11 +464,11 @@ async function charities() {
       try {
         await api('/v1/charities', { method: 'POST', body: { id: id.value.trim(), name: name.value.trim(), registration_number: reg.value.trim(), country: country.value.trim().toUpperCase() } });
         toast(t('common.saved'));
-        await charities();
+        await charities(screen);
       } catch (err) { render(status, alertBox(err)); }
     });
   });
-  render(main, h('h1', { text: t('console.nav.charities') }),
+  drawScreen(screen, h('h1', { text: t('console.nav.charities') }),
     card(t('charity.catalog'), table({ rows: list, empty: t('common.none'),
       columns: [{ label: t('common.name'), value: (c) => c.name }, { label: t('charity.registration'), value: (c) => c.registration_number },
         { label: t('charity.country'), value: (c) => c.country },
@@ -427,19 +481,19 @@ async function charities() {
 const REPORTS = {
   owed: { columns: (r) => [['currency', r.currency], ['payable', money(r.payable, r.currency)], ['pending', money(r.pending, r.currency)]], bar: (r) => [r.currency, r.payable, money(r.payable, r.currency)] },
   payments: { columns: (r) => [['month', r.month], ['currency', r.currency], ['paid', money(r.paid, r.currency)], ['donated', money(r.donated, r.currency)]], bar: (r) => [`${r.month} ${r.currency}`, r.paid, money(r.paid, r.currency)] },
-  donations: { columns: (r) => [['charity', r.charity_id], ['currency', r.currency], ['amount', money(r.amount, r.currency)], ['partners', r.partners.length]], bar: (r) => [r.charity_id, r.amount, money(r.amount, r.currency)] },
+  donations: { columns: (r, names) => [['charity', names[r.charity_id] || r.charity_id], ['currency', r.currency], ['amount', money(r.amount, r.currency)], ['partners', r.partners.length]], bar: (r, names) => [names[r.charity_id] || r.charity_id, r.amount, money(r.amount, r.currency)] },
   roi: { columns: (r) => [['partner', r.name || r.partner_id], ['tier', t('tier.' + r.tier)], ['revenue', money(r.revenue, r.currency)], ['commission', money(r.commission, r.currency)], ['return', percent(r.return_bps)]], bar: (r) => [r.name || r.partner_id, r.revenue, money(r.revenue, r.currency)] },
   'roi-by-tier': { path: 'roi', extra: '&by=tier', columns: (r) => [['tier', t('tier.' + r.tier)], ['currency', r.currency], ['revenue', money(r.revenue, r.currency)], ['commission', money(r.commission, r.currency)], ['return', percent(r.return_bps)]], bar: (r) => [`${t('tier.' + r.tier)} ${r.currency}`, r.revenue, money(r.revenue, r.currency)] },
 };
 
-async function reports(which = 'owed') {
+async function reports(screen, which = 'owed') {
   const spec = REPORTS[which] || REPORTS.owed;
   const now = new Date();
   const from = new Date(now.getFullYear(), now.getMonth() - 5, 1);
   const month = (d) => d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0');
   const range = which === 'owed' ? '' : `?from=${month(from)}&to=${month(now)}${spec.extra || ''}`;
   const path = `/v1/reports/${spec.path || which}${range}`;
-  const report = await api(path);
+  const [report, charities] = await Promise.all([api(path), which === 'donations' ? charityNames() : {}]);
   const csv = h('button', { type: 'button', class: 'secondary', text: t('common.downloadCSV') });
   csv.addEventListener('click', () => busy(csv, async () => {
     try {
@@ -447,13 +501,13 @@ async function reports(which = 'owed') {
       download(await res.blob(), `${which}.csv`);
     } catch (err) { toast(errorText(err)); }
   }));
-  const rows = report.rows.map(spec.columns);
-  const columns = (rows[0] || spec.columns({ currency: 'EUR', partners: [] })).map(([key], i) => ({ label: t('report.' + key), num: i > 0 && key !== 'currency' && key !== 'tier', value: (r) => r[i][1] }));
-  render(main, h('h1', { text: t('console.nav.reports') }),
+  const rows = report.rows.map((r) => spec.columns(r, charities));
+  const columns = (rows[0] || spec.columns({ currency: 'EUR', partners: [] }, charities)).map(([key], i) => ({ label: t('report.' + key), num: i > 0 && key !== 'currency' && key !== 'tier', value: (r) => r[i][1] }));
+  drawScreen(screen, h('h1', { text: t('console.nav.reports') }),
     h('nav', { 'aria-label': t('report.which') }, h('ul', { class: 'stack plain-list' }, Object.keys(REPORTS).map((k) => h('li', {},
       h('a', { href: '#/reports/' + k, 'aria-current': k === which ? 'page' : null, class: 'button secondary', text: t('report.' + k) }))))),
     card(t('report.' + which), range ? h('p', { class: 'muted', text: t('report.range', { from: report.from, to: report.to }) }) : null,
-      barChart(t('report.' + which), report.rows.map(spec.bar).map(([label, value, text]) => ({ label, value, text }))),
+      barChart(t('report.' + which), report.rows.map((r) => spec.bar(r, charities)).map(([label, value, text]) => ({ label, value, text }))),
       table({ rows, columns, empty: t('common.none') }), csv));
 }
 

@@ -1,11 +1,11 @@
 // The partner portal: home (link, QR, balances, tier, goals), statement,
 // rewards (points, badges, challenges, leaderboard, catalog) and settings,
 // on top of the /v1 API.
-import { api } from './session.js';
+import { api, openScreen } from './session.js';
 import { statementLines } from './statement.js';
 import { t, money, date, dateTime, count } from './i18n.js';
 import {
-  startPage, h, render, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
+  startPage, h, render, drawScreen, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
 
 const main = document.getElementById('main');
@@ -22,13 +22,14 @@ function setNav(current) {
 async function route() {
   const name = location.hash.replace(/^#\/?/, '') || 'home';
   const page = pages[name] ? name : 'home';
+  const screen = openScreen();
   setNav(page);
   document.title = t('portal.nav.' + page) + ' · ' + t('portal.title');
-  render(main, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
+  drawScreen(screen, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
   try {
-    await pages[page]();
+    await pages[page](screen);
   } catch (err) {
-    render(main, h('h1', { text: t('portal.nav.' + page) }), alertBox(err));
+    drawScreen(screen, h('h1', { text: t('portal.nav.' + page) }), alertBox(err));
   }
 }
 
@@ -126,12 +127,12 @@ function donatedCard(st, charityNames) {
     }));
 }
 
-async function home() {
+async function home(screen) {
   const [p, st, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`),
     api(`/v1/partners/${me.partner_id}/statement?limit=1`), api('/v1/charities')]);
   const charityNames = Object.fromEntries(charities.map((c) => [c.id, c.name]));
   const link = h('input', { type: 'text', readonly: true, value: p.referral_link });
-  render(main,
+  drawScreen(screen,
     h('h1', { text: t('portal.welcome', { name: p.name }) }),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'link-h' },
@@ -144,10 +145,10 @@ async function home() {
     h('div', { class: 'grid' }, tierCard(st), goalsCard(st), donatedCard(st, charityNames)));
 }
 
-async function statement() {
+async function statement(screen) {
   const lines = statementLines(me.partner_id);
   await lines.load();
-  render(main, h('h1', { text: t('portal.nav.statement') }), h('section', { class: 'card' }, lines.node));
+  drawScreen(screen, h('h1', { text: t('portal.nav.statement') }), h('section', { class: 'card' }, lines.node));
 }
 
 function pointsCard(points) {
@@ -266,19 +267,20 @@ function catalogCard(items, points, reload) {
         } }] }));
 }
 
-async function rewards() {
+async function rewards(screen) {
   const [p, { challenges }, { rewards: catalog }] = await Promise.all([api(`/v1/partners/${me.partner_id}`),
     api('/v1/challenges'), api('/v1/rewards')]);
   const points = p.points || { pending: 0, available: 0, redeemed: 0 };
   const currencies = Object.keys(p.balances || {});
-  render(main, h('h1', { text: t('portal.nav.rewards') }),
+  const reload = () => rewards(screen);
+  drawScreen(screen, h('h1', { text: t('portal.nav.rewards') }),
     h('div', { class: 'grid' }, pointsCard(points), badgesCard(p.badges || [])),
-    catalogCard(catalog, points, rewards),
-    challengesCard(challenges, rewards),
+    catalogCard(catalog, points, reload),
+    challengesCard(challenges, reload),
     await leaderboardCard(currencies.length ? currencies : ['EUR']));
 }
 
-async function settings(justSaved = false) {
+async function settings(screen, justSaved = false) {
   const [p, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities')]);
   const status = h('div', { role: 'status' }, justSaved ? h('p', { class: 'notice', text: t('settings.saved') }) : null);
   const charity = h('select', {}, h('option', { value: '', text: t('settings.noCharity') }),
@@ -318,10 +320,10 @@ async function settings(justSaved = false) {
         return;
       }
       // Redrawn from the saved record: it shows who changed it and when.
-      await settings(true).catch((err) => render(main, alertBox(err)));
+      await settings(screen, true).catch((err) => drawScreen(screen, alertBox(err)));
     });
   });
-  render(main, h('h1', { text: t('portal.nav.settings') }), form);
+  drawScreen(screen, h('h1', { text: t('portal.nav.settings') }), form);
 }
 
 async function start() {

@@ -111,10 +111,25 @@ export class ApiError extends Error {
   }
 }
 
+// The screen shown now: the reads of one screen share its AbortController.
+let screen = new AbortController();
+
+// openScreen abandons the reads of the screen shown so far and returns the
+// signal of the next one, aborted in turn when the user moves on again.
+export function openScreen() {
+  screen.abort();
+  screen = new AbortController();
+  return screen.signal;
+}
+
 // api calls the /v1 API with the token: JSON in and out, a Blob for CSV.
+// A read is abandoned when the user leaves its screen (ApiError
+// "abandoned"); a write is not, as it may already have taken effect and
+// the user is still told how it ended.
 export async function api(path, { method = 'GET', body, headers = {}, raw = false } = {}) {
   const token = sessionStorage.getItem(TOKEN);
-  const init = { method, headers: { ...headers, Authorization: 'Bearer ' + token } };
+  const signal = method === 'GET' ? screen.signal : undefined;
+  const init = { method, signal, headers: { ...headers, Authorization: 'Bearer ' + token } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -123,7 +138,7 @@ export async function api(path, { method = 'GET', body, headers = {}, raw = fals
   try {
     res = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network', '');
+    throw new ApiError(0, signal?.aborted ? 'abandoned' : 'network', '');
   }
   if (res.status === 401) {
     sessionStorage.removeItem(TOKEN);
@@ -135,5 +150,10 @@ export async function api(path, { method = 'GET', body, headers = {}, raw = fals
     throw new ApiError(res.status, e.error?.code || 'internal', e.error?.message || '', e.error?.field);
   }
   if (raw) return res;
-  return res.status === 204 ? null : res.json();
+  try {
+    return res.status === 204 ? null : await res.json();
+  } catch (err) {
+    if (signal?.aborted) throw new ApiError(0, 'abandoned', '');
+    throw err;
+  }
 }

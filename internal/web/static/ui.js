@@ -31,6 +31,13 @@ export function render(target, ...nodes) {
   append(target, nodes);
 }
 
+// drawScreen draws the page's content for the screen whose signal it is
+// given (openScreen), and nothing once the user has left that screen: a
+// late answer never draws over the screen the user is on.
+export function drawScreen(screen, ...nodes) {
+  if (!screen.aborted) render(document.getElementById('main'), ...nodes);
+}
+
 export function newID(prefix) {
   ids += 1;
   return prefix + '-' + ids;
