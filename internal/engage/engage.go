@@ -141,6 +141,9 @@ type Charities interface {
 // Points reads a partner's points (the ledger keeps them).
 type Points interface {
 	Points(ctx context.Context, partnerID string) (ledger.Points, error)
+	// PointsOf reads many partners' points at once; a partner without
+	// any is missing from the answer.
+	PointsOf(ctx context.Context, partnerIDs []string) (map[string]ledger.Points, error)
 }
 
 // Service runs the engagement layer.
@@ -170,6 +173,12 @@ func (s *Service) Summary(ctx context.Context, partnerID string) (Summary, error
 	}
 	badges, err := s.Store.Badges(ctx, partnerID)
 	return Summary{Points: points, Badges: badges}, err
+}
+
+// PointsOf returns the points of a page of partners; a partner missing
+// from the answer has none yet.
+func (s *Service) PointsOf(ctx context.Context, partnerIDs []string) (map[string]ledger.Points, error) {
+	return s.Points.PointsOf(ctx, partnerIDs)
 }
 
 // Award is a badge a partner holds.

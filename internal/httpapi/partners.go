@@ -58,9 +58,21 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		return
 	}
 	list, next, err := s.Partners.List(r.Context(), r.URL.Query().Get("q"), limit, cursor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ids := make([]string, 0, len(list))
+	for _, p := range list {
+		ids = append(ids, p.ID)
+	}
+	points, err := s.Engage.PointsOf(r.Context(), ids)
 	views := make([]partnerView, 0, len(list))
 	for _, p := range list {
-		views = append(views, s.view(p))
+		v := s.view(p)
+		pts := points[p.ID]
+		v.Points = &pts
+		views = append(views, v)
 	}
 	s.writePage(w, r, "partners", views, next, err)
 }

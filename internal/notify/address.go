@@ -52,10 +52,10 @@ var (
 	ipv4Compatible = netip.MustParsePrefix("::/96")        // deprecated IPv4-compatible, RFC 4291 §2.5.5.1: IPv4 in the last 32 bits
 )
 
-// IsPublic reports whether an outbound webhook may connect to ip: a
+// isPublic reports whether an outbound webhook may connect to ip: a
 // unicast address outside every block IANA's registries mark not globally
 // reachable, whose embedded IPv4 address, if it carries one, is public too.
-func IsPublic(ip netip.Addr) bool {
+func isPublic(ip netip.Addr) bool {
 	ip = ip.WithZone("")
 	// Multicast and broadcast are not in the special-purpose registries;
 	// the standard library's test rules them out with the obvious ones.
@@ -68,7 +68,7 @@ func IsPublic(ip netip.Addr) bool {
 		}
 	}
 	if v4, ok := embeddedIPv4(ip); ok {
-		return IsPublic(v4)
+		return isPublic(v4)
 	}
 	return true
 }
@@ -95,7 +95,7 @@ func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
 // never ends in a numeric label), or a localhost name (RFC 6761 §6.3).
 func nonPublicHost(host string) bool {
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return !IsPublic(ip)
+		return !isPublic(ip)
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {

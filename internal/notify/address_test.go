@@ -30,7 +30,7 @@ func TestEveryRegistryBlockIsRefused(t *testing.T) {
 			if !a.IsValid() || !p.Contains(a) {
 				continue
 			}
-			if IsPublic(a) {
+			if isPublic(a) {
 				t.Errorf("%s (in %s) counts as public", a, p)
 			}
 		}
@@ -48,7 +48,7 @@ func TestNonPublicRangesTheOldGuardLetThrough(t *testing.T) {
 		"100::1", "5f00::1", "64:ff9b:1::a9fe:a9fe",
 		"224.0.0.1", "ff02::1", // multicast
 	} {
-		if IsPublic(netip.MustParseAddr(s)) {
+		if isPublic(netip.MustParseAddr(s)) {
 			t.Errorf("%s counts as public", s)
 		}
 	}
@@ -74,7 +74,7 @@ func TestEmbeddedIPv4IsCheckedToo(t *testing.T) {
 		"93.184.216.34":                        true,
 		"fe80::1%eth0":                         false,
 	} {
-		if got := IsPublic(netip.MustParseAddr(addr)); got != public {
+		if got := isPublic(netip.MustParseAddr(addr)); got != public {
 			t.Errorf("%s: public %v, want %v", addr, got, public)
 		}
 	}

@@ -26,7 +26,7 @@ const SignatureHeader = "Partnerloop-Signature"
 const Timeout = 5 * time.Second
 
 // Poster posts signed events. Unless allowPrivate, it refuses to connect to
-// any address that is not public (IsPublic), checked on the address actually
+// any address that is not public (isPublic), checked on the address actually
 // dialled (after DNS), so a name that resolves inside the network cannot
 // reach it.
 type Poster struct {
@@ -51,7 +51,7 @@ var ErrForbiddenAddress = errors.New("endpoint address is not public")
 
 func refusePrivate(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil || !IsPublic(ap.Addr()) {
+	if err != nil || !isPublic(ap.Addr()) {
 		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 	}
 	return nil
