@@ -397,7 +397,7 @@ func TestSubscriptionInvoicesEarnForTheRecurringPeriod(t *testing.T) {
 			f := newFixtureWith(t, func(p *program.Program) { p.Recurring = tc.recurring })
 			p := f.partner(t, "silver")
 			cust := ledger.Customer{ID: "cus_1"}
-			if _, err := f.refs.RecordSubscription(context.Background(), "sub_1", p.ReferralCode, cust); err != nil {
+			if _, err := f.refs.RecordSubscription(context.Background(), "sub_1", p.ReferralCode, cust, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 			start := f.clock.Now()

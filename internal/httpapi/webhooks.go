@@ -123,7 +123,7 @@ func (s *Server) stripe(w http.ResponseWriter, r *http.Request) {
 		s.record(w, r, nil, *d.Order)
 		return
 	}
-	_, err = s.Referrals.RecordSubscription(r.Context(), d.Subscription.ID, d.Subscription.ReferralCode, d.Subscription.Customer)
+	_, err = s.Referrals.RecordSubscription(r.Context(), d.Subscription.ID, d.Subscription.ReferralCode, d.Subscription.Customer, d.Subscription.At)
 	switch {
 	case errors.Is(err, partner.ErrNotFound):
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"}) // not a referred subscription

@@ -162,7 +162,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			return Change{Next: rec, Noop: true}
 		}
 		next.Paid = true
-		next.PaidAt = now
+		next.PaidAt = DatedAt(evt.At, now)
 		next.Currency = evt.Currency
 		next.Net, next.Gross, next.Sales = evt.Order.Net(), evt.Order.Gross(), salesOf(*evt.Order)
 		if attr != nil && next.Net > 0 {
@@ -172,7 +172,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			res := prog.Program.Commission.Evaluate(commissionInput(evt, attr.Tier, next.RateBps))
 			next.Lines, next.Commission = res.Lines, res.Total
 			next.Points = prog.Program.Points.ForRevenue(next.Currency, next.Net)
-			next.PayableAt = now.Add(prog.Program.Hold())
+			next.PayableAt = next.PaidAt.Add(prog.Program.Hold()) // a late delivery's hold has partly passed
 			next.Status = AccrualPending
 			if !next.PayableAt.After(now) {
 				next.Status = AccrualPayable

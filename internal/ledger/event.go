@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -38,6 +40,26 @@ type Event struct {
 	Currency money.Currency
 	Order    *Order  // set for OrderPaid
 	Refund   *Refund // set for OrderRefunded
+	// At is when the provider says the event happened (zero when it does
+	// not say); a payment is dated by it, see DatedAt.
+	At time.Time
+}
+
+// MaxClockSkew is how far ahead of our clock a provider's time may be.
+const MaxClockSkew = 5 * time.Minute
+
+// MaxEventAge is how old a provider's time may be and still date an event.
+const MaxEventAge = 365 * 24 * time.Hour
+
+// DatedAt is when an event reported at received happened: the provider's
+// time claimed, so a delayed or retried delivery counts as it would have on
+// time, unless it is absent or absurd (ahead of received by more than
+// MaxClockSkew, or older than MaxEventAge); then received.
+func DatedAt(claimed, received time.Time) time.Time {
+	if claimed.IsZero() || claimed.After(received.Add(MaxClockSkew)) || received.Sub(claimed) > MaxEventAge {
+		return received
+	}
+	return claimed.UTC()
 }
 
 // Order is the commercial content of a paid order.
@@ -95,7 +117,44 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidEvent, fmt.Sprintf(format, args...))
 }
 
-// Validate checks the invariants every source must satisfy.
+// Bounds on the text an event carries: ids, codes, SKUs and categories
+// are held to bounds.ID, and these bound their sum. An order's stored
+// record keeps, per line, its SKU and commission rule with two numbers
+// (about 100 bytes besides the SKU, for a rule id of up to 64 bytes: an
+// override's id or "tier"), and per distinct category two sales counters
+// named after it; its refunds keep their ids, lines and amounts. So its
+// largest record is about
+//
+//	ids and fixed fields (the order id in 5 places)  1,280 + 2,000 B
+//	1,000 lines × 100 B                              100,000 B
+//	SKUs + distinct categories ×2 ≤ 2 × MaxLineText   65,536 B
+//	100 refunds × (256 B id + 50 B)                   30,600 B
+//	1,000 refund lines × 30 B + MaxLineText           62,768 B
+//	                                        total  ≈ 262,000 B
+//
+// well below DynamoDB's 400 KB item limit; MaxCategories keeps the monthly
+// counter update far below DynamoDB's 4 KB expression limit.
+const (
+	// MaxLineText bounds the bytes of an order's SKUs and distinct
+	// categories together, and of the SKUs of all its refunds' lines.
+	MaxLineText = 32 << 10
+	// MaxCategories bounds an order's distinct categories.
+	MaxCategories = 50
+	// MaxRefunds bounds the refunds one order keeps.
+	MaxRefunds = 100
+)
+
+// CheckBounds is the first of the bound checks that failed (see package
+// bounds), as an invalid event naming its field, or nil.
+func CheckBounds(checks ...error) error {
+	if err := bounds.First(checks...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	}
+	return nil
+}
+
+// Validate checks the invariants every source must satisfy. Fields are
+// named as in the generic event.
 func (e Event) Validate() error {
 	if e.Source == "" || e.ID == "" {
 		return invalid("event id is required")
@@ -103,8 +162,8 @@ func (e Event) Validate() error {
 	if e.OrderID == "" {
 		return invalid("order id is required")
 	}
-	if len(e.ID) > 200 || len(e.OrderID) > 200 {
-		return invalid("ids must be at most 200 characters")
+	if err := CheckBounds(bounds.ID.Check("id", e.ID), bounds.ID.Check("order.id", e.OrderID)); err != nil {
+		return err
 	}
 	switch e.Kind {
 	case OrderPaid:
@@ -122,6 +181,9 @@ func (e Event) Validate() error {
 		if e.Refund == nil || e.Refund.ID == "" {
 			return invalid("refund id is required")
 		}
+		if err := CheckBounds(bounds.ID.Check("order.refund.id", e.Refund.ID)); err != nil {
+			return err
+		}
 		if e.Refund.Amount < 0 || e.Refund.Amount > money.MaxAmount {
 			return invalid("refund amount must be between 0 and %d", money.MaxAmount)
 		}
@@ -136,7 +198,13 @@ func (e Event) Validate() error {
 			if l.Amount < 0 || l.Amount > money.MaxAmount || l.SKU == "" {
 				return invalid("refund.lines[%d] needs a sku and an amount between 0 and %d", i, money.MaxAmount)
 			}
+			if err := CheckBounds(bounds.ID.Check(fmt.Sprintf("order.refund.lines[%d].sku", i), l.SKU)); err != nil {
+				return err
+			}
 			sum += l.Amount // at most MaxLines × MaxAmount
+		}
+		if n := e.Refund.lineText(); n > MaxLineText {
+			return CheckBounds(&bounds.Error{Field: "order.refund.lines", Reason: fmt.Sprintf("skus must take at most %d bytes, not %d", MaxLineText, n)})
 		}
 		if len(e.Refund.Lines) > 0 && (sum != e.Refund.Amount || e.Refund.Basis != RefundNet) {
 			return invalid("refund.lines must add up to the refund's net amount")
@@ -159,7 +227,8 @@ func (e Event) validateCurrency() error {
 const MaxLines = 1000
 
 // validate bounds every amount and quantity (see money.MaxAmount), so Net,
-// Gross and the commission computed from them cannot overflow.
+// Gross and the commission computed from them cannot overflow, and every
+// text, so the stored order stays small.
 func (o Order) validate() error {
 	if len(o.Lines) == 0 || len(o.Lines) > MaxLines {
 		return invalid("order must have 1 to %d lines", MaxLines)
@@ -167,10 +236,59 @@ func (o Order) validate() error {
 	if o.Tax < 0 || o.Shipping < 0 || o.Tax > money.MaxAmount || o.Shipping > money.MaxAmount {
 		return invalid("tax and shipping must be between 0 and %d", money.MaxAmount)
 	}
+	if err := CheckBounds(bounds.ID.Check("order.referral_code", o.ReferralCode), bounds.ID.Check("order.coupon", o.Coupon),
+		bounds.ID.Check("order.subscription", o.Subscription), bounds.ID.Check("order.customer.id", o.Customer.ID)); err != nil {
+		return err
+	}
+	text := 0
+	categories := map[string]bool{}
 	for i, l := range o.Lines {
 		if l.Amount < 0 || l.Amount > money.MaxAmount || l.Quantity < 0 || l.Quantity > money.MaxQuantity {
 			return invalid("lines[%d]: amount must be between 0 and %d and quantity between 0 and %d", i, money.MaxAmount, money.MaxQuantity)
 		}
+		if err := CheckBounds(bounds.ID.Check(fmt.Sprintf("order.lines[%d].sku", i), l.SKU), bounds.ID.Check(fmt.Sprintf("order.lines[%d].category", i), l.Category)); err != nil {
+			return err
+		}
+		text += len(l.SKU)
+		if l.Category != "" && !categories[l.Category] {
+			categories[l.Category] = true
+			text += len(l.Category)
+		}
+	}
+	if text > MaxLineText {
+		return CheckBounds(&bounds.Error{Field: "order.lines", Reason: fmt.Sprintf("skus and distinct categories must take at most %d bytes, not %d", MaxLineText, text)})
+	}
+	if len(categories) > MaxCategories {
+		return CheckBounds(&bounds.Error{Field: "order.lines", Reason: fmt.Sprintf("must have at most %d distinct categories, not %d", MaxCategories, len(categories))})
+	}
+	return nil
+}
+
+// lineText is the bytes of the refund's line SKUs.
+func (r Refund) lineText() int {
+	n := 0
+	for _, l := range r.Lines {
+		n += len(l.SKU)
+	}
+	return n
+}
+
+// fits refuses a new refund the order's record cannot keep within its
+// bounds: more than MaxRefunds refunds, or refund lines beyond MaxLines or
+// MaxLineText in all. A refund the record already holds is a duplicate.
+func (e Event) fits(rec OrderRecord) error {
+	if e.Kind != OrderRefunded || slices.ContainsFunc(rec.Refunds, func(r Refund) bool { return r.ID == e.Refund.ID }) {
+		return nil
+	}
+	if len(rec.Refunds) >= MaxRefunds {
+		return invalid("order %s already has %d refunds; at most %d", e.OrderID, len(rec.Refunds), MaxRefunds)
+	}
+	lines, text := len(e.Refund.Lines), e.Refund.lineText()
+	for _, r := range rec.Refunds {
+		lines, text = lines+len(r.Lines), text+r.lineText()
+	}
+	if lines > MaxLines || text > MaxLineText {
+		return invalid("order %s: its refunds would name %d lines (at most %d) whose skus take %d bytes (at most %d)", e.OrderID, lines, MaxLines, text, MaxLineText)
 	}
 	return nil
 }

@@ -48,7 +48,8 @@ type Store interface {
 // With fresh set (a retry) it reads the partners it relies on afresh.
 type Attributor interface {
 	Query(o Order) evidence.Query
-	Attribute(ctx context.Context, o Order, prog program.Program, found evidence.Found, fresh bool) (*Attribution, evidence.Write, error)
+	// at is when the order was paid: windows and recurring months count to it.
+	Attribute(ctx context.Context, o Order, at time.Time, prog program.Program, found evidence.Found, fresh bool) (*Attribution, evidence.Write, error)
 }
 
 // Service records order events and matures accruals.
@@ -107,10 +108,13 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		if rec.Version > 0 && rec.Currency != "" && evt.Currency != "" && rec.Currency != evt.Currency {
 			return Outcome{}, invalid("currency %s does not match the order's %s", evt.Currency, rec.Currency)
 		}
+		if err := evt.fits(rec); err != nil {
+			return Outcome{}, err
+		}
 		var attr *Attribution
 		var write evidence.Write
 		if evt.Kind == OrderPaid && !rec.Paid {
-			if attr, write, err = s.Attributor.Attribute(ctx, *evt.Order, prog.Program, found, retry); err != nil {
+			if attr, write, err = s.Attributor.Attribute(ctx, *evt.Order, DatedAt(evt.At, s.Now().UTC()), prog.Program, found, retry); err != nil {
 				return Outcome{}, fmt.Errorf("attribute order: %w", err)
 			}
 			attr, write.Claim = evt.checkCrossSource(attr, found, s.Now().UTC())

@@ -169,9 +169,12 @@ func (s *Service) Query(o ledger.Order) evidence.Query {
 	return q
 }
 
-// Attribute credits an order to one partner under the program's model,
-// from the evidence found for Query(o): the order's referral code and
-// coupon (both "now") and the customer's touches within the window.
+// Attribute credits an order paid at `at` to one partner under the
+// program's model, from the evidence found for Query(o): the order's
+// referral code and coupon (both at `at`) and the customer's touches within
+// the window before it (a touch recorded after it, beyond the clock skew a
+// provider's time may have, came too late to refer a delayed delivery's
+// order).
 // last_click takes the most recent (the order's own code before its coupon
 // before older touches), first_click the earliest, coupon_wins a valid
 // coupon if there is one. A code on the order is remembered as a touch, so
@@ -182,19 +185,18 @@ func (s *Service) Query(o ledger.Order) evidence.Query {
 // A touch carries its partner as it was; the returned write asks the commit
 // to check it is still so. With fresh set (a retry after a failed commit)
 // touched partners are read instead.
-func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Program, found evidence.Found, fresh bool) (*ledger.Attribution, evidence.Write, error) {
-	now := s.Now().UTC()
+func (s *Service) Attribute(ctx context.Context, o ledger.Order, at time.Time, prog program.Program, found evidence.Found, fresh bool) (*ledger.Attribution, evidence.Write, error) {
 	w := evidence.OrderWrite(o.Customer.EmailHash, o.Customer.ID)
 	var cands []candidate
 	if o.Subscription != "" {
-		t, ok := subscriptionTouch(found.Touches, o.Subscription, prog.Recurring, now)
+		t, ok := subscriptionTouch(found.Touches, o.Subscription, prog.Recurring, at)
 		if !ok {
 			return nil, w, nil
 		}
 		cands = []candidate{{t.Referrer, "subscription", t.At, true}}
 	} else {
-		cands = ordersOwn(o, found, now)
-		cands = append(cands, touched(found.Touches, prog.Attribution, now)...)
+		cands = ordersOwn(o, found, at)
+		cands = append(cands, touched(found.Touches, prog.Attribution, at)...)
 	}
 	if len(cands) == 0 {
 		return nil, w, nil
@@ -211,8 +213,8 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, prog program.Pr
 			w.Referrer = &win.referrer
 		}
 	}
-	w.Touch, w.Expired = remember(o, win, found.Touches, now)
-	return s.attribution(win.referrer, win.via, o, now), w, nil
+	w.Touch, w.Expired = remember(o, win, found.Touches, at)
+	return s.attribution(win.referrer, win.via, o, at), w, nil
 }
 
 // ordersOwn are the candidates the order itself names: its referral code,
@@ -247,7 +249,7 @@ func contenders(touches []evidence.Touch, rules program.Attribution, now time.Ti
 	var order []string
 	best := map[string]evidence.Touch{}
 	for _, t := range touches {
-		if now.Sub(t.At) > rules.Window() {
+		if now.Sub(t.At) > rules.Window() || t.At.After(now.Add(ledger.MaxClockSkew)) {
 			continue
 		}
 		// First click counts a renewed touch from its first time while that
@@ -286,8 +288,10 @@ func subscriptionTouch(touches []evidence.Touch, subscription string, r program.
 func subscriptionRef(id string) string { return "subscription:" + id }
 
 // RecordSubscription remembers which partner referred a subscription, so
-// its invoices are credited to that partner.
-func (s *Service) RecordSubscription(ctx context.Context, subscriptionID, rawCode string, c ledger.Customer) (evidence.Touch, error) {
+// its invoices are credited to that partner; the subscription started at
+// `at` as the provider says (see ledger.DatedAt), recurring months count
+// from then.
+func (s *Service) RecordSubscription(ctx context.Context, subscriptionID, rawCode string, c ledger.Customer, at time.Time) (evidence.Touch, error) {
 	if subscriptionID == "" || c.ID == "" && c.EmailHash == "" {
 		return evidence.Touch{}, fmt.Errorf("%w: subscription and customer are required", ErrInvalidLead)
 	}
@@ -295,7 +299,7 @@ func (s *Service) RecordSubscription(ctx context.Context, subscriptionID, rawCod
 	if err != nil {
 		return evidence.Touch{}, err // unknown code: nobody referred it
 	}
-	t := evidence.Touch{PartnerID: p.ID, Via: "subscription", Ref: subscriptionRef(subscriptionID), At: s.Now().UTC(),
+	t := evidence.Touch{PartnerID: p.ID, Via: "subscription", Ref: subscriptionRef(subscriptionID), At: ledger.DatedAt(at, s.Now().UTC()),
 		CustomerID: c.ID, EmailHash: c.EmailHash, Referrer: p}
 	return t, s.Store.PutTouch(ctx, t)
 }
@@ -335,6 +339,9 @@ func remember(o ledger.Order, win candidate, found []evidence.Touch, now time.Ti
 		switch {
 		case f.Ref == t.Ref:
 			first = f.First()
+			if f.At.After(t.At) { // a delayed order renews nothing
+				t.At = f.At
+			}
 		case now.Sub(f.At) > evidence.Retention:
 			expired = append(expired, f.Ref)
 		}

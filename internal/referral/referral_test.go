@@ -58,7 +58,7 @@ func (w *world) attributeFresh(t *testing.T, o ledger.Order, model string, fresh
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, write, err := w.refs.Attribute(context.Background(), o, prog, found, fresh)
+	a, write, err := w.refs.Attribute(context.Background(), o, w.refs.Now().UTC(), prog, found, fresh)
 	if err != nil {
 		t.Fatal(err)
 	}

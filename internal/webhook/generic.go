@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -148,6 +149,10 @@ func ParseLead(body []byte, h referral.EmailHasher) (Lead, error) {
 	}
 	if in.ID == "" || in.ReferralCode == "" {
 		return Lead{}, fmt.Errorf("%w: id and referral_code are required", ErrPayload)
+	}
+	if err := ledger.CheckBounds(bounds.ID.Check("id", in.ID), bounds.ID.Check("referral_code", in.ReferralCode),
+		bounds.ID.Check("customer.id", string(in.Customer.ID))); err != nil {
+		return Lead{}, err
 	}
 	return Lead{ID: in.ID, ReferralCode: in.ReferralCode, CustomerID: string(in.Customer.ID), EmailHash: h.Hash(in.Customer.Email)}, nil
 }

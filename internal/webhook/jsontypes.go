@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
 )
@@ -47,4 +48,26 @@ func minor(d decimal, cur money.Currency, field string) (int64, error) {
 		return 0, fmt.Errorf("%s: %w", field, err)
 	}
 	return v, nil
+}
+
+// firstTime is the first of a provider's timestamps that reads with
+// layout (in UTC when the layout has no zone), or zero: a missing or
+// unreadable time dates the event on receipt rather than refusing it.
+func firstTime(layout string, values ...string) time.Time {
+	for _, v := range values {
+		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// unixTime reads Stripe's Unix seconds; zero or absent is no time.
+func unixTime(seconds ...int64) time.Time {
+	for _, s := range seconds {
+		if s > 0 {
+			return time.Unix(s, 0).UTC()
+		}
+	}
+	return time.Time{}
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -40,6 +42,8 @@ type shopifyOrder struct {
 		Code string `json:"code"`
 	} `json:"discount_codes"`
 	LandingSite    string `json:"landing_site"`
+	ProcessedAt    string `json:"processed_at"`
+	CreatedAt      string `json:"created_at"`
 	NoteAttributes []struct {
 		Name  string     `json:"name"`
 		Value flexString `json:"value"`
@@ -49,6 +53,8 @@ type shopifyOrder struct {
 type shopifyRefund struct {
 	ID              flexString `json:"id"`
 	OrderID         flexString `json:"order_id"`
+	ProcessedAt     string     `json:"processed_at"`
+	CreatedAt       string     `json:"created_at"`
 	RefundLineItems []struct {
 		Subtotal    decimal         `json:"subtotal"`
 		SubtotalSet shopifyMoneySet `json:"subtotal_set"`
@@ -64,6 +70,9 @@ type shopifyRefund struct {
 // and stops retrying. Amounts arrive as decimal strings in shop currency.
 func ParseShopify(topic, webhookID string, body []byte, h referral.EmailHasher) (evt ledger.Event, ok bool, err error) {
 	evt = ledger.Event{Source: SourceShopify, ID: webhookID}
+	if err := ledger.CheckBounds(bounds.ID.Check("X-Shopify-Webhook-Id", webhookID)); err != nil {
+		return evt, true, err
+	}
 	switch topic {
 	case "orders/paid":
 		var o shopifyOrder
@@ -96,6 +105,9 @@ func ParseShopify(topic, webhookID string, body []byte, h referral.EmailHasher) 
 func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledger.Event, error) {
 	cur, err := money.ParseCurrency(o.Currency)
 	if err != nil {
+		return evt, err
+	}
+	if err := ledger.CheckBounds(bounds.URL.Check("landing_site", o.LandingSite)); err != nil {
 		return evt, err
 	}
 	order := &ledger.Order{ReferralCode: shopifyRef(o)}
@@ -136,6 +148,7 @@ func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledg
 		order.Lines = append(order.Lines, ledger.Line{SKU: lineSKU(li.SKU, li.ProductID), Category: li.ProductType, Quantity: li.Quantity, Amount: net})
 	}
 	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, string(o.ID), cur, order
+	evt.At = firstTime(time.RFC3339, o.ProcessedAt, o.CreatedAt)
 	return evt, nil
 }
 
@@ -188,6 +201,7 @@ func shopifyRefunded(evt ledger.Event, r shopifyRefund) (ledger.Event, error) {
 		return evt, fmt.Errorf("refund has no refund_line_items with a currency")
 	}
 	evt.Kind, evt.OrderID, evt.Currency = ledger.OrderRefunded, string(r.OrderID), cur
+	evt.At = firstTime(time.RFC3339, r.ProcessedAt, r.CreatedAt)
 	evt.Refund = &ledger.Refund{ID: string(r.ID), Amount: total, Basis: ledger.RefundNet, Lines: lines}
 	return evt, nil
 }

@@ -2,16 +2,19 @@ package webhook
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/referral"
 )
 
 type stripeEvent struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
-	Data struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    struct {
 		Object rawObject `json:"object"`
 	} `json:"data"`
 }
@@ -42,6 +45,10 @@ type stripeSession struct {
 
 type stripeInvoice struct {
 	ID                string `json:"id"`
+	Created           int64  `json:"created"`
+	StatusTransitions *struct {
+		PaidAt *int64 `json:"paid_at"`
+	} `json:"status_transitions"`
 	Customer          string `json:"customer"`
 	CustomerEmail     string `json:"customer_email"`
 	Subscription      string `json:"subscription"`
@@ -63,13 +70,14 @@ type stripeCharge struct {
 	AmountRefunded int64  `json:"amount_refunded"`
 }
 
-// Subscription is a Stripe subscription a referral started; its invoices
-// earn recurring commission.
+// Subscription is a Stripe subscription a referral started at At; its
+// invoices earn recurring commission.
 type Subscription struct {
 	EventID      string
 	ID           string
 	ReferralCode string
 	Customer     ledger.Customer
+	At           time.Time
 }
 
 // StripeDelivery is what a Stripe event means here: an order event, a
@@ -83,13 +91,15 @@ type StripeDelivery struct {
 // invoice.paid and charge.refunded. One-off orders are keyed by payment
 // intent, which charges carry too. A subscription checkout only records the
 // referral: its invoices (the first one included) are the orders, so nothing
-// is counted twice.
+// is counted twice. Events are dated by Stripe: an invoice by
+// status_transitions.paid_at (else its created), anything else by the
+// event's created.
 func ParseStripe(body []byte, h referral.EmailHasher) (StripeDelivery, error) {
 	var e stripeEvent
 	if err := decode(body, &e); err != nil {
 		return StripeDelivery{}, err
 	}
-	evt := ledger.Event{Source: SourceStripe, ID: e.ID}
+	evt := ledger.Event{Source: SourceStripe, ID: e.ID, At: unixTime(e.Created)}
 	switch e.Type {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
 		var s stripeSession
@@ -97,7 +107,9 @@ func ParseStripe(body []byte, h referral.EmailHasher) (StripeDelivery, error) {
 			return StripeDelivery{}, err
 		}
 		if s.Mode == "subscription" {
-			return StripeDelivery{Subscription: stripeSubscription(e.ID, s, h)}, nil
+			sub := stripeSubscription(e.ID, s, h)
+			sub.At = evt.At
+			return StripeDelivery{Subscription: sub}, sub.validate()
 		}
 		if s.PaymentStatus != "paid" {
 			return StripeDelivery{}, nil // paid later: async_payment_succeeded follows
@@ -148,6 +160,13 @@ func referralCode(clientReferenceID string, metadata map[string]string) string {
 		return clientReferenceID
 	}
 	return metadata["referral_code"]
+}
+
+// validate bounds what the subscription's touch stores, as Validate does
+// for orders.
+func (s *Subscription) validate() error {
+	return ledger.CheckBounds(bounds.ID.Check("id", s.EventID), bounds.ID.Check("data.object.subscription", s.ID),
+		bounds.ID.Check("data.object.client_reference_id", s.ReferralCode), bounds.ID.Check("data.object.customer", s.Customer.ID))
 }
 
 func stripeSubscription(eventID string, s stripeSession, h referral.EmailHasher) *Subscription {
@@ -210,5 +229,10 @@ func stripeInvoicePaid(evt ledger.Event, in stripeInvoice, h referral.EmailHashe
 		orderID = in.ID
 	}
 	evt.Kind, evt.OrderID, evt.Currency, evt.Order = ledger.OrderPaid, orderID, cur, order
+	var paidAt int64
+	if in.StatusTransitions != nil && in.StatusTransitions.PaidAt != nil {
+		paidAt = *in.StatusTransitions.PaidAt
+	}
+	evt.At = unixTime(paidAt, in.Created)
 	return &evt, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/referral"
@@ -12,6 +13,13 @@ import (
 
 // SourceWooCommerce names WooCommerce deliveries in stored keys.
 const SourceWooCommerce = "woocommerce"
+
+// MaxWooCommerceDeliveryID leaves room, within bounds.ID, for what
+// event ids add to the delivery id (":refunded@<amount>").
+const MaxWooCommerceDeliveryID = 200
+
+// wooTime is how WooCommerce writes its *_gmt dates.
+const wooTime = "2006-01-02T15:04:05"
 
 // WooCommerceRefKey is the order meta_data key a shop sets from the pl_ref
 // cookie to carry the referral code into the order.
@@ -29,10 +37,12 @@ type wooOrder struct {
 	Billing          struct {
 		Email string `json:"email"`
 	} `json:"billing"`
-	Total         decimal `json:"total"`
-	TotalTax      decimal `json:"total_tax"`
-	ShippingTotal decimal `json:"shipping_total"`
-	LineItems     []struct {
+	DatePaidGMT    string  `json:"date_paid_gmt"`
+	DateCreatedGMT string  `json:"date_created_gmt"`
+	Total          decimal `json:"total"`
+	TotalTax       decimal `json:"total_tax"`
+	ShippingTotal  decimal `json:"shipping_total"`
+	LineItems      []struct {
 		SKU       string     `json:"sku"`
 		ProductID flexString `json:"product_id"`
 		Quantity  int64      `json:"quantity"`
@@ -76,10 +86,14 @@ func IsWooCommercePing(signature string, body []byte) bool {
 // the whole order for status refunded), or the cancellation. Other topics
 // and statuses (pending, on-hold, failed: nothing was paid) return no events.
 // Event ids derive from the delivery id; the ledger makes each fact count
-// once per order whatever delivery carries it.
+// once per order whatever delivery carries it. The payment is dated by
+// date_paid_gmt, else date_created_gmt.
 func ParseWooCommerce(topic, deliveryID string, body []byte, h referral.EmailHasher) ([]ledger.Event, error) {
 	if topic != "order.created" && topic != "order.updated" {
 		return nil, nil
+	}
+	if err := ledger.CheckBounds(bounds.Limit{Max: MaxWooCommerceDeliveryID}.Check("X-WC-Webhook-Delivery-ID", deliveryID)); err != nil {
+		return nil, err
 	}
 	var o wooOrder
 	if err := decode(body, &o); err != nil {
@@ -115,6 +129,7 @@ func wooEvents(o wooOrder, deliveryID string, h referral.EmailHasher) ([]ledger.
 		}
 		paid := base
 		paid.ID, paid.Kind, paid.Order = deliveryID+":paid", ledger.OrderPaid, order
+		paid.At = firstTime(wooTime, o.DatePaidGMT, o.DateCreatedGMT)
 		events = append(events, paid)
 	case wooCancelled:
 		cancelled := base
