@@ -81,6 +81,11 @@ type Access struct {
 	RedriveDLQs     bool // may move messages from the dead-letter queues back
 	WebhookSecrets  bool
 	ProviderSecrets bool // the payout providers' API keys
+	// SendsEmail: ses:SendEmail from the sending identity, through the
+	// configuration set; bounce and complaint notifications reach it by SNS.
+	SendsEmail bool
+	// MailLinks: the key that signs and checks e-mails' unsubscribe links.
+	MailLinks bool
 }
 
 // Route is one HTTP API route; Path uses the {param} syntax shared by API
@@ -164,12 +169,18 @@ func ConsumerOf(queue string) (Function, bool) {
 	return Function{}, false
 }
 
-// The sign-in groups the API reads: finance (and admin, which counts as
-// finance) use the finance API and console; the user pool creates them.
+// The sign-in groups the API reads, one per staff role (the README's
+// roles table says what each may do); the user pool creates them.
 const (
-	GroupFinance = "finance"
 	GroupAdmin   = "admin"
+	GroupFinance = "finance"
+	GroupManager = "manager"
+	GroupViewer  = "viewer"
+	GroupSupport = "support"
 )
+
+// StaffGroups are the staff roles' groups.
+var StaffGroups = []string{GroupAdmin, GroupFinance, GroupManager, GroupViewer, GroupSupport}
 
 // MetricsNamespace is the CloudWatch namespace of the application's own
 // metrics (the code emits them, the stack alarms on them).
@@ -188,6 +199,18 @@ const (
 	EnvProviderSecretARN = "PARTNERLOOP_PROVIDER_SECRET_ARN"
 	EnvProgram           = "PARTNERLOOP_PROGRAM"
 	EnvPublicBaseURL     = "PARTNERLOOP_PUBLIC_BASE_URL"
+	EnvMailQueue         = "PARTNERLOOP_MAIL_QUEUE_URL"
+	// E-mail: the sending address (of the verified SES identity), the
+	// configuration set, and the comma-separated finance addresses that
+	// hear of batches waiting for approval and failed payouts.
+	EnvMailFrom             = "PARTNERLOOP_MAIL_FROM"
+	EnvMailConfigurationSet = "PARTNERLOOP_MAIL_CONFIGURATION_SET"
+	EnvFinanceEmails        = "PARTNERLOOP_FINANCE_EMAILS"
+	EnvMailSecretARN        = "PARTNERLOOP_MAIL_SECRET_ARN"
+	// EnvMailSendRate is how many e-mails a second a broadcast sends at
+	// most: the stack's MailSendRate parameter, a share of the account's
+	// SES sending quota that leaves room for the other e-mails.
+	EnvMailSendRate = "PARTNERLOOP_MAIL_SEND_RATE"
 	// The web sign-in (the API function only): an OpenID Connect public
 	// client and its issuer's endpoints.
 	EnvOIDCClientID     = "PARTNERLOOP_OIDC_CLIENT_ID"
@@ -216,7 +239,10 @@ var (
 	// more than a day before the dead-letter queue keeps it.
 	NotifyQueue = Queue{Name: "partnerloop-notify", VisibilitySeconds: 180, MaxReceiveCount: 20, MaxConcurrency: 5, URLEnv: EnvNotifyQueue,
 		AgeAlarmSeconds: 6 * 3600}
-	Queues = []Queue{PayoutsQueue, DonationsQueue, NotifyQueue}
+	// MailQueue carries e-mails to the mailer; a failed send (SES
+	// throttling, an outage) comes back after the visibility timeout.
+	MailQueue = Queue{Name: "partnerloop-mail", VisibilitySeconds: 180, MaxReceiveCount: 10, MaxConcurrency: 5, URLEnv: EnvMailQueue}
+	Queues    = []Queue{PayoutsQueue, DonationsQueue, NotifyQueue, MailQueue}
 
 	// Each function's Work is BenchmarkFunctionWork's measure on a 2-core
 	// x86 machine against the emulators (CPU includes the test client's).
@@ -234,6 +260,19 @@ var (
 				{"PATCH", "/v1/partners/{id}", true},
 				{"PATCH", "/v1/partners/{id}/settings", true},
 				{"GET", "/v1/partners/{id}/qr.svg", true},
+				{"GET", "/v1/partners/{id}/notifications", true},
+				{"PATCH", "/v1/partners/{id}/notifications", true},
+				{"GET", "/v1/partners/{id}/inbox", true},
+				{"POST", "/v1/partners/{id}/inbox/{mid}/read", true},
+				{"POST", "/v1/partners/{id}/inbox/{mid}/replies", true},
+				{"POST", "/v1/messages", true},
+				{"GET", "/v1/messages", true},
+				{"POST", "/v1/messages/preview", true},
+				{"GET", "/v1/messages/{id}", true},
+				{"GET", "/v1/messages/{id}/replies", true},
+				// One-click unsubscribe from an e-mail (RFC 8058): a signed link.
+				{"GET", "/unsubscribe/{token}", false},
+				{"POST", "/unsubscribe/{token}", false},
 				{"GET", "/v1/accruals/held", true},
 				{"POST", "/v1/accruals/{source}/{order_id}/release", true},
 				{"POST", "/v1/payout-batches", true},
@@ -255,6 +294,10 @@ var (
 				{"GET", "/v1/program", true},
 				{"PUT", "/v1/program", true},
 				{"GET", "/v1/program/versions", true},
+				{"POST", "/v1/groups", true},
+				{"GET", "/v1/groups", true},
+				{"GET", "/v1/groups/{id}", true},
+				{"PATCH", "/v1/groups/{id}", true},
 				{"GET", "/v1/me", true},
 				{"POST", "/v1/challenges", true},
 				{"GET", "/v1/challenges", true},
@@ -282,7 +325,8 @@ var (
 				{"GET", "/console", false},
 				{"GET", "/assets/{file}", false},
 			},
-			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true},
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true,
+				MailLinks: true},
 			Work:   Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},
 		{
@@ -305,8 +349,9 @@ var (
 			Work:   Work{CPU: 1000 * time.Microsecond, Requests: 1}, // a click, its code cached
 		},
 		{
+			// Also queues the daily earnings digests of the day that ended.
 			Name: "Maturity", Dir: "maturity", Timeout: 300, Schedule: "rate(1 hour)",
-			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem}},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, DeleteItem}, SendTo: []string{MailQueue.Name}},
 			Work:   Work{CPU: 1700 * time.Microsecond, Requests: 2}, // an accrual
 		},
 		{
@@ -317,7 +362,7 @@ var (
 		{
 			// Every minute: outbound webhook events wait at most that long.
 			Name: "Dispatcher", Dir: "dispatcher", Timeout: 120, Schedule: "rate(1 minute)",
-			Access: Access{Table: []string{GetItem, Query, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}},
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, DeleteItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name, MailQueue.Name}},
 			// An outbox row: read, sent, deleted; not measured, its CPU
 			// taken as the maturity job's per item.
 			Work: Work{CPU: 1700 * time.Microsecond, Requests: 3},
@@ -328,6 +373,15 @@ var (
 			// A delivery, waiting on the owner's endpoint; not measured,
 			// its CPU taken as the payout leg's.
 			Work: Work{CPU: 2800 * time.Microsecond, Requests: 2, Remote: RemoteLatency},
+		},
+		{
+			// E-mail jobs from the mail queue (sent through SES) and SES
+			// bounce and complaint notifications from SNS.
+			Name: "Mailer", Dir: "mailer", Timeout: 30,
+			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, DeleteItem}, ConsumeFrom: MailQueue.Name, SendsEmail: true, MailLinks: true},
+			// An e-mail: partner, preferences, suppression, claim, mark;
+			// not measured, its CPU taken as the payout leg's, its wait SES's.
+			Work: Work{CPU: 2800 * time.Microsecond, Requests: 5, Remote: RemoteLatency},
 		},
 		{
 			Name: "PayoutWorker", Dir: "payoutworker", Timeout: 30,

@@ -1,4 +1,4 @@
-// Package auth decides who may call the finance and partner APIs. Tokens
+// Package auth decides who may call the staff and partner APIs. Tokens
 // are JWTs: in AWS the API Gateway JWT authorizer verifies them and passes the
 // claims on; locally HS256 tokens are verified with a development secret.
 package auth
@@ -15,10 +15,13 @@ import (
 	"github.com/partnerloop/partnerloop/internal/appspec"
 )
 
-// Groups that grant access to the finance API.
+// The staff groups, one per role.
 const (
-	GroupFinance = appspec.GroupFinance
 	GroupAdmin   = appspec.GroupAdmin
+	GroupFinance = appspec.GroupFinance
+	GroupManager = appspec.GroupManager
+	GroupViewer  = appspec.GroupViewer
+	GroupSupport = appspec.GroupSupport
 )
 
 // Principal is an authenticated caller.
@@ -32,9 +35,9 @@ type Principal struct {
 var ErrUnauthenticated = errors.New("missing or invalid bearer token")
 
 // ErrMixedPrincipal is a token naming both a partner and a staff group.
-// Honouring it would grant the union (finance reads of every partner and
+// Honouring it would grant the union (staff reads of every partner and
 // the partner's own redemptions), so it is refused as a whole.
-var ErrMixedPrincipal = fmt.Errorf("%w: a token is for staff (finance, admin) or for a partner (partner_id), never both", ErrUnauthenticated)
+var ErrMixedPrincipal = fmt.Errorf("%w: a token is for staff (a staff role) or for a partner (partner_id), never both", ErrUnauthenticated)
 
 // newPrincipal is the one place a verified token's claims become a
 // principal, for the local verifier and the gateway's claims alike.
@@ -43,7 +46,7 @@ func newPrincipal(subject string, groups []string, partnerID string) (Principal,
 	switch {
 	case subject == "":
 		return Principal{}, ErrUnauthenticated
-	case partnerID != "" && p.IsFinance():
+	case partnerID != "" && p.IsStaff():
 		return Principal{}, ErrMixedPrincipal
 	}
 	return p, nil
@@ -58,20 +61,6 @@ func BearerToken(header string) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// IsFinance reports whether the caller may use finance endpoints.
-func (p Principal) IsFinance() bool {
-	return slices.Contains(p.Groups, GroupFinance) || slices.Contains(p.Groups, GroupAdmin)
-}
-
-// IsAdmin reports whether the caller may use operational endpoints.
-func (p Principal) IsAdmin() bool { return slices.Contains(p.Groups, GroupAdmin) }
-
-// CanSeePartner reports whether the caller may read a partner's data:
-// finance sees everyone, a partner only itself.
-func (p Principal) CanSeePartner(partnerID string) bool {
-	return p.IsFinance() || (p.PartnerID != "" && p.PartnerID == partnerID)
 }
 
 type claims struct {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,46 @@ func TestBearerToken(t *testing.T) {
 		got, ok := BearerToken(header)
 		if got != want || ok != (want != "") {
 			t.Errorf("%q → %q %v, want %q", header, got, ok, want)
+		}
+	}
+}
+
+// A caller's roles are its staff groups; other groups grant nothing, and a
+// partner's token is the partner role alone.
+func TestRolesComeFromStaffGroups(t *testing.T) {
+	for _, tc := range []struct {
+		p    Principal
+		want Roles
+	}{
+		{Principal{Subject: "m", Groups: []string{GroupManager, "marketing"}}, Manager},
+		{Principal{Subject: "b", Groups: []string{GroupFinance, GroupAdmin}}, Admin | Finance},
+		{Principal{Subject: "v", Groups: []string{GroupViewer}}, Viewer},
+		{Principal{Subject: "s", Groups: []string{GroupSupport}}, Support},
+		{Principal{Subject: "x", Groups: []string{"partner"}}, 0},
+		{Principal{Subject: "p", PartnerID: "pt_1"}, Partner},
+	} {
+		if got := tc.p.Roles(); got != tc.want {
+			t.Errorf("%v: roles %s, want %s", tc.p.Groups, got, tc.want)
+		}
+	}
+	if got := (Finance | Admin | Partner).Names(); strings.Join(got, ",") != "admin,finance,partner" {
+		t.Errorf("names widest first: %v", got)
+	}
+	if (Manager | Viewer).Widest() != GroupManager {
+		t.Error("a manager who also views acts as manager")
+	}
+	if !(Principal{Subject: "s", Groups: []string{GroupSupport}}).CanSeePartner("pt_9") {
+		t.Error("support reads every partner")
+	}
+}
+
+// Every staff role makes a token staff, so none may carry a partner id.
+func TestEveryStaffRoleRefusesAPartnerID(t *testing.T) {
+	v := HS256{Secret: []byte("secret")}
+	for _, g := range StaffRoleNames() {
+		tok, _ := v.Issue("u", []string{g}, "pt_1", time.Minute)
+		if _, err := v.Verify(tok); !errors.Is(err, ErrMixedPrincipal) {
+			t.Errorf("%s with a partner id: %v", g, err)
 		}
 	}
 }

@@ -22,12 +22,16 @@ type DemoUser struct {
 	PartnerID string   `json:"partner_id,omitempty"`
 }
 
-// DemoUsers are two finance users (so four eyes can be tried) and the demo
-// partner.
+// DemoUsers are two finance users (so four eyes can be tried), one user of
+// each other staff role, and the demo partner.
 func DemoUsers(partnerID string) []DemoUser {
 	return []DemoUser{
 		{Subject: "finance-alice", Label: "Alice (finance)", Groups: []string{auth.GroupFinance}},
 		{Subject: "finance-bob", Label: "Bob (finance)", Groups: []string{auth.GroupFinance}},
+		{Subject: "admin-ada", Label: "Ada (admin)", Groups: []string{auth.GroupAdmin}},
+		{Subject: "manager-maria", Label: "Maria (manager)", Groups: []string{auth.GroupManager}},
+		{Subject: "viewer-victor", Label: "Victor (viewer)", Groups: []string{auth.GroupViewer}},
+		{Subject: "support-sam", Label: "Sam (support)", Groups: []string{auth.GroupSupport}},
 		{Subject: "partner-demo", Label: "Demo Reseller (partner)", PartnerID: partnerID},
 	}
 }

@@ -15,21 +15,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
-var (
-	errPartnerOnly = fmt.Errorf("%w: requires a partner's sign-in", errForbidden)
-	errBadQuery    = fmt.Errorf("bad query")
-)
-
-// partnerOnly admits a signed-in partner: what it does is on its own behalf.
-func (s *Server) partnerOnly(h principalHandler) http.HandlerFunc {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		if p.PartnerID == "" {
-			s.fail(w, r, errPartnerOnly)
-			return
-		}
-		h(w, r, p)
-	})
-}
+var errBadQuery = fmt.Errorf("bad query")
 
 // activity credits a partner's points for a training or quiz; signed like
 // /webhooks/orders.
@@ -64,10 +50,10 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request, p auth.
 	s.answer(w, r, http.StatusCreated, c, err)
 }
 
-// listChallenges: finance sees every challenge with its counts, a partner
+// listChallenges: staff see every challenge with its counts, a partner
 // those open to its tier with its progress.
 func (s *Server) listChallenges(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if p.IsFinance() {
+	if p.IsStaff() {
 		list, err := s.Engage.Challenges(r.Context())
 		s.answer(w, r, http.StatusOK, map[string]any{"challenges": list}, err)
 		return
@@ -77,7 +63,7 @@ func (s *Server) listChallenges(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if p.IsFinance() {
+	if p.IsStaff() {
 		c, err := s.Engage.Challenge(r.Context(), r.PathValue("id"))
 		s.answer(w, r, http.StatusOK, c, err)
 		return
@@ -133,7 +119,7 @@ func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request, p auth.Prin
 		lq.Period = s.Now().UTC().Format("2006-01")
 	}
 	you := ""
-	if !p.IsFinance() {
+	if !p.IsStaff() {
 		you = p.PartnerID
 	}
 	board, err := s.Engage.Leaderboard(r.Context(), lq, you)

@@ -11,7 +11,10 @@ import (
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/mail"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/page"
@@ -63,9 +66,9 @@ type failure struct {
 // 500 internal. The README's error table is this list (a test keeps them equal).
 var failures = []failure{
 	{errNoRoute, http.StatusNotFound, "not_found", "no such route", ""},
-	{auth.ErrMixedPrincipal, http.StatusUnauthorized, "mixed_principal", "a token with both a `partner_id` and a staff group (`finance`, `admin`)", "a token is for staff or for a partner, never both"},
+	{auth.ErrMixedPrincipal, http.StatusUnauthorized, "mixed_principal", "a token with both a `partner_id` and a staff group (`admin`, `finance`, `manager`, `viewer`, `support`)", "a token is for staff or for a partner, never both"},
 	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "missing, expired or invalid bearer token", ""},
-	{errForbidden, http.StatusForbidden, "forbidden", "the caller's groups do not allow the route", ""},
+	{errForbidden, http.StatusForbidden, "forbidden", "the caller's roles do not allow the route (`error.needs` names the roles that would)", ""},
 	{errPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "body over 1 MiB", ""},
 	{errUnreadableBody, http.StatusBadRequest, "unreadable_body", "the body could not be read", ""},
 	{errMalformedJSON, http.StatusBadRequest, "malformed_json", "a request body that is not the documented JSON (unknown fields included)", ""},
@@ -98,6 +101,10 @@ var failures = []failure{
 	{payout.ErrNotApproved, http.StatusConflict, "not_approved", "exporting or marking paid a batch that is not approved", ""},
 	{program.ErrInvalid, http.StatusUnprocessableEntity, "invalid_program", "a program out of its rules", ""},
 	{program.ErrVersionConflict, http.StatusConflict, "version_conflict", "`If-Match` names a version someone saved over", ""},
+	{group.ErrInvalid, http.StatusUnprocessableEntity, "invalid_group", "a group field out of its rules (`error.field` names it)", ""},
+	{group.ErrNotFound, http.StatusNotFound, "not_found", "unknown group", ""},
+	{group.ErrExists, http.StatusConflict, "already_exists", "a group id already taken (`default` always is)", ""},
+	{group.ErrSlugTaken, http.StatusConflict, "slug_taken", "a group slug another group has", ""},
 	{reports.ErrBadPeriod, http.StatusBadRequest, "bad_period", "`from`/`to` not months in order, at most 36 apart", ""},
 	{ErrUnknownQueue, http.StatusNotFound, "not_found", "redrive of a queue other than payouts or donations", ""},
 	{errBadQuery, http.StatusBadRequest, "bad_query", "leaderboard `period`, `measure`, `currency`, `tier` or `limit` out of their rules", ""},
@@ -117,6 +124,10 @@ var failures = []failure{
 	{engage.ErrDonationInBatch, http.StatusConflict, "donation_in_batch", "cancelling a donation redemption a payout batch already took", ""},
 	{notify.ErrInvalid, http.StatusUnprocessableEntity, "invalid_endpoint", "a webhook endpoint URL that is not https or names a non-public address, or unknown events", ""},
 	{notify.ErrNotFound, http.StatusNotFound, "not_found", "unknown webhook endpoint", ""},
+	{mail.ErrInvalid, http.StatusUnprocessableEntity, "invalid_preferences", "switching off `transactional` e-mail, an unknown category or language", ""},
+	{mail.ErrInvalidToken, http.StatusNotFound, "not_found", "an unsubscribe link that was not signed by the service", "unknown unsubscribe link"},
+	{messages.ErrInvalid, http.StatusUnprocessableEntity, "invalid_message", "a broadcast, its audience or a reply out of its bounds, or naming an unknown partner", ""},
+	{messages.ErrNotFound, http.StatusNotFound, "not_found", "unknown broadcast, or one not in the partner's inbox", ""},
 }
 
 // errorsIsAny reports whether err is any of targets.
@@ -151,6 +162,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = f.code, cmp.Or(f.message, err.Error())
 	if fe := (*program.FieldError)(nil); errors.As(err, &fe) {
+		b.Error.Field = fe.Field
+	}
+	if fr := (errForbiddenRole{}); errors.As(err, &fr) {
+		b.Error.Needs = fr.needs.Names()
+	}
+	if fe := (*mail.FieldError)(nil); errors.As(err, &fe) {
 		b.Error.Field = fe.Field
 	} else if be := (*bounds.Error)(nil); errors.As(err, &be) {
 		b.Error.Field = be.Field

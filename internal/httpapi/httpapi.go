@@ -24,7 +24,10 @@ import (
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/mail"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/page"
@@ -84,7 +87,10 @@ type Server struct {
 	Statements    *statement.Query
 	Engage        *engage.Service
 	Notify        *notify.Service
+	Mail          *mail.Service
+	Messages      *messages.Service
 	Programs      ProgramRegistry
+	Groups        *group.Service
 	Web           *web.Site // the portal and console; nil where not served
 	Secrets       SecretSource
 	Hasher        referral.EmailHasher
@@ -98,64 +104,83 @@ type Server struct {
 // Handler serves the given routes (one function's, or all of them locally).
 func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	handlers := map[string]http.HandlerFunc{
-		"GET /healthz":                                         s.healthz,
-		"GET /v1/openapi.json":                                 s.openAPI,
-		"POST /v1/partners":                                    s.finance(s.createPartner),
-		"GET /v1/partners":                                     s.finance(s.listPartners),
-		"GET /v1/payout-batches":                               s.finance(paged(s, "batches", s.Payouts.List)),
-		"GET /v1/partners/{id}":                                s.authed(s.getPartner),
-		"GET /v1/partners/{id}/statement":                      s.authed(s.statement),
-		"PATCH /v1/partners/{id}":                              s.finance(s.updatePartner),
-		"PATCH /v1/partners/{id}/settings":                     s.authed(s.changeSettings),
-		"GET /v1/partners/{id}/qr.svg":                         s.authed(s.referralQR),
-		"GET /v1/accruals/held":                                s.finance(s.heldAccruals),
-		"POST /v1/accruals/{source}/{order_id}/release":        s.finance(s.releaseAccrual),
-		"POST /v1/payout-batches":                              s.finance(s.createBatch),
-		"GET /v1/payout-batches/{id}":                          s.finance(s.getBatch),
-		"POST /v1/payout-batches/{id}/approve":                 s.finance(s.approveBatch),
-		"POST /v1/payout-batches/{id}/cancel":                  s.finance(s.cancelBatch),
-		"GET /v1/payout-batches/{id}/audit":                    s.finance(s.batchAudit),
-		"POST /v1/payout-batches/{id}/items/{item_id}/exclude": s.finance(s.excludeItem),
-		"GET /r/{code}":                                        s.redirect,
-		"POST /v1/queues/{queue}/redrive":                      s.admin(s.redrive),
-		"GET /v1/payout-batches/{id}/export":                   s.finance(s.exportBatch),
-		"POST /v1/payout-batches/{id}/items/{item_id}/paid":    s.finance(s.markItemPaid),
-		"POST /v1/charities":                                   s.finance(s.addCharity),
-		"GET /v1/charities":                                    s.authed(s.listCharities),
-		"GET /v1/charities/{id}/receipts":                      s.finance(s.charityReceipts),
-		"GET /v1/reports/owed":                                 s.finance(s.owedReport),
-		"GET /v1/reports/payments":                             s.finance(s.paymentsReport),
-		"GET /v1/reports/donations":                            s.finance(s.donationsReport),
-		"GET /v1/reports/roi":                                  s.finance(s.roiReport),
-		"GET /v1/program":                                      s.finance(s.getProgram),
-		"GET /v1/program/versions":                             s.finance(paged(s, "versions", s.Programs.History)),
-		"GET /v1/me":                                           s.authed(s.whoAmI),
-		"PUT /v1/program":                                      s.finance(s.putProgram),
-		"POST /webhooks/orders":                                s.genericOrder,
-		"POST /webhooks/referrals":                             s.referralLead,
-		"POST /webhooks/shopify":                               s.shopify,
-		"POST /webhooks/stripe":                                s.stripe,
-		"POST /webhooks/woocommerce":                           s.wooCommerce,
-		"POST /webhooks/activities":                            s.activity,
-		"POST /v1/challenges":                                  s.finance(s.createChallenge),
-		"GET /v1/challenges":                                   s.authed(s.listChallenges),
-		"GET /v1/challenges/{id}":                              s.authed(s.getChallenge),
-		"POST /v1/challenges/{id}/submissions":                 s.partnerOnly(s.submit),
-		"GET /v1/challenges/{id}/submissions":                  s.finance(s.listSubmissions),
-		"POST /v1/challenges/{id}/submissions/{sid}/approve":   s.finance(s.approveSubmission),
-		"POST /v1/challenges/{id}/submissions/{sid}/reject":    s.finance(s.rejectSubmission),
-		"GET /v1/leaderboard":                                  s.authed(s.leaderboard),
-		"POST /v1/rewards":                                     s.finance(s.addReward),
-		"GET /v1/rewards":                                      s.authed(s.listRewards),
-		"POST /v1/redemptions":                                 s.partnerOnly(s.redeem),
-		"GET /v1/redemptions":                                  s.finance(s.listRedemptions),
-		"POST /v1/redemptions/{id}/fulfil":                     s.finance(s.fulfilRedemption),
-		"POST /v1/redemptions/{id}/cancel":                     s.finance(s.cancelRedemption),
-		"POST /v1/webhook-endpoints":                           s.admin(s.createEndpoint),
-		"GET /v1/webhook-endpoints":                            s.admin(s.listEndpoints),
-		"GET /v1/webhook-endpoints/{id}":                       s.admin(s.getEndpoint),
-		"DELETE /v1/webhook-endpoints/{id}":                    s.admin(s.deleteEndpoint),
-		"GET /v1/webhook-endpoints/{id}/deliveries":            s.admin(s.endpointDeliveries),
+		"GET /healthz":               s.healthz,
+		"GET /v1/openapi.json":       s.openAPI,
+		"GET /r/{code}":              s.redirect,
+		"GET /unsubscribe/{token}":   s.unsubscribeForm,
+		"POST /unsubscribe/{token}":  s.unsubscribe,
+		"POST /webhooks/orders":      s.genericOrder,
+		"POST /webhooks/referrals":   s.referralLead,
+		"POST /webhooks/shopify":     s.shopify,
+		"POST /webhooks/stripe":      s.stripe,
+		"POST /webhooks/woocommerce": s.wooCommerce,
+		"POST /webhooks/activities":  s.activity,
+	}
+	// Signed-in routes admit the roles routeRoles gives them.
+	signedIn := map[string]principalHandler{
+		"POST /v1/partners":                                    s.createPartner,
+		"GET /v1/partners":                                     s.listPartners,
+		"GET /v1/payout-batches":                               paged(s, "batches", s.Payouts.List),
+		"GET /v1/partners/{id}":                                s.getPartner,
+		"GET /v1/partners/{id}/statement":                      s.statement,
+		"PATCH /v1/partners/{id}":                              s.updatePartner,
+		"PATCH /v1/partners/{id}/settings":                     s.changeSettings,
+		"GET /v1/partners/{id}/qr.svg":                         s.referralQR,
+		"GET /v1/accruals/held":                                s.heldAccruals,
+		"POST /v1/accruals/{source}/{order_id}/release":        s.releaseAccrual,
+		"POST /v1/payout-batches":                              s.createBatch,
+		"GET /v1/payout-batches/{id}":                          s.getBatch,
+		"POST /v1/payout-batches/{id}/approve":                 s.approveBatch,
+		"POST /v1/payout-batches/{id}/cancel":                  s.cancelBatch,
+		"GET /v1/payout-batches/{id}/audit":                    s.batchAudit,
+		"POST /v1/payout-batches/{id}/items/{item_id}/exclude": s.excludeItem,
+		"POST /v1/queues/{queue}/redrive":                      s.redrive,
+		"GET /v1/payout-batches/{id}/export":                   s.exportBatch,
+		"POST /v1/payout-batches/{id}/items/{item_id}/paid":    s.markItemPaid,
+		"POST /v1/charities":                                   s.addCharity,
+		"GET /v1/charities":                                    s.listCharities,
+		"GET /v1/charities/{id}/receipts":                      s.charityReceipts,
+		"GET /v1/reports/owed":                                 s.owedReport,
+		"GET /v1/reports/payments":                             s.paymentsReport,
+		"GET /v1/reports/donations":                            s.donationsReport,
+		"GET /v1/reports/roi":                                  s.roiReport,
+		"GET /v1/program":                                      s.getProgram,
+		"GET /v1/program/versions":                             paged(s, "versions", s.Programs.History),
+		"POST /v1/groups":                                      s.createGroup,
+		"GET /v1/groups":                                       paged(s, "groups", s.Groups.List),
+		"GET /v1/groups/{id}":                                  s.getGroup,
+		"PATCH /v1/groups/{id}":                                s.patchGroup,
+		"GET /v1/me":                                           s.whoAmI,
+		"GET /v1/partners/{id}/notifications":                  s.getNotifications,
+		"PATCH /v1/partners/{id}/notifications":                s.patchNotifications,
+		"PUT /v1/program":                                      s.putProgram,
+		"POST /v1/challenges":                                  s.createChallenge,
+		"GET /v1/challenges":                                   s.listChallenges,
+		"GET /v1/challenges/{id}":                              s.getChallenge,
+		"POST /v1/challenges/{id}/submissions":                 s.submit,
+		"GET /v1/challenges/{id}/submissions":                  s.listSubmissions,
+		"POST /v1/challenges/{id}/submissions/{sid}/approve":   s.approveSubmission,
+		"POST /v1/challenges/{id}/submissions/{sid}/reject":    s.rejectSubmission,
+		"GET /v1/leaderboard":                                  s.leaderboard,
+		"POST /v1/rewards":                                     s.addReward,
+		"GET /v1/rewards":                                      s.listRewards,
+		"POST /v1/redemptions":                                 s.redeem,
+		"GET /v1/redemptions":                                  s.listRedemptions,
+		"POST /v1/redemptions/{id}/fulfil":                     s.fulfilRedemption,
+		"POST /v1/redemptions/{id}/cancel":                     s.cancelRedemption,
+		"POST /v1/webhook-endpoints":                           s.createEndpoint,
+		"GET /v1/webhook-endpoints":                            s.listEndpoints,
+		"GET /v1/webhook-endpoints/{id}":                       s.getEndpoint,
+		"DELETE /v1/webhook-endpoints/{id}":                    s.deleteEndpoint,
+		"GET /v1/webhook-endpoints/{id}/deliveries":            s.endpointDeliveries,
+	}
+	maps.Copy(signedIn, s.messageRoutes())
+	for pattern, h := range signedIn {
+		roles, ok := routeRoles[pattern]
+		if !ok {
+			panic("httpapi: no roles for route " + pattern) // every signed-in route says who may call it
+		}
+		handlers[pattern] = s.allow(roles, h)
 	}
 	maps.Copy(handlers, s.uiRoutes())
 	mux := http.NewServeMux()
@@ -311,25 +336,6 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	}
 }
 
-// admin and finance admit callers of those groups (admin counts as finance).
-func (s *Server) admin(h principalHandler) http.HandlerFunc {
-	return s.requires(auth.Principal.IsAdmin, "requires the admin group", h)
-}
-
-func (s *Server) finance(h principalHandler) http.HandlerFunc {
-	return s.requires(auth.Principal.IsFinance, "requires the finance or admin group", h)
-}
-
-func (s *Server) requires(allowed func(auth.Principal) bool, why string, h principalHandler) http.HandlerFunc {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		if !allowed(p) {
-			s.fail(w, r, fmt.Errorf("%w: %s", errForbidden, why))
-			return
-		}
-		h(w, r, p)
-	})
-}
-
 // BearerHS256 authenticates "Authorization: Bearer <jwt>" with a local secret.
 func BearerHS256(v auth.HS256) Authenticator {
 	return func(r *http.Request) (auth.Principal, error) {
@@ -347,6 +353,8 @@ type errorBody struct {
 		Message string `json:"message"`
 		// Field names the refused field where the error is about one.
 		Field string `json:"field,omitempty"`
+		// Needs names the roles a refused route admits.
+		Needs []string `json:"needs,omitempty"`
 	} `json:"error"`
 }
 
