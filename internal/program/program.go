@@ -66,6 +66,8 @@ type Program struct {
 	Points *Points `json:"points,omitempty"`
 	// Badges partners are awarded once, when a badge's rule first holds.
 	Badges []Badge `json:"badges,omitempty"`
+	// Fraud turns fraud rules on and sets them (package fraud).
+	Fraud Fraud `json:"fraud,omitzero"`
 }
 
 // Recurring configures commission on subscription invoices: the first
@@ -236,6 +238,9 @@ func (p Program) check() error {
 		return err
 	}
 	if err := checkBadges(p.Badges); err != nil {
+		return err
+	}
+	if err := p.Fraud.check(); err != nil {
 		return err
 	}
 	if d := p.Donations; d != nil && (d.RevenueBps < 0 || d.RevenueBps > money.BasisPointsPerUnit) {
