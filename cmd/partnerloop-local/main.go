@@ -137,6 +137,7 @@ func run() error {
 	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Notify.Dispatch(ctx); return err }, log)
+	go every(ctx, 5*time.Second, func() error { _, err := a.Messages.StartDue(ctx); return err }, log)
 	go func() {
 		for ctx.Err() == nil {
 			if _, err := sqsqueue.PollDeliveriesOnce(ctx, a.SQS, a.NotifyURL, a.NotifyRetryBase, a.Notify, 1); err != nil && ctx.Err() == nil {

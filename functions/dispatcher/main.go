@@ -1,6 +1,7 @@
 // Command dispatcher runs on a schedule: it sends the messages of approved
 // payout batches whose outbox rows are still open, reporting how many are
-// open and how old the oldest is, and queues outbound webhook events.
+// open and how old the oldest is, queues outbound webhook events and
+// starts the broadcasts whose time has come.
 package main
 
 import (
@@ -18,6 +19,7 @@ func main() {
 			obs.Metric{Name: "OutboxAge", Unit: obs.Seconds, Value: int64(r.OldestAge.Seconds())})
 		events, notifyErr := a.Notify.Dispatch(ctx)
 		a.Metrics.Emit(map[string]string{"Function": "dispatcher"}, obs.Metric{Name: "WebhookEventsQueued", Unit: obs.Count, Value: int64(events.Events)})
-		return r.Open + events.Events, errors.Join(err, notifyErr)
+		started, broadcastErr := a.Messages.StartDue(ctx)
+		return r.Open + events.Events + started, errors.Join(err, notifyErr, broadcastErr)
 	})
 }
