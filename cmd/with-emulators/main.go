@@ -1,5 +1,5 @@
-// Command with-emulators starts DynamoDB Local and the SQS emulator on free
-// loopback ports, runs a command with their endpoints in the environment, then
+// Command with-emulators starts DynamoDB Local, the SQS emulator and the SES
+// emulator on free loopback ports, runs a command with their endpoints in the environment, then
 // stops them and exits with the command's status.
 //
 //	go run ./cmd/with-emulators -- go test ./...
@@ -32,6 +32,7 @@ func run() int {
 	defer stop()
 	os.Unsetenv(devenv.EnvDynamoDBEndpoint)
 	os.Unsetenv(devenv.EnvSQSEndpoint)
+	os.Unsetenv(devenv.EnvSESEndpoint)
 	logs, err := os.CreateTemp("", "partnerloop-emulators-*.log")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,10 +45,11 @@ func run() int {
 		return 1
 	}
 	defer emu.Stop()
-	fmt.Fprintf(os.Stderr, "emulators: DynamoDB Local %s, SQS %s (log: %s)\n", emu.DynamoDBEndpoint, emu.SQSEndpoint, logs.Name())
+	fmt.Fprintf(os.Stderr, "emulators: DynamoDB Local %s, SQS %s, SES %s (log: %s)\n", emu.DynamoDBEndpoint, emu.SQSEndpoint, emu.SESEndpoint, logs.Name())
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), devenv.EnvDynamoDBEndpoint+"="+emu.DynamoDBEndpoint, devenv.EnvSQSEndpoint+"="+emu.SQSEndpoint)
+	cmd.Env = append(os.Environ(), devenv.EnvDynamoDBEndpoint+"="+emu.DynamoDBEndpoint, devenv.EnvSQSEndpoint+"="+emu.SQSEndpoint,
+		devenv.EnvSESEndpoint+"="+emu.SESEndpoint)
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {

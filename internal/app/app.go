@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -29,14 +31,17 @@ import (
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/mail"
 	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
+	"github.com/partnerloop/partnerloop/internal/sesmail"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 	"github.com/partnerloop/partnerloop/internal/statement"
 	"github.com/partnerloop/partnerloop/internal/stripepay"
@@ -50,6 +55,8 @@ type Secrets struct {
 	Stripe       string `json:"stripe"`
 	WooCommerce  string `json:"woocommerce"`
 	EmailHashKey string `json:"email_hash_key"`
+	// UnsubscribeKey signs e-mails' unsubscribe links (its own secret in AWS).
+	UnsubscribeKey string `json:"unsubscribe_key"`
 }
 
 // Config is everything that differs between deployments.
@@ -69,6 +76,14 @@ type Config struct {
 	NotifyRetryBase time.Duration
 	LocalWebhooks   bool
 	PublicBaseURL   string
+	// MailURL is the mail queue. SES sends e-mail (nil where no function
+	// sends) from MailFrom through the configuration set MailConfigurationSet;
+	// FinanceEmails hear of batches waiting for approval and failed payouts.
+	MailURL              string
+	SES                  *sesv2.Client
+	MailFrom             string
+	MailConfigurationSet string
+	FinanceEmails        []string
 	// Program is in force until one is saved through PUT /v1/program.
 	Program program.Program
 	// Now is the clock of every service; nil is the system clock.
@@ -100,6 +115,7 @@ type App struct {
 	Performance *performance.Service
 	Engage      *engage.Service
 	Notify      *notify.Service
+	Mail        *mail.Service
 	// NotifyURL and NotifyRetryBase drive the notifier's retries.
 	NotifyURL       string
 	NotifyRetryBase time.Duration
@@ -125,16 +141,22 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: ProgramCacheFor, Now: now}
 	notifications := &notify.Service{Store: store.Notify, Queue: &sqsqueue.Deliveries{SQS: q, URL: cfg.NotifyURL},
 		Poster: notify.NewPoster(cfg.LocalWebhooks, now), Now: now, Log: log, AllowInsecure: cfg.LocalWebhooks, CacheFor: ProgramCacheFor}
+	mailer := &mail.Service{Store: store.Mail, Queue: &sqsqueue.MailJobs{SQS: q, URL: cfg.MailURL}, Partners: store.Partners,
+		Sender: &sesmail.Sender{Client: cfg.SES, From: cfg.MailFrom, ConfigurationSet: cfg.MailConfigurationSet},
+		Signer: mail.NewSigner(cfg.Secrets.UnsubscribeKey), BaseURL: cfg.PublicBaseURL, FinanceTo: cfg.FinanceEmails, Now: now, Log: log}
+	notifications.Also = mailer
+	// E-mail comes first: it wants its types without reading the endpoints.
+	events := outbox.Subscribers{mailer, notifications}
 	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
 	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Now: now}
-	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: notifications, Now: now}
+	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: events, Now: now}
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
-		Methods: payoutMethods(cfg), Programs: programs, Events: notifications, Now: now, Log: log}
+		Methods: payoutMethods(cfg), Programs: programs, Events: events, Now: now, Log: log}
 	eng := &engage.Service{Store: store.Engage, Partners: partners, Accruals: store.Ledger, Points: store.Ledger, Bonuses: led,
-		Charities: store.Charities, Programs: programs, Events: notifications, Now: now}
+		Charities: store.Charities, Programs: programs, Events: events, Now: now}
 	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs,
-		Events: notifications, Engagement: eng, Now: now}
+		Events: events, Engagement: eng, Now: now}
 	reps := &reports.Service{Ledger: store.Ledger, Partners: store.Partners, Paid: store.Payouts, Programs: programs}
 	statements := &statement.Query{Partners: partners, Ledger: led, Standings: perf, Donations: store.Charities, Engagement: eng}
 	secrets := cfg.WebhookSecrets
@@ -143,13 +165,13 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	}
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
-		Engage: eng, Notify: notifications,
+		Engage: eng, Notify: notifications, Mail: mailer,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
-	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Server: srv, SQS: q, Log: log,
+	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Server: srv, SQS: q, Log: log,
 		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}
 }
 
@@ -191,6 +213,27 @@ func AWSConfig(ctx context.Context) (*dynamodb.Client, *sqs.Client, aws.Config, 
 	return db, q, cfg, nil
 }
 
+// SESClient is the SES v2 client; PARTNERLOOP_SES_ENDPOINT points it at
+// the local emulator.
+func SESClient(cfg aws.Config) *sesv2.Client {
+	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
+		if ep := os.Getenv("PARTNERLOOP_SES_ENDPOINT"); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+}
+
+// addressList reads a comma-separated list of e-mail addresses.
+func addressList(v string) []string {
+	var out []string
+	for a := range strings.SplitSeq(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // FromLambdaEnv builds the app as a deployed function does: names from the
 // stack's environment, secrets from Secrets Manager when the function has them.
 func FromLambdaEnv(ctx context.Context) (*App, error) {
@@ -229,6 +272,16 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 			return nil, fmt.Errorf("read e-mail hash key: %w", err)
 		}
 	}
+	if arn := os.Getenv(appspec.EnvMailSecretARN); arn != "" {
+		keys, err := secretReader[Secrets](sm, arn)(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read unsubscribe key: %w", err)
+		}
+		cfg.Secrets.UnsubscribeKey = keys.UnsubscribeKey
+	}
+	cfg.MailURL, cfg.SES = os.Getenv(appspec.EnvMailQueue), SESClient(awsCfg)
+	cfg.MailFrom, cfg.MailConfigurationSet = os.Getenv(appspec.EnvMailFrom), os.Getenv(appspec.EnvMailConfigurationSet)
+	cfg.FinanceEmails = addressList(os.Getenv(appspec.EnvFinanceEmails))
 	if arn := os.Getenv(appspec.EnvProviderSecretARN); arn != "" {
 		cfg.Stripe = &refreshingStripe{keys: &refreshing[ProviderSecrets]{read: secretReader[ProviderSecrets](sm, arn), ttl: SecretsRefresh, now: time.Now}}
 	}
@@ -308,6 +361,58 @@ func StartNotifier() {
 	})
 }
 
+// StartMailer sends e-mail jobs from the mail queue and suppresses the
+// addresses of SES bounce and complaint notifications arriving by SNS.
+func StartMailer() {
+	a := MustFromLambdaEnv()
+	lambda.Start(a.HandleMailerEvent)
+}
+
+// HandleMailerEvent tells an SNS event from an SQS one by its records.
+func (a *App) HandleMailerEvent(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, error) {
+	var probe struct {
+		Records []struct {
+			SNS json.RawMessage `json:"Sns"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return events.SQSEventResponse{}, fmt.Errorf("unreadable event: %w", err)
+	}
+	if len(probe.Records) > 0 && len(probe.Records[0].SNS) > 0 {
+		var ev events.SNSEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return events.SQSEventResponse{}, fmt.Errorf("unreadable SNS event: %w", err)
+		}
+		return events.SQSEventResponse{}, a.HandleFeedback(ctx, ev)
+	}
+	var ev events.SQSEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return events.SQSEventResponse{}, fmt.Errorf("unreadable SQS event: %w", err)
+	}
+	return sqsqueue.HandleMailJobs(ctx, a.Mail, ev), nil
+}
+
+// HandleFeedback puts the addresses of SES bounces and complaints on the
+// suppression list; a failure is returned so SNS invokes again.
+func (a *App) HandleFeedback(ctx context.Context, ev events.SNSEvent) error {
+	for _, r := range ev.Records {
+		f, ok, err := sesmail.ParseFeedback(r.SNS.Message)
+		if err != nil {
+			a.Log.WarnContext(ctx, "SNS message is not an SES notification; dropped", "message_id", r.SNS.MessageID, "error", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		n, err := a.Mail.Suppress(ctx, f)
+		if err != nil {
+			return err
+		}
+		a.Log.InfoContext(ctx, "addresses suppressed", "type", f.Type, "count", n)
+	}
+	return nil
+}
+
 // deadLetters redrives the named queue's dead-letter queue into it.
 type deadLetters struct {
 	client *sqs.Client
@@ -331,11 +436,12 @@ type Resources struct {
 	QueueURLs map[string]string
 }
 
-// PayoutsURL, DonationsURL and NotifyURL are the FIFO queues' URLs; the
+// PayoutsURL, DonationsURL, NotifyURL and MailURL are the FIFO queues' URLs; the
 // dead-letter queues are under the same names with "-dlq".
 func (r Resources) PayoutsURL() string   { return r.QueueURLs[appspec.PayoutsQueue.Name] }
 func (r Resources) DonationsURL() string { return r.QueueURLs[appspec.DonationsQueue.Name] }
 func (r Resources) NotifyURL() string    { return r.QueueURLs[appspec.NotifyQueue.Name] }
+func (r Resources) MailURL() string      { return r.QueueURLs[appspec.MailQueue.Name] }
 
 // Provision creates the table and queues from appspec on emulators (the
 // stack creates them in AWS); prefix keeps parallel tests apart.

@@ -83,7 +83,8 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t),
-		NotifyURL: env.QueueURLs[appspec.NotifyQueue.Name], NotifyRetryBase: time.Second, LocalWebhooks: true}
+		NotifyURL: env.QueueURLs[appspec.NotifyQueue.Name], NotifyRetryBase: time.Second, LocalWebhooks: true,
+		MailURL: env.MailURL(), SES: devtest.SES(), MailFrom: "partners@shop.example", FinanceEmails: []string{"anna@shop.example", "ben@shop.example"}}
 	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
 	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()

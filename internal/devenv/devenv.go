@@ -1,5 +1,6 @@
 // Package devenv starts the local stand-ins for AWS: Amazon's DynamoDB Local,
-// the fauxqs SQS emulator and stripe-mock, all on 127.0.0.1. The local
+// the fauxqs SQS emulator, the aws-ses-v2-local SES emulator and
+// stripe-mock, all on 127.0.0.1. The local
 // server, the integration tests and the benchmarks use it.
 package devenv
 
@@ -19,39 +20,51 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// Endpoint variables; when both are set, Start reuses running emulators.
+// Endpoint variables; Start reuses the running emulators they name.
 const (
 	EnvDynamoDBEndpoint = "PARTNERLOOP_DYNAMODB_ENDPOINT"
 	EnvSQSEndpoint      = "PARTNERLOOP_SQS_ENDPOINT"
+	EnvSESEndpoint      = "PARTNERLOOP_SES_ENDPOINT"
 )
 
 // Emulators are the running local services.
 type Emulators struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
-	procs            []*Emulator
+	// SESEndpoint is the SES emulator's API, its mail viewer (/) and its
+	// store of sent mail (GET /store).
+	SESEndpoint string
+	procs       []*Emulator
 }
 
-// Start launches both emulators on free loopback ports, or reuses the ones
-// named by the environment (as `make test` sets for every package).
+// Start launches the emulators on free loopback ports, reusing any the
+// environment names (as `make test` sets for every package).
 // Output goes to logs (io.Discard for none).
 func Start(ctx context.Context, logs io.Writer) (*Emulators, error) {
-	if d, s := os.Getenv(EnvDynamoDBEndpoint), os.Getenv(EnvSQSEndpoint); d != "" && s != "" {
-		return &Emulators{DynamoDBEndpoint: d, SQSEndpoint: s}, nil
+	e := &Emulators{DynamoDBEndpoint: os.Getenv(EnvDynamoDBEndpoint), SQSEndpoint: os.Getenv(EnvSQSEndpoint), SESEndpoint: os.Getenv(EnvSESEndpoint)}
+	for _, em := range []struct {
+		endpoint *string
+		start    func() (*Emulator, error)
+	}{
+		{&e.DynamoDBEndpoint, func() (*Emulator, error) { return StartDynamoDB(ctx, logs, 0, "") }},
+		{&e.SQSEndpoint, func() (*Emulator, error) { return StartSQS(ctx, logs, 0) }},
+		{&e.SESEndpoint, func() (*Emulator, error) { return StartSES(ctx, logs, 0) }},
+	} {
+		if *em.endpoint != "" {
+			continue
+		}
+		p, err := em.start()
+		if err != nil {
+			e.Stop()
+			return nil, err
+		}
+		*em.endpoint, e.procs = p.Endpoint, append(e.procs, p)
 	}
-	ddb, err := StartDynamoDB(ctx, logs, 0, "")
-	if err != nil {
-		return nil, err
-	}
-	q, err := StartSQS(ctx, logs, 0)
-	if err != nil {
-		ddb.Stop()
-		return nil, err
-	}
-	return &Emulators{DynamoDBEndpoint: ddb.Endpoint, SQSEndpoint: q.Endpoint, procs: []*Emulator{ddb, q}}, nil
+	return e, nil
 }
 
 // Stop terminates the emulators this process started.
@@ -99,6 +112,19 @@ func StartSQS(ctx context.Context, logs io.Writer, port int) (*Emulator, error) 
 	}
 	return start(ctx, logs, port, root, func(port int) []string {
 		return []string{"node", filepath.Join(root, "scripts/sqs-emulator.mjs"), strconv.Itoa(port)}
+	})
+}
+
+// StartSES runs the SES v2 emulator (aws-ses-v2-local, pinned in
+// package.json) on 127.0.0.1:port (0: a free port). What it was sent lives
+// in memory: its viewer is at /, its store at GET /store.
+func StartSES(ctx context.Context, logs io.Writer, port int) (*Emulator, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	return start(ctx, logs, port, root, func(port int) []string {
+		return []string{filepath.Join(root, "node_modules/.bin/aws-ses-v2-local"), "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
 	})
 }
 
@@ -156,11 +182,18 @@ func (e *Emulator) Stop() {
 
 // Clients returns SDK clients for the emulators with dummy credentials.
 func (e *Emulators) Clients() (*dynamodb.Client, *sqs.Client) {
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(e.DynamoDBEndpoint) })
-	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(e.SQSEndpoint) })
+	db := dynamodb.NewFromConfig(localConfig, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(e.DynamoDBEndpoint) })
+	q := sqs.NewFromConfig(localConfig, func(o *sqs.Options) { o.BaseEndpoint = aws.String(e.SQSEndpoint) })
 	return db, q
 }
+
+// SES returns an SES v2 client for the emulator.
+func (e *Emulators) SES() *sesv2.Client {
+	return sesv2.NewFromConfig(localConfig, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(e.SESEndpoint) })
+}
+
+// localConfig has the dummy credentials every emulator accepts.
+var localConfig = aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
 
 // RepoRoot finds the directory holding go.mod and package.json.
 func RepoRoot() (string, error) {

@@ -81,13 +81,14 @@ type Adapters struct {
 	Pledges   *Pledges       // the program's donations on partners' behalf
 	Notify    *Notifications // webhook endpoints, the event outbox, delivery attempts
 	Engage    *Engagement    // points lines, challenges, badges, leaderboards, rewards
+	Mail      *Mail          // e-mail preferences, suppressions, sent e-mails, digests
 }
 
 // Open returns the adapters on the named table.
 func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
 	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Payouts: &Payouts{t},
-		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}}
+		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}}
 }
 
 // Ledger stores orders with their accruals, partners' balances and monthly

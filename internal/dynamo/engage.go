@@ -420,8 +420,8 @@ func (s *Engagement) ListRedemptions(ctx context.Context, status string, limit i
 }
 
 // Fulfil stores a fulfilled redemption that was requested.
-func (s *Engagement) Fulfil(ctx context.Context, r engage.Redemption) error {
-	return s.transact(ctx, []types.TransactWriteItem{s.putRedemption(r, true)}, map[int]error{0: engage.ErrNotOpen})
+func (s *Engagement) Fulfil(ctx context.Context, r engage.Redemption, events ...outbox.Event) error {
+	return s.transact(ctx, append([]types.TransactWriteItem{s.putRedemption(r, true)}, s.eventPuts(events)...), map[int]error{0: engage.ErrNotOpen})
 }
 
 // CancelRedemption returns the points and stock of a requested redemption

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
@@ -115,14 +116,14 @@ func (s *Payouts) UnlockBuild(ctx context.Context, owner string) error {
 	return err
 }
 
-// PutBatch writes a new batch header with its "created" audit entry.
-func (s *Payouts) PutBatch(ctx context.Context, b payout.Batch) error {
+// PutBatch writes a new batch header with its "created" audit entry and events.
+func (s *Payouts) PutBatch(ctx context.Context, b payout.Batch, events ...outbox.Event) error {
 	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped,
 		GSI1PK: "BATCHES", GSI1SK: sortableTime(b.CreatedAt) + "#" + b.ID}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists), Item: mustMarshal(header)}},
 		s.putAudit(b.ID, createdEntry(b)),
-	}})
+	}, s.eventPuts(events)...)})
 	return err
 }
 

@@ -112,7 +112,7 @@ type Store interface {
 	GetRedemption(ctx context.Context, id string) (Redemption, error)
 	ListRedemptions(ctx context.Context, status string, limit int32, cursor string) ([]Redemption, string, error)
 	// Fulfil marks a requested redemption fulfilled (ErrNotOpen otherwise).
-	Fulfil(ctx context.Context, r Redemption) error
+	Fulfil(ctx context.Context, r Redemption, events ...outbox.Event) error
 	// CancelRedemption returns points and stock and withdraws a donation's
 	// pledge while no batch took it (ErrNotOpen, ErrDonationInBatch).
 	CancelRedemption(ctx context.Context, r Redemption, reward Reward, c Credit) error

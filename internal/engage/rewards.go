@@ -174,7 +174,7 @@ func (s *Service) Fulfil(ctx context.Context, id, reference, by string) (Redempt
 		return Redemption{}, err
 	}
 	r.Status, r.Reference, r.By, r.UpdatedAt = RedemptionFulfilled, reference, by, s.Now().UTC()
-	return r, s.Store.Fulfil(ctx, r)
+	return r, s.Store.Fulfil(ctx, r, outbox.Emit(ctx, s.Events, outbox.RedemptionFulfilled, r.ID, r.UpdatedAt, r)...)
 }
 
 // Cancel gives the points and the stock back; a donation's pledge is

@@ -78,14 +78,24 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ auth.Pri
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	var in partner.NewPartner
+	var in newPartnerRequest
 	if !s.decodeJSON(w, r, &in) {
 		return
 	}
-	p, err := s.Partners.Create(r.Context(), in)
+	if err := in.check(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.Partners.Create(r.Context(), in.NewPartner)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if in.Invite || in.Language != "" {
+		if err := s.Mail.Enrol(r.Context(), p.ID, in.Language, in.Invite); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusCreated, s.view(p))
 }

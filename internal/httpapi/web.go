@@ -39,6 +39,14 @@ type me struct {
 }
 
 func (s *Server) whoAmI(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if p.PartnerID != "" {
+		// The portal asks on every visit; the first is the partner's first
+		// sign-in, which the welcome e-mail follows. Signing in never
+		// fails for it.
+		if err := s.Mail.SignedIn(r.Context(), p.PartnerID); err != nil {
+			s.Log.WarnContext(r.Context(), "first sign-in not recorded", "partner_id", p.PartnerID, "error", err)
+		}
+	}
 	prog, err := s.Programs.Current(r.Context())
 	if err != nil {
 		s.fail(w, r, err)

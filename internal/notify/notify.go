@@ -223,7 +223,7 @@ type DispatchReport struct {
 }
 
 // Dispatch queues one delivery per subscribed endpoint for every outbox
-// event, then removes the event. A crash in between queues it again on the
+// event, hands it to Also, then removes the event. A crash in between queues it again on the
 // next run: endpoints receive an event at least once, always with its id.
 func (s *Service) Dispatch(ctx context.Context) (DispatchReport, error) {
 	var rep DispatchReport

@@ -25,6 +25,15 @@ const (
 	DonationPaid       = "donation.paid"
 )
 
+// Event types only the e-mail pipeline reads (not offered to endpoints).
+const (
+	PartnerInvited        = "partner.invited"
+	PartnerSignedIn       = "partner.signed_in" // the first sign-in only
+	RedemptionFulfilled   = "redemption.fulfilled"
+	BatchAwaitingApproval = "payout_batch.created"
+	PayoutFailed          = "payout.failed"
+)
+
 // Types lists every event type an endpoint may subscribe to.
 func Types() []string {
 	return []string{CommissionCreated, CommissionReversed, TierChanged, ChallengeCompleted, BadgeAwarded,
@@ -55,6 +64,20 @@ func New(typ, ref string, at time.Time, data any) Event {
 // change records only events someone will receive.
 type Subscriptions interface {
 	Wants(ctx context.Context, eventType string) bool
+}
+
+// Subscribers is every subscriber of a deployment: an event is recorded if
+// any of them wants it (the outbound webhooks, the e-mail pipeline).
+type Subscribers []Subscriptions
+
+// Wants reports whether any subscriber wants the type.
+func (all Subscribers) Wants(ctx context.Context, eventType string) bool {
+	for _, s := range all {
+		if s.Wants(ctx, eventType) {
+			return true
+		}
+	}
+	return false
 }
 
 // Emit returns the event if someone wants its type, else nothing; a nil

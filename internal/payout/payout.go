@@ -169,7 +169,8 @@ type Store interface {
 	LockBuild(ctx context.Context, owner string, now, until time.Time) error
 	// UnlockBuild gives the lock back if owner still holds it.
 	UnlockBuild(ctx context.Context, owner string) error
-	PutBatch(ctx context.Context, b Batch) error
+	// PutBatch writes a new batch header with its events.
+	PutBatch(ctx context.Context, b Batch, events ...outbox.Event) error
 	// SetSkipped replaces the stored list of partners a batch left out.
 	SetSkipped(ctx context.Context, batchID string, skipped []Skip) error
 	// DiscardBatch removes a draft header that holds no item, with its
@@ -303,7 +304,9 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 	if len(items) == 0 && len(open) == 0 {
 		return Batch{}, ErrNothingPayable
 	}
-	if err := s.Store.PutBatch(ctx, b); err != nil {
+	waiting := outbox.Emit(ctx, s.Events, outbox.BatchAwaitingApproval, b.ID, now,
+		map[string]any{"batch_id": b.ID, "created_by": b.CreatedBy, "created_at": now})
+	if err := s.Store.PutBatch(ctx, b, waiting...); err != nil {
 		return Batch{}, fmt.Errorf("write batch: %w", err)
 	}
 	if err := s.attachPledges(ctx, &b); err != nil {
@@ -652,7 +655,15 @@ func (s *Service) settleLeg(ctx context.Context, it Item, leg Leg, reference, by
 // fail records a final failure of a leg; one settled or failed meanwhile by
 // another delivery stays as it is.
 func (s *Service) fail(ctx context.Context, it Item, leg Leg, reason string) error {
-	err := s.commitMoves(ctx, it, func(it Item) (Move, error) { return FailLeg(it, leg, reason, s.Now().UTC()) })
+	err := s.commitMoves(ctx, it, func(it Item) (Move, error) {
+		at := s.Now().UTC()
+		mv, err := FailLeg(it, leg, reason, at)
+		if err == nil {
+			mv.Events = outbox.Emit(ctx, s.Events, outbox.PayoutFailed, it.ID+":"+string(leg), at, map[string]any{"partner_id": it.PartnerID,
+				"batch_id": it.BatchID, "item_id": it.ID, "leg": leg, "currency": it.Currency, "amount": it.LegAmount(leg), "reason": reason})
+		}
+		return mv, err
+	})
 	if errors.Is(err, ErrAlreadySettled) {
 		return nil
 	}

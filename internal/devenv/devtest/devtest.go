@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/partnerloop/partnerloop/internal/app"
@@ -57,6 +58,11 @@ func StripeMockURL(t testing.TB) string {
 	}
 	return stripeMock.Endpoint
 }
+
+// SES is a client of the package's SES emulator; SESEndpoint serves its
+// store of what was sent (GET /store).
+func SES() *sesv2.Client { return emulators.SES() }
+func SESEndpoint() string { return emulators.SESEndpoint }
 
 // Env is one test's isolated resources and clients.
 type Env struct {
