@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,6 +38,9 @@ var devDefaults = map[string]string{
 	"PARTNERLOOP_STRIPE_SECRET":      "whsec_dev",
 	"PARTNERLOOP_WOOCOMMERCE_SECRET": "dev-woocommerce-secret",
 	"PARTNERLOOP_EMAIL_HASH_KEY":     "dev-email-hash-key",
+	"PARTNERLOOP_UNSUBSCRIBE_KEY":    "dev-unsubscribe-key",
+	appspec.EnvMailFrom:              "partners@partnerloop.local",
+	appspec.EnvFinanceEmails:         "finance@partnerloop.local,finance2@partnerloop.local",
 	"PARTNERLOOP_ADDR":               "127.0.0.1:8080",
 }
 
@@ -116,8 +120,10 @@ func run() error {
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		NotifyURL: res.NotifyURL(), LocalWebhooks: true,
+		MailURL: res.MailURL(), SES: emu.SES(), MailFrom: env(appspec.EnvMailFrom), FinanceEmails: strings.Split(env(appspec.EnvFinanceEmails), ","),
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
-			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY")},
+			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY"),
+			UnsubscribeKey: env("PARTNERLOOP_UNSUBSCRIBE_KEY")},
 		StripeAPIKey: stripeKey, StripeAPIBase: stripeBase,
 	}, httpapi.BearerHS256(jwt), log)
 
@@ -135,6 +141,15 @@ func run() error {
 	go poll(ctx, a, res.PayoutsURL(), log)
 	go poll(ctx, a, res.DonationsURL(), log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Ledger.MatureDue(ctx); return err }, log)
+	go every(ctx, 5*time.Second, func() error { _, err := a.Mail.SendDigests(ctx); return err }, log)
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := sqsqueue.PollMailOnce(ctx, a.SQS, res.MailURL(), a.MailWork(), 1); err != nil && ctx.Err() == nil {
+				log.Warn("poll failed", "queue", res.MailURL(), "error", err)
+				time.Sleep(time.Second)
+			}
+		}
+	}()
 	go every(ctx, 5*time.Second, func() error { _, err := a.Payouts.DispatchPending(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Notify.Dispatch(ctx); return err }, log)
 	go every(ctx, 5*time.Second, func() error { _, err := a.Messages.StartDue(ctx); return err }, log)
@@ -202,6 +217,7 @@ Partnerloop is running on %[1]s  (Ctrl-C stops everything)
   health        %[1]s/healthz
   demo partner  %[2]s  code %[3]s  link %[1]s/r/%[3]s
   DynamoDB Local %[7]s   SQS emulator %[8]s
+  E-mail        %[14]s   (what was sent, as the partners read it)
 
 Secrets (dev defaults unless set in the environment):
   PARTNERLOOP_WEBHOOK_SECRET=%[9]s
@@ -217,6 +233,6 @@ Tokens (12 h):
 
 `, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
 		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"),
-		env("PARTNERLOOP_WOOCOMMERCE_SECRET"))
+		env("PARTNERLOOP_WOOCOMMERCE_SECRET"), emu.SESEndpoint)
 	return nil
 }
