@@ -6,10 +6,11 @@ import {
   startPage, h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, download, field, showFieldError, clearFieldErrors, barChart,
 } from './ui.js';
 import { statementLines } from './statement.js';
+import { messagesScreen } from './broadcasts.js';
 
 const main = document.getElementById('main');
-const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports'];
-const pages = { overview, partners, partner, batches, batch, program, charities, reports };
+const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages'];
+const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen };
 let me;
 let refresh; // the timer that keeps a batch's status current
 
@@ -257,8 +258,9 @@ async function batch(screen, id, charities) {
     actions.append(h('div', {}, approve, ownBatch ? h('p', { id: 'four-eyes', class: 'notice', text: t('console.fourEyes') }) : null),
       h('div', { class: 'stack' }, field(t('console.cancelReason'), reason), cancel));
   }
-  if (b.status !== 'draft' && !FINAL.includes(b.status)) {
-    // Workers pay the items in the background; keep the page current.
+  if (!screen.aborted && b.status !== 'draft' && !FINAL.includes(b.status)) {
+    // Workers pay the items in the background; keep the page current
+    // while it is shown.
     clearTimeout(refresh);
     refresh = setTimeout(() => batch(screen, id, names).catch(() => {}), 3000);
   }
