@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/mail"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/notify"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/outbox"
@@ -84,6 +86,9 @@ type Config struct {
 	MailFrom             string
 	MailConfigurationSet string
 	FinanceEmails        []string
+	// MailSendRate is how many e-mails a second a broadcast sends at most
+	// (0: no limit, local runs and tests).
+	MailSendRate float64
 	// Program is in force until one is saved through PUT /v1/program.
 	Program program.Program
 	// Now is the clock of every service; nil is the system clock.
@@ -116,6 +121,7 @@ type App struct {
 	Engage      *engage.Service
 	Notify      *notify.Service
 	Mail        *mail.Service
+	Messages    *messages.Service
 	// NotifyURL and NotifyRetryBase drive the notifier's retries.
 	NotifyURL       string
 	NotifyRetryBase time.Duration
@@ -145,6 +151,8 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Sender: &sesmail.Sender{Client: cfg.SES, From: cfg.MailFrom, ConfigurationSet: cfg.MailConfigurationSet},
 		Signer: mail.NewSigner(cfg.Secrets.UnsubscribeKey), BaseURL: cfg.PublicBaseURL, FinanceTo: cfg.FinanceEmails, Now: now, Log: log}
 	notifications.Also = mailer
+	broadcasts := &messages.Service{Store: store.Messages, Mailer: messages.Mail{Service: mailer}, Pages: &sqsqueue.BroadcastPages{SQS: q, URL: cfg.MailURL},
+		Rate: cfg.MailSendRate, Now: now, Sleep: messages.SleepContext}
 	// E-mail comes first: it wants its types without reading the endpoints.
 	events := outbox.Subscribers{mailer, notifications}
 	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
@@ -165,13 +173,13 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	}
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
-		Engage: eng, Notify: notifications, Mail: mailer,
+		Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
-	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Server: srv, SQS: q, Log: log,
+	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts, Server: srv, SQS: q, Log: log,
 		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}
 }
 
@@ -282,6 +290,11 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 	cfg.MailURL, cfg.SES = os.Getenv(appspec.EnvMailQueue), SESClient(awsCfg)
 	cfg.MailFrom, cfg.MailConfigurationSet = os.Getenv(appspec.EnvMailFrom), os.Getenv(appspec.EnvMailConfigurationSet)
 	cfg.FinanceEmails = addressList(os.Getenv(appspec.EnvFinanceEmails))
+	if v := os.Getenv(appspec.EnvMailSendRate); v != "" {
+		if cfg.MailSendRate, err = strconv.ParseFloat(v, 64); err != nil || cfg.MailSendRate <= 0 {
+			return nil, fmt.Errorf("%s must be a positive number of e-mails a second, not %q", appspec.EnvMailSendRate, v)
+		}
+	}
 	if arn := os.Getenv(appspec.EnvProviderSecretARN); arn != "" {
 		cfg.Stripe = &refreshingStripe{keys: &refreshing[ProviderSecrets]{read: secretReader[ProviderSecrets](sm, arn), ttl: SecretsRefresh, now: time.Now}}
 	}
@@ -389,7 +402,12 @@ func (a *App) HandleMailerEvent(ctx context.Context, raw json.RawMessage) (event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return events.SQSEventResponse{}, fmt.Errorf("unreadable SQS event: %w", err)
 	}
-	return sqsqueue.HandleMailJobs(ctx, a.Mail, ev), nil
+	return sqsqueue.HandleMailJobs(ctx, a.MailWork(), ev), nil
+}
+
+// MailWork is the mail queue's consumer: e-mails and broadcast pages.
+func (a *App) MailWork() sqsqueue.MailWork {
+	return sqsqueue.MailWork{Mail: a.Mail, Broadcasts: a.Messages}
 }
 
 // HandleFeedback puts the addresses of SES bounces and complaints on the

@@ -163,7 +163,13 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		}
 	}
 	endpoint := h.do("GET", "/v1/webhook-endpoints", h.tokens["bob"], nil, nil).Body["endpoints"].([]any)[0].(map[string]any)["id"].(string)
+	message := h.broadcast(`{"subject":"Hello","body":"*Spring* is here","audience":{"all":true}}`)["id"].(string)
+	h.sendBroadcasts()
 	samples := map[string]string{
+		"/v1/messages":                          "/v1/messages",
+		"/v1/messages/{id}":                     "/v1/messages/" + message,
+		"/v1/messages/{id}/replies":             "/v1/messages/" + message + "/replies",
+		"/v1/partners/{id}/inbox":               "/v1/partners/" + id + "/inbox",
 		"/v1/challenges":                        "/v1/challenges",
 		"/v1/challenges/{id}":                   "/v1/challenges/spring",
 		"/v1/challenges/{id}/submissions":       "/v1/challenges/spring/submissions",

@@ -82,13 +82,14 @@ type Adapters struct {
 	Notify    *Notifications // webhook endpoints, the event outbox, delivery attempts
 	Engage    *Engagement    // points lines, challenges, badges, leaderboards, rewards
 	Mail      *Mail          // e-mail preferences, suppressions, sent e-mails, digests
+	Messages  *Messages      // broadcasts, their fan-out, inboxes and replies
 }
 
 // Open returns the adapters on the named table.
 func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
 	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Payouts: &Payouts{t},
-		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}}
+		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}, Messages: &Messages{t}}
 }
 
 // Ledger stores orders with their accruals, partners' balances and monthly

@@ -3,20 +3,30 @@
 // on top of the /v1 API.
 import { api, openScreen } from './session.js';
 import { statementLines } from './statement.js';
+import { inboxPage, unreadCount } from './inbox.js';
 import { t, money, date, dateTime, count } from './i18n.js';
 import {
   startPage, h, render, drawScreen, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
 
 const main = document.getElementById('main');
-const pages = { home, statement, rewards, settings };
+const pages = { home, statement, rewards, inbox, settings };
 let me;
+let unread = 0; // the inbox's unread broadcasts, shown in the navigation
 
 const BALANCE_KINDS = ['pending', 'payable', 'in_payout', 'paid', 'donated'];
 
 function setNav(current) {
   render(document.getElementById('nav'), h('ul', {}, Object.keys(pages).map((name) =>
-    h('li', {}, h('a', { href: '#/' + name, 'aria-current': name === current ? 'page' : null, text: t('portal.nav.' + name) })))));
+    h('li', {}, h('a', { href: '#/' + name, 'aria-current': name === current ? 'page' : null }, t('portal.nav.' + name),
+      name === 'inbox' && unread > 0 ? [' ', h('span', { class: 'count', text: t('inbox.unread', { n: count(unread) }) })] : null)))));
+}
+
+function inbox(screen) {
+  return inboxPage(screen, me.partner_id, (n) => {
+    unread = n;
+    setNav('inbox');
+  });
 }
 
 async function route() {
@@ -334,6 +344,7 @@ async function start() {
       me.finance ? h('a', { href: '/console/', text: t('portal.openConsole') }) : null));
     return;
   }
+  unread = await unreadCount(me.partner_id).catch(() => 0);
   window.addEventListener('hashchange', route);
   await route();
 }
