@@ -27,6 +27,9 @@ func main() {
 		ThrottleRate:        contextNumber(app, "throttleRate", 500),
 		ThrottleBurst:       contextNumber(app, "throttleBurst", 1000),
 		ContributorInsights: contextString(app, "contributorInsights", "false") == "true",
+		MailFrom:            contextString(app, "mailFrom", ""),
+		MailIdentity:        contextString(app, "mailIdentity", ""),
+		FinanceEmails:       contextString(app, "financeEmails", ""),
 	}
 	if props.Stage != Dev && props.Stage != Prod {
 		panic("context value stage must be dev or prod")

@@ -51,6 +51,10 @@ type StackProps struct {
 	ThrottleRate, ThrottleBurst float64
 	// ContributorInsights turns on DynamoDB Contributor Insights (hot keys).
 	ContributorInsights bool
+	// MailFrom is the address e-mail is sent from, of the verified SES
+	// identity MailIdentity (default: MailFrom's domain); FinanceEmails
+	// (comma-separated) hear of batches waiting for approval and failed payouts.
+	MailFrom, MailIdentity, FinanceEmails string
 }
 
 // Stage is a deployment environment.
@@ -112,6 +116,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	suppress(hashKey, "AwsSolutions-SMG4", "Must never rotate: the customer e-mail hashes stored in the table (attribution evidence) were made with it.")
+	mail := newMailing(stack, props)
 	providerSecret := awssecretsmanager.NewSecret(stack, jsii.String("ProviderSecrets"), &awssecretsmanager.SecretProps{
 		Description:          jsii.String("Payout provider API keys: {\"stripe_api_key\": \"rk_live_...\"}; empty disables Stripe Connect payouts"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{SecretStringTemplate: jsii.String(`{"stripe_api_key":""}`), GenerateStringKey: jsii.String("unused")},
@@ -152,6 +157,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		if spec.Access.ProviderSecrets {
 			env[appspec.EnvProviderSecretARN] = providerSecret.SecretArn()
 		}
+		mail.env(spec, env)
 		if spec.ServesPages() {
 			maps.Copy(env, signIn.clientEnv)
 		}
@@ -181,6 +187,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		if spec.Access.ProviderSecrets {
 			providerSecret.GrantRead(fn, nil)
 		}
+		mail.grant(stack, spec, fn)
 		if len(spec.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(spec.Name+"Integration"), fn, nil)
 			for _, r := range spec.Routes {

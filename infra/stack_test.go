@@ -41,7 +41,7 @@ var synthesizedStage = func() func(t *testing.T, stage Stage) (assertions.Templa
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: cdkContext(t)})
 		checkWithNag(app)
-		props := StackProps{AssetDir: assets, Stage: stage, AlarmEmail: "oncall@partnerloop.example"}
+		props := StackProps{AssetDir: assets, Stage: stage, AlarmEmail: "oncall@partnerloop.example", MailFrom: "partners@shop.example"}
 		if stage == Dev { // dev signs in at an external issuer, prod with the stack's own user pool
 			props.JWTIssuer, props.JWTAudience = "https://issuer.example/", []string{"partnerloop"}
 			props.OIDC = ExternalOIDC{ClientID: "web-client", AuthorizeURL: "https://issuer.example/authorize", TokenURL: "https://issuer.example/token"}
@@ -265,7 +265,7 @@ func TestGrantsAreLeastPrivilege(t *testing.T) {
 			if strings.Contains(text, "sqs:SendMessage") != (len(spec.Access.SendTo) > 0) {
 				t.Errorf("%s: sqs:SendMessage granted=%v, spec sends to %v", spec.Name, strings.Contains(text, "sqs:SendMessage"), spec.Access.SendTo)
 			}
-			if strings.Contains(text, "secretsmanager:GetSecretValue") != (spec.Access.WebhookSecrets || spec.Access.ProviderSecrets) {
+			if strings.Contains(text, "secretsmanager:GetSecretValue") != (spec.Access.WebhookSecrets || spec.Access.ProviderSecrets || spec.Access.MailLinks) {
 				t.Errorf("%s: secret access does not match its spec", spec.Name)
 			}
 			if strings.Contains(text, "sqs:ReceiveMessage") != (spec.Access.ConsumeFrom != "" || spec.Access.RedriveDLQs) {

@@ -145,6 +145,12 @@ func specEnv(f appspec.Function) []string {
 	if f.Access.ProviderSecrets {
 		out = append(out, appspec.EnvProviderSecretARN)
 	}
+	if f.Access.MailLinks {
+		out = append(out, appspec.EnvMailSecretARN)
+	}
+	if f.Access.SendsEmail {
+		out = append(out, appspec.EnvMailFrom, appspec.EnvMailConfigurationSet)
+	}
 	if f.Access.RedriveDLQs {
 		out = append(out, appspec.EnvPayoutsDLQ, appspec.EnvDonationsDLQ)
 	}
@@ -165,6 +171,10 @@ func samGrants(props map[string]any) []string {
 			for _, st := range statements {
 				actions, _ := st.(map[string]any)["Action"].([]any)
 				for _, a := range actions {
+					if strings.HasPrefix(fmt.Sprint(a), "ses:") {
+						out = append(out, fmt.Sprint(a))
+						continue
+					}
 					out = append(out, fmt.Sprint("table:", a))
 				}
 			}
@@ -192,9 +202,12 @@ func samGrants(props map[string]any) []string {
 	}
 	if events, ok := props["Events"].(map[string]any); ok {
 		for _, e := range events {
-			if ev := e.(map[string]any); ev["Type"] == "SQS" {
+			switch ev := e.(map[string]any); ev["Type"] {
+			case "SQS":
 				q := ev["Properties"].(map[string]any)["Queue"].(map[string]any)["Fn::GetAtt"].([]any)[0]
 				out = append(out, fmt.Sprint("consume:[", q))
+			case "SNS":
+				out = append(out, fmt.Sprint("feedback:", ev["Properties"].(map[string]any)["Topic"].(map[string]any)["Ref"]))
 			}
 		}
 	}
@@ -226,6 +239,12 @@ func specGrants(f appspec.Function) []string {
 	}
 	if f.Access.ProviderSecrets {
 		out = append(out, "secret:ProviderSecrets")
+	}
+	if f.Access.MailLinks {
+		out = append(out, "secret:MailSecret")
+	}
+	if f.Access.SendsEmail {
+		out = append(out, "ses:SendEmail", "feedback:MailFeedback")
 	}
 	slices.Sort(out)
 	return out

@@ -210,3 +210,69 @@ func TestSendCountsEachOutcomeAndSpacesSendsToTheRate(t *testing.T) {
 		t.Errorf("an e-mail held by another delivery must fail the page: %v", err)
 	}
 }
+
+// listStore is a partner list in parts, and partners by id.
+type listStore struct {
+	Store
+	parts [][]partner.Partner
+}
+
+func (s *listStore) Shards() int { return len(s.parts) }
+
+func (s *listStore) PartnersPage(_ context.Context, shard int, after string, limit int32) ([]partner.Partner, bool, error) {
+	var out []partner.Partner
+	for _, p := range s.parts[shard] {
+		if p.ID > after && len(out) < int(limit) {
+			out = append(out, p)
+		}
+	}
+	return out, len(out) == int(limit) && out[len(out)-1].ID != s.parts[shard][len(s.parts[shard])-1].ID, nil
+}
+
+func (s *listStore) GetPartner(_ context.Context, id string) (partner.Partner, error) {
+	for _, part := range s.parts {
+		for _, p := range part {
+			if p.ID == id {
+				return p, nil
+			}
+		}
+	}
+	return partner.Partner{}, partner.ErrNotFound
+}
+
+func TestPagesWalkThePartnersByIdThenEveryPartOfTheList(t *testing.T) {
+	active := func(id string, tier program.Tier) partner.Partner {
+		return partner.Partner{ID: id, Tier: tier, Status: partner.StatusActive}
+	}
+	store := &listStore{parts: [][]partner.Partner{
+		{active("a1", "gold"), active("a2", "silver"), active("a3", "gold")},
+		{},
+		{active("c1", "gold"), {ID: "c2", Tier: "gold", Status: partner.StatusSuspended}, active("c3", "silver")},
+	}}
+	s := &Service{Store: store, Rate: 0.1} // two recipients a page
+	m := Message{ID: "m", Audience: Audience{Tiers: []program.Tier{"gold"}, PartnerIDs: []string{"a2", "c1", "a3"}}}
+	var reached []string
+	pages := 0
+	for p, last := (Page{MessageID: "m"}), false; !last; pages++ {
+		var rs []partner.Partner
+		var err error
+		rs, p, last, err = s.recipients(context.Background(), m, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			reached = append(reached, r.ID)
+		}
+		if pages > 20 {
+			t.Fatal("the walk does not end")
+		}
+	}
+	// By id first (a2 though silver), then the gold partners of the list
+	// not named by id; the suspended one is left out.
+	if got := strings.Join(reached, ","); got != "a2,c1,a3,a1" {
+		t.Errorf("reached %s", got)
+	}
+	if pages != 7 { // two a page: ids 2 pages; part 0 2; the empty part 1; part 2 2
+		t.Errorf("%d pages", pages)
+	}
+}
