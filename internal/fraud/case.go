@@ -3,7 +3,6 @@ package fraud
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,21 +23,21 @@ func HoldReason(rule string) string { return HoldPrefix + rule }
 // Event is one firing of a rule. Its id is a hash of the rule, the partner
 // and the evidence, so a redelivered order or click records nothing new.
 type Event struct {
-	ID        string   `json:"id"`
-	Rule      string   `json:"rule"`
-	PartnerID string   `json:"partner_id"`
-	Evidence  Evidence `json:"evidence"`
+	ID        string   `json:"id" dynamodbav:"id"`
+	Rule      string   `json:"rule" dynamodbav:"rule"`
+	PartnerID string   `json:"partner_id" dynamodbav:"partner_id"`
+	Evidence  Evidence `json:"evidence" dynamodbav:"evidence"`
 	// Held names the accrual the event holds, if its rule holds money.
-	Held *Accrual  `json:"held,omitempty"`
-	At   time.Time `json:"at"`
+	Held *Accrual  `json:"held,omitempty" dynamodbav:"held,omitempty"`
+	At   time.Time `json:"at" dynamodbav:"at"`
 }
 
 // Accrual names an order's commission a case holds.
 type Accrual struct {
-	Source   string         `json:"source"`
-	OrderID  string         `json:"order_id"`
-	Currency money.Currency `json:"currency"`
-	Amount   int64          `json:"amount"`
+	Source   string         `json:"source" dynamodbav:"source"`
+	OrderID  string         `json:"order_id" dynamodbav:"order_id"`
+	Currency money.Currency `json:"currency" dynamodbav:"currency"`
+	Amount   int64          `json:"amount" dynamodbav:"amount"`
 }
 
 // NewEvent is the event of rule firing for partnerID with ev, about the
@@ -67,23 +66,23 @@ const (
 
 // Case gathers one partner's events of one rule while it is pending.
 type Case struct {
-	ID          string    `json:"id"`
-	PartnerID   string    `json:"partner_id"`
-	Rule        string    `json:"rule"`
-	Status      Status    `json:"status"`
-	OpenedAt    time.Time `json:"opened_at"`
-	LastEventAt time.Time `json:"last_event_at"`
+	ID          string    `json:"id" dynamodbav:"id"`
+	PartnerID   string    `json:"partner_id" dynamodbav:"partner_id"`
+	Rule        string    `json:"rule" dynamodbav:"rule"`
+	Status      Status    `json:"status" dynamodbav:"status"`
+	OpenedAt    time.Time `json:"opened_at" dynamodbav:"opened_at"`
+	LastEventAt time.Time `json:"last_event_at" dynamodbav:"last_event_at"`
 	// ExpiresAt is when the case stops gathering events: the next event
 	// after it opens a new case. A pending case stays in the queue until
 	// decided, since it may hold money.
-	ExpiresAt time.Time `json:"expires_at"`
-	Events    int       `json:"events"`
+	ExpiresAt time.Time `json:"expires_at" dynamodbav:"expires_at"`
+	Events    int       `json:"events" dynamodbav:"events"`
 	// Held sums, per currency, the commission the case's events hold.
-	Held map[money.Currency]int64 `json:"held"`
+	Held map[money.Currency]int64 `json:"held" dynamodbav:"held"`
 	// Approval is the first of two decisions a four-eyes case takes.
-	Approval *Decision `json:"pending_approval,omitempty"`
-	Decision *Decision `json:"decision,omitempty"`
-	Version  int64     `json:"-"`
+	Approval *Decision `json:"pending_approval,omitempty" dynamodbav:"pending_approval,omitempty"`
+	Decision *Decision `json:"decision,omitempty" dynamodbav:"decision,omitempty"`
+	Version  int64     `json:"-" dynamodbav:"version"`
 }
 
 // Decision kinds.
@@ -94,23 +93,25 @@ const (
 
 // Decision is what finance decided on a case, and who.
 type Decision struct {
-	Kind           string    `json:"kind"`
-	Note           string    `json:"note"`
-	Reverse        bool      `json:"reverse,omitempty"`
-	SuspendPartner bool      `json:"suspend_partner,omitempty"`
-	By             string    `json:"by"`
-	At             time.Time `json:"at"`
+	Kind           string    `json:"kind" dynamodbav:"kind"`
+	Note           string    `json:"note" dynamodbav:"note"`
+	Reverse        bool      `json:"reverse,omitempty" dynamodbav:"reverse,omitempty"`
+	SuspendPartner bool      `json:"suspend_partner,omitempty" dynamodbav:"suspend_partner,omitempty"`
+	By             string    `json:"by" dynamodbav:"by"`
+	At             time.Time `json:"at" dynamodbav:"at"`
 	// ApprovedBy is the second finance user of a four-eyes decision.
-	ApprovedBy string `json:"approved_by,omitempty"`
+	ApprovedBy string `json:"approved_by,omitempty" dynamodbav:"approved_by,omitempty"`
 }
 
 // Filed is what recording events does to a case: its next state (a new
 // case when Opened), its version before (0 for a new case), and the
-// events new to it.
+// events new to it. Replaced is the earlier open case a new case takes
+// the place of, decided or expired.
 type Filed struct {
 	Case        Case
 	PrevVersion int64
 	Opened      bool
+	Replaced    string
 	Events      []Event
 }
 
@@ -132,7 +133,7 @@ func File(open Case, events []Event, known func(id string) bool, cfg program.Fra
 	if open.ID == "" || open.Status != StatusPending || !now.Before(open.ExpiresAt) {
 		first := fresh[0]
 		f = Filed{Case: Case{ID: "fc_" + first.ID[len("fe_"):], PartnerID: first.PartnerID, Rule: first.Rule, Status: StatusPending,
-			OpenedAt: now}, Opened: true}
+			OpenedAt: now}, Opened: true, Replaced: open.ID}
 	}
 	c := &f.Case
 	c.Held = maps.Clone(c.Held)
@@ -232,13 +233,4 @@ func Decide(c Case, d Decision, cfg program.Fraud) (Case, Outcome, error) {
 // same reports whether two decisions decide alike (whoever made them).
 func (d Decision) same(o Decision) bool {
 	return d.Kind == o.Kind && d.Reverse == o.Reverse && d.SuspendPartner == o.SuspendPartner
-}
-
-// MarshalJSON writes a case with its held amounts always present.
-func (c Case) MarshalJSON() ([]byte, error) {
-	type plain Case
-	if c.Held == nil {
-		c.Held = map[money.Currency]int64{}
-	}
-	return json.Marshal(plain(c))
 }

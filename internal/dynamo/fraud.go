@@ -1,0 +1,180 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerloop/partnerloop/internal/fraud"
+	"github.com/partnerloop/partnerloop/internal/outbox"
+)
+
+// Fraud stores fraud cases, their events and each partner's open case of
+// a rule:
+//
+//	case        FRAUDCASE#<id>               CASE     gsi1 FRAUDCASES#<status> / <last event>#<id>
+//	                                                  gsi2 FRAUDPARTNER#<partner> / <opened>#<id>
+//	event       FRAUDCASE#<id>               EVENT#<event id>
+//	open case   FRAUDOPEN#<partner>#<rule>   OPEN     (the case's id)
+//
+// Cases are rare next to orders, so the status key is not sharded.
+type Fraud struct{ *table }
+
+func fraudCaseKey(id string) key { return key{"FRAUDCASE#" + id, "CASE"} }
+func fraudEventKey(caseID, eventID string) key {
+	return key{"FRAUDCASE#" + caseID, "EVENT#" + eventID}
+}
+func fraudOpenKey(partnerID, rule string) key {
+	return key{"FRAUDOPEN#" + partnerID + "#" + rule, "OPEN"}
+}
+
+type fraudCaseItem struct {
+	key
+	fraud.Case
+	GSI1PK string `dynamodbav:"gsi1pk"`
+	GSI1SK string `dynamodbav:"gsi1sk"`
+	GSI2PK string `dynamodbav:"gsi2pk"`
+	GSI2SK string `dynamodbav:"gsi2sk"`
+}
+
+func toCaseItem(c fraud.Case) fraudCaseItem {
+	return fraudCaseItem{key: fraudCaseKey(c.ID), Case: c,
+		GSI1PK: "FRAUDCASES#" + string(c.Status), GSI1SK: sortableTime(c.LastEventAt) + "#" + c.ID,
+		GSI2PK: "FRAUDPARTNER#" + c.PartnerID, GSI2SK: sortableTime(c.OpenedAt) + "#" + c.ID}
+}
+
+func (it fraudCaseItem) fraudCase() fraud.Case { return it.Case }
+
+type fraudEventItem struct {
+	key
+	fraud.Event
+}
+
+type fraudOpenItem struct {
+	key
+	CaseID string `dynamodbav:"case_id"`
+}
+
+// OpenCase reads the partner's open case of rule: the zero case if none.
+func (s *Fraud) OpenCase(ctx context.Context, partnerID, rule string) (fraud.Case, error) {
+	var open fraudOpenItem
+	found, err := s.get(ctx, fraudOpenKey(partnerID, rule), &open)
+	if err != nil || !found {
+		return fraud.Case{}, err
+	}
+	c, err := s.Case(ctx, open.CaseID)
+	if errors.Is(err, fraud.ErrNotFound) {
+		return fraud.Case{}, nil
+	}
+	return c, err
+}
+
+// fraudWrites are the transaction items that file events in their cases:
+// each case's next version (conditional on the one read), its new events
+// and, for a new case, the partner's open-case pointer (conditional on
+// still naming the case it replaces).
+func (s *table) fraudWrites(filed []fraud.Filed) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	for _, f := range filed {
+		put := &types.Put{TableName: &s.Table, Item: mustMarshal(toCaseItem(f.Case))}
+		if f.PrevVersion == 0 {
+			put.ConditionExpression = aws.String(notExists)
+		} else {
+			put.ConditionExpression = aws.String("version = :v")
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(f.PrevVersion)}}
+		}
+		items = append(items, types.TransactWriteItem{Put: put})
+		for _, e := range f.Events {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table,
+				Item: mustMarshal(fraudEventItem{key: fraudEventKey(f.Case.ID, e.ID), Event: e})}})
+		}
+		if f.Opened {
+			ptr := &types.Put{TableName: &s.Table, Item: mustMarshal(fraudOpenItem{key: fraudOpenKey(f.Case.PartnerID, f.Case.Rule), CaseID: f.Case.ID})}
+			if f.Replaced == "" {
+				ptr.ConditionExpression = aws.String(notExists)
+			} else {
+				ptr.ConditionExpression = aws.String("case_id = :old")
+				ptr.ExpressionAttributeValues = map[string]types.AttributeValue{":old": &types.AttributeValueMemberS{Value: f.Replaced}}
+			}
+			items = append(items, types.TransactWriteItem{Put: ptr})
+		}
+	}
+	return items
+}
+
+// Case reads a case, strongly consistent.
+func (s *Fraud) Case(ctx context.Context, id string) (fraud.Case, error) {
+	var it fraudCaseItem
+	found, err := s.get(ctx, fraudCaseKey(id), &it)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	if !found {
+		return fraud.Case{}, fraud.ErrNotFound
+	}
+	return it.fraudCase(), nil
+}
+
+// CaseEvents lists a case's events, oldest first.
+func (s *Fraud) CaseEvents(ctx context.Context, id string) ([]fraud.Event, error) {
+	events, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("FRAUDCASE#" + id)).
+		And(expression.Key("sk").BeginsWith("EVENT#"))}, func(it fraudEventItem) fraud.Event { return it.Event })
+	slices.SortStableFunc(events, func(a, b fraud.Event) int { return a.At.Compare(b.At) })
+	return events, err
+}
+
+// Cases lists cases of a status, the latest events first: a page at a
+// time, or, narrowed by rule or partner, every match at once (a partner's
+// cases, or one rule's of a status, are few).
+func (s *Fraud) Cases(ctx context.Context, q fraud.Query, limit int32, cursor string) ([]fraud.Case, string, error) {
+	if q.PartnerID != "" {
+		all, err := s.PartnerCases(ctx, q.PartnerID)
+		return slices.DeleteFunc(all, func(c fraud.Case) bool { return c.Status != q.Status || q.Rule != "" && c.Rule != q.Rule }), "", err
+	}
+	status := lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("FRAUDCASES#" + string(q.Status))), newestSort: true}
+	if q.Rule == "" {
+		return queryPage(ctx, s.table, status, limit, cursor, fraudCaseItem.fraudCase)
+	}
+	rule := expression.Name("rule").Equal(expression.Value(q.Rule))
+	status.filter = &rule
+	cases, err := queryAll(ctx, s.table, status, fraudCaseItem.fraudCase)
+	return cases, "", err
+}
+
+// PartnerCases lists every case of a partner, newest first.
+func (s *Fraud) PartnerCases(ctx context.Context, partnerID string) ([]fraud.Case, error) {
+	return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value("FRAUDPARTNER#" + partnerID)),
+		newestSort: true}, fraudCaseItem.fraudCase)
+}
+
+// SaveDecision writes a case's decision (or its pending approval) with its
+// outbound events, if the case is still at prevVersion. A decided case is
+// no longer its partner's open case: the pointer goes, unless a newer case
+// took it already.
+func (s *Fraud) SaveDecision(ctx context.Context, c fraud.Case, prevVersion int64, events []outbox.Event) error {
+	c.Version = prevVersion + 1
+	put := &types.Put{TableName: &s.Table, Item: mustMarshal(toCaseItem(c)), ConditionExpression: aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prevVersion)}}}
+	items := append([]types.TransactWriteItem{{Put: put}}, s.eventPuts(events)...)
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return fraud.ErrConflict
+	}
+	if err != nil || c.Decision == nil {
+		return err
+	}
+	_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: fraudOpenKey(c.PartnerID, c.Rule).av(),
+		ConditionExpression:       aws.String("case_id = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: c.ID}}})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil
+	}
+	return err
+}
