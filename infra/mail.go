@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -66,6 +67,7 @@ func (m *mailing) env(spec appspec.Function, env map[string]*string) {
 	if spec.Access.SendsEmail {
 		env[appspec.EnvMailFrom] = jsii.String(m.props.MailFrom)
 		env[appspec.EnvMailConfigurationSet] = m.configSet.ConfigurationSetName()
+		env[appspec.EnvMailSendRate] = jsii.String(strconv.FormatFloat(m.props.MailSendRate, 'f', -1, 64))
 	}
 }
 

@@ -30,6 +30,7 @@ func main() {
 		MailFrom:            contextString(app, "mailFrom", ""),
 		MailIdentity:        contextString(app, "mailIdentity", ""),
 		FinanceEmails:       contextString(app, "financeEmails", ""),
+		MailSendRate:        contextNumber(app, "mailSendRate", 10),
 	}
 	if props.Stage != Dev && props.Stage != Prod {
 		panic("context value stage must be dev or prod")

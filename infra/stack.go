@@ -55,6 +55,9 @@ type StackProps struct {
 	// identity MailIdentity (default: MailFrom's domain); FinanceEmails
 	// (comma-separated) hear of batches waiting for approval and failed payouts.
 	MailFrom, MailIdentity, FinanceEmails string
+	// MailSendRate is how many e-mails a second a broadcast sends at most:
+	// below the account's SES sending quota, leaving room for other e-mail.
+	MailSendRate float64
 }
 
 // Stage is a deployment environment.

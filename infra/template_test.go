@@ -149,7 +149,7 @@ func specEnv(f appspec.Function) []string {
 		out = append(out, appspec.EnvMailSecretARN)
 	}
 	if f.Access.SendsEmail {
-		out = append(out, appspec.EnvMailFrom, appspec.EnvMailConfigurationSet)
+		out = append(out, appspec.EnvMailFrom, appspec.EnvMailConfigurationSet, appspec.EnvMailSendRate)
 	}
 	if f.Access.RedriveDLQs {
 		out = append(out, appspec.EnvPayoutsDLQ, appspec.EnvDonationsDLQ)
