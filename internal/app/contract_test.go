@@ -182,6 +182,8 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		"/v1/partners/{id}":                     "/v1/partners/" + id,
 		"/v1/partners/{id}/statement":           "/v1/partners/" + id + "/statement",
 		"/v1/partners/{id}/qr.svg":              "/v1/partners/" + id + "/qr.svg",
+		"/v1/partners/{id}/notifications":       "/v1/partners/" + id + "/notifications",
+		"/unsubscribe/{token}":                  "", // a signed link's page: TestMailPreferencesAndOneClickUnsubscribe
 		"/v1/payout-batches/{id}":               "/v1/payout-batches/" + batchID,
 		"/v1/payout-batches/{id}/audit":         "/v1/payout-batches/" + batchID + "/audit",
 		"/v1/payout-batches/{id}/export":        "", // CSV of an approved batch: TestPayPalAndWiseFilesAndMarkingPaid
