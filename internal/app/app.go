@@ -30,6 +30,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/mail"
@@ -145,6 +146,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	store := dynamo.Open(db, cfg.Table)
 	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
 	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: ProgramCacheFor, Now: now}
+	groups := &group.Service{Store: store.Groups, CacheFor: ProgramCacheFor, Now: now}
 	notifications := &notify.Service{Store: store.Notify, Queue: &sqsqueue.Deliveries{SQS: q, URL: cfg.NotifyURL},
 		Poster: notify.NewPoster(cfg.LocalWebhooks, now), Now: now, Log: log, AllowInsecure: cfg.LocalWebhooks, CacheFor: ProgramCacheFor}
 	mailer := &mail.Service{Store: store.Mail, Queue: &sqsqueue.MailJobs{SQS: q, URL: cfg.MailURL}, Partners: store.Partners,
@@ -155,8 +157,8 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Rate: cfg.MailSendRate, Now: now, Sleep: messages.SleepContext}
 	// E-mail comes first: it wants its types without reading the endpoints.
 	events := outbox.Subscribers{mailer, notifications}
-	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Now: now}
-	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Now: now}
+	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Groups: groups, Now: now}
+	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Groups: groups, Now: now}
 	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: events, Now: now}
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
@@ -172,7 +174,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		secrets = httpapi.StaticSecrets(cfg.Secrets.webhook())
 	}
 	srv := &httpapi.Server{
-		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Reports: reps, Statements: statements,
+		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Groups: groups, Reports: reps, Statements: statements,
 		Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts,
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{

@@ -199,6 +199,8 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		"/v1/reports/owed":                      "/v1/reports/owed",
 		"/v1/program":                           "/v1/program",
 		"/v1/program/versions":                  "/v1/program/versions",
+		"/v1/groups":                            "/v1/groups",
+		"/v1/groups/{id}":                       "/v1/groups/default",
 		"/v1/me":                                "/v1/me",
 		"/v1/sign-in":                           "/v1/sign-in",
 		"/":                                     "/",

@@ -125,13 +125,17 @@ type Input struct {
 	Tier        string
 	TierRateBps int64
 	Lines       []Line
+	// Scope, if set, names who set the rules ("group:<id>") before every
+	// rule they decided ("group:<id>/<override id>"), so a statement says
+	// which level decided; the tier rate's lines stay "tier".
+	Scope string
 }
 
 // LineResult is what one line (or the per-order flat amount) earned and why.
 type LineResult struct {
 	SKU    string `json:"sku" dynamodbav:"sku"`
 	Net    int64  `json:"net" dynamodbav:"net"`
-	Rule   string `json:"rule" dynamodbav:"rule"` // override id, "tier", "excluded" or "flat_per_order"
+	Rule   string `json:"rule" dynamodbav:"rule"` // override id, "tier", "excluded" or "flat_per_order", scoped by Input.Scope
 	Amount int64  `json:"amount" dynamodbav:"amount"`
 }
 
@@ -150,18 +154,18 @@ func (r Rules) Evaluate(in Input) Result {
 		lr := LineResult{SKU: l.SKU, Net: l.Net}
 		switch o, ok := r.match(l, in.Tier); {
 		case slices.Contains(r.ExcludeCategories, l.Category) && l.Category != "":
-			lr.Rule = "excluded"
+			lr.Rule = in.scoped("excluded")
 		case ok && o.RateBps != nil:
-			lr.Rule, lr.Amount = o.ID, money.MulDivRound(l.Net, *o.RateBps, money.BasisPointsPerUnit, mode)
+			lr.Rule, lr.Amount = in.scoped(o.ID), money.MulDivRound(l.Net, *o.RateBps, money.BasisPointsPerUnit, mode)
 		case ok:
-			lr.Rule, lr.Amount = o.ID, o.FlatPerUnit[in.Currency]*l.Quantity
+			lr.Rule, lr.Amount = in.scoped(o.ID), o.FlatPerUnit[in.Currency]*l.Quantity
 		default:
 			lr.Rule, lr.Amount = "tier", money.MulDivRound(l.Net, in.TierRateBps, money.BasisPointsPerUnit, mode)
 		}
 		res.Lines = append(res.Lines, lr)
 	}
 	if flat := r.FlatPerOrder[in.Currency]; flat > 0 {
-		res.Lines = append(res.Lines, LineResult{Rule: "flat_per_order", Amount: flat})
+		res.Lines = append(res.Lines, LineResult{Rule: in.scoped("flat_per_order"), Amount: flat})
 	}
 	for _, l := range res.Lines {
 		res.Total += l.Amount
@@ -170,6 +174,14 @@ func (r Rules) Evaluate(in Input) Result {
 		res.capTo(limit)
 	}
 	return res
+}
+
+// scoped is a rule's name as the statement shows it.
+func (in Input) scoped(rule string) string {
+	if in.Scope == "" {
+		return rule
+	}
+	return in.Scope + "/" + rule
 }
 
 func (r Rules) match(l Line, tier string) (Override, bool) {

@@ -15,6 +15,9 @@
 //	               TOUCH#CUSTOMER#<id>  EVIDENCE        touches t:<ref> (expires)
 //	click counter  CLICKS#<partner>#<source>  <hour>  (expires)
 //	program        PROGRAM              CURRENT, V#<version>
+//	group          GROUP#<id>           CURRENT         gsi1 GROUPS / <id>
+//	               GROUP#<id>           V#<version>
+//	group slug     SLUG#<slug>          SLUG
 //	batch          BATCH#<id>           BATCH
 //	batch item     BATCH#<id>           ITEM#<item>
 //	batch pledge   BATCH#<id>           PLEDGE#<ref>
@@ -76,6 +79,7 @@ type Adapters struct {
 	Ledger    *Ledger        // orders and accruals, balances, sales counters, fingerprints
 	Partners  *Partners      // partners, codes, clicks, touches, tier history
 	Programs  *Programs      // the program's versions
+	Groups    *Groups        // partner groups' versions and slugs
 	Payouts   *Payouts       // batches, items, audit, outbox, settled legs
 	Charities *Charities     // the charity catalog, receipts, donations on partners' behalf
 	Pledges   *Pledges       // the program's donations on partners' behalf
@@ -88,7 +92,7 @@ type Adapters struct {
 // Open returns the adapters on the named table.
 func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
-	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Payouts: &Payouts{t},
+	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Groups: &Groups{t}, Payouts: &Payouts{t},
 		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}, Messages: &Messages{t}}
 }
 

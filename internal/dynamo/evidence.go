@@ -247,7 +247,8 @@ func (s *table) evidenceWrites(w evidence.Write, now time.Time) []types.Transact
 	if r := w.Referrer; r != nil {
 		cond := expression.Name("partner_id").Equal(expression.Value(r.ID)).
 			And(expression.Name("tier").Equal(expression.Value(r.Tier))).
-			And(expression.Name("status").Equal(expression.Value(r.Status)))
+			And(expression.Name("status").Equal(expression.Value(r.Status))).
+			And(inGroup(*r))
 		expr, err := expression.NewBuilder().WithCondition(cond).Build()
 		if err != nil {
 			panic(fmt.Sprintf("dynamo: condition: %v", err)) // built from our own names only

@@ -16,6 +16,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/performance"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
 func partnerKey(id string) key { return key{"PARTNER#" + id, "PROFILE"} }
@@ -170,6 +171,10 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		upd = upd.Set(expression.Name("status"), expression.Value(u.Status))
 		referrer, referrerChanged = referrer.Set(expression.Name("status"), expression.Value(u.Status)), true
 	}
+	if u.GroupID != "" {
+		upd = upd.Set(expression.Name("group_id"), expression.Value(u.GroupID))
+		referrer, referrerChanged = referrer.Set(expression.Name("group_id"), expression.Value(u.GroupID)), true
+	}
 	cond := expression.AttributeExists(expression.Name("pk"))
 	if st := u.Settings; st != nil {
 		upd = upd.Set(expression.Name("settings_changed_by"), expression.Value(st.By)).
@@ -202,8 +207,9 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		return partner.Partner{}, err
 	}
 	next := cur
-	next.Tier, next.Status = cmp.Or(u.Tier, cur.Tier), cmp.Or(u.Status, cur.Status)
-	cond = cond.And(expression.Name("tier").Equal(expression.Value(cur.Tier)), expression.Name("status").Equal(expression.Value(cur.Status)))
+	next.Tier, next.Status, next.GroupID = cmp.Or(u.Tier, cur.Tier), cmp.Or(u.Status, cur.Status), cmp.Or(u.GroupID, cur.GroupID)
+	cond = cond.And(expression.Name("tier").Equal(expression.Value(cur.Tier)), expression.Name("status").Equal(expression.Value(cur.Status)),
+		inGroup(cur.Referrer()))
 	kept := []string{cur.ReferralCode}
 	var codes []types.TransactWriteItem
 	if u.Coupons != nil {
@@ -250,6 +256,16 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		return partner.Partner{}, err
 	}
 	return s.GetPartner(ctx, id)
+}
+
+// inGroup holds while a partner or code item is still in r's group; an
+// item stored before groups, without one, is in the default group.
+func inGroup(r partner.Referrer) expression.ConditionBuilder {
+	cond := expression.Name("group_id").Equal(expression.Value(r.Group()))
+	if r.Group() == program.DefaultGroup {
+		cond = expression.Or(expression.AttributeNotExists(expression.Name("group_id")), cond)
+	}
+	return cond
 }
 
 // updatePartnerItem applies an update to the partner item alone.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
@@ -43,12 +44,15 @@ type partnerView struct {
 	Balances     map[money.Currency]ledger.Balance `json:"balances,omitempty"`
 	Points       *ledger.Points                    `json:"points,omitempty"`
 	Badges       []engage.Award                    `json:"badges,omitempty"`
+	// Group is the partner's group and the terms it earns by (one partner's view).
+	Group *group.Summary `json:"group,omitempty"`
 }
 
 func (s *Server) view(p partner.Partner) partnerView {
 	if p.Coupons == nil {
 		p.Coupons = []string{} // partners created before coupons existed
 	}
+	p.GroupID = p.Group() // partners created before groups are in the default one
 	return partnerView{Partner: p, ReferralLink: s.PublicBaseURL + "/r/" + url.PathEscape(p.ReferralCode)}
 }
 
@@ -133,6 +137,10 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Princ
 	}
 	v := s.view(pt)
 	v.Balances, v.Points, v.Badges = balances, &summary.Points, summary.Badges
+	if err := s.addGroup(r.Context(), &v); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if v.Balances == nil {
 		v.Balances = map[money.Currency]ledger.Balance{}
 	}

@@ -35,8 +35,10 @@ const (
 type Attribution struct {
 	PartnerID string
 	Tier      program.Tier
-	Via       string // referral_code, coupon or referral (a recorded sign-up)
-	Hold      string // non-empty: accrue as held, for this reason
+	// Group is what the partner's group changes of the program's terms.
+	Group program.GroupTerms
+	Via   string // referral_code, coupon or referral (a recorded sign-up)
+	Hold  string // non-empty: accrue as held, for this reason
 }
 
 // OrderRecord is everything known about one order of one source. It exists
@@ -167,12 +169,13 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 		next.Net, next.Gross, next.Sales = evt.Order.Net(), evt.Order.Gross(), salesOf(*evt.Order)
 		if attr != nil && next.Net > 0 {
 			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
-			next.RateBps = prog.Program.TierRatesBps[attr.Tier]
+			terms := prog.Program.TermsFor(attr.Group, attr.Tier)
+			next.RateBps = terms.TierRateBps
 			next.ProgramVersion = prog.Version
-			res := prog.Program.Commission.Evaluate(commissionInput(evt, attr.Tier, next.RateBps))
+			res := terms.Evaluate(commissionInput(evt))
 			next.Lines, next.Commission = res.Lines, res.Total
 			next.Points = prog.Program.Points.ForRevenue(next.Currency, next.Net)
-			next.PayableAt = next.PaidAt.Add(prog.Program.Hold()) // a late delivery's hold has partly passed
+			next.PayableAt = next.PaidAt.Add(terms.Hold()) // a late delivery's hold has partly passed
 			next.Status = AccrualPending
 			if !next.PayableAt.After(now) {
 				next.Status = AccrualPayable
@@ -288,8 +291,10 @@ func Release(rec OrderRecord, now time.Time) (Change, bool) {
 	return Change{Next: next, Delta: delta, Points: points, Sales: salesDelta(rec, next)}, true
 }
 
-func commissionInput(evt Event, tier program.Tier, rateBps int64) commission.Input {
-	in := commission.Input{Currency: evt.Currency, Tier: string(tier), TierRateBps: rateBps}
+// commissionInput is the order as the commission rules see it; the
+// partner's terms add its tier.
+func commissionInput(evt Event) commission.Input {
+	in := commission.Input{Currency: evt.Currency}
 	for _, l := range evt.Order.Lines {
 		in.Lines = append(in.Lines, commission.Line{SKU: l.SKU, Category: l.Category, Quantity: l.Quantity, Net: l.Amount})
 	}

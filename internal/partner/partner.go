@@ -2,6 +2,7 @@
 package partner
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -80,6 +81,9 @@ type Partner struct {
 	Tier         program.Tier `json:"tier" dynamodbav:"tier"`
 	Status       Status       `json:"status" dynamodbav:"status"`
 	ReferralCode string       `json:"referral_code" dynamodbav:"referral_code"`
+	// GroupID is the group whose terms the partner earns by; empty (a
+	// partner stored before groups) is the default group: see Group.
+	GroupID string `json:"group_id" dynamodbav:"group_id,omitempty"`
 	// Coupons are the partner's own coupon codes (normalised like referral
 	// codes), unique across all partners' codes and coupons.
 	Coupons   []string       `json:"coupons" dynamodbav:"coupons"`
@@ -109,12 +113,21 @@ type Referrer struct {
 	Status       Status       `json:"status" dynamodbav:"status"`
 	Email        string       `json:"email" dynamodbav:"email"`
 	FlaggedUntil *time.Time   `json:"flagged_until,omitempty" dynamodbav:"flagged_until,omitempty"`
+	GroupID      string       `json:"group_id,omitempty" dynamodbav:"group_id,omitempty"`
 }
 
 // Referrer is the partner as attribution sees it.
 func (p Partner) Referrer() Referrer {
-	return Referrer{ID: p.ID, ReferralCode: p.ReferralCode, Tier: p.Tier, Status: p.Status, Email: p.Email, FlaggedUntil: p.FlaggedUntil}
+	return Referrer{ID: p.ID, ReferralCode: p.ReferralCode, Tier: p.Tier, Status: p.Status, Email: p.Email, FlaggedUntil: p.FlaggedUntil, GroupID: p.GroupID}
 }
+
+// Group is the partner's group: a partner stored before groups existed,
+// which has none, is in the default group. Reading it so is the whole
+// migration: nothing needs rewriting, and a move stores the group.
+func (p Partner) Group() string { return cmp.Or(p.GroupID, program.DefaultGroup) }
+
+// Group is the referring partner's group (see Partner.Group).
+func (r Referrer) Group() string { return cmp.Or(r.GroupID, program.DefaultGroup) }
 
 var (
 	// ErrNotFound is returned for unknown partners and codes.
@@ -153,6 +166,9 @@ type NewPartner struct {
 	Charity *CharityShare  `json:"charity"`
 	Payout  *PayoutDetails `json:"payout"`
 	Coupons []string       `json:"coupons"`
+	// GroupID places the partner in a group; empty is the default group.
+	// Without Tier the partner starts at the group's default tier.
+	GroupID string `json:"group_id"`
 }
 
 // MaxCoupons bounds a partner's coupon codes (each is one item written with
@@ -194,6 +210,9 @@ func (n NewPartner) validate() (program.Tier, error) {
 	tier, err := program.ParseTier(n.Tier)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := bounds.ID.Check("group_id", n.GroupID); err != nil {
+		return "", refused(err)
 	}
 	if err := n.Payout.validate(); err != nil {
 		return "", err
@@ -274,7 +293,33 @@ type Service struct {
 	Store     Store
 	Charities Charities
 	Programs  program.Provider
-	Now       func() time.Time
+	// Groups are the groups partners may be placed in; nil knows only
+	// the default group, with the entry tier.
+	Groups Groups
+	Now    func() time.Time
+}
+
+// Groups are the groups partners are placed in.
+type Groups interface {
+	// DefaultTier is the tier the group gives a partner created without
+	// one (empty: the entry tier), and whether the group exists.
+	DefaultTier(ctx context.Context, groupID string) (program.Tier, bool, error)
+}
+
+// inGroup checks the group a partner is placed in exists and returns its
+// default tier; field names the request's field.
+func (s *Service) inGroup(ctx context.Context, field, groupID string) (program.Tier, error) {
+	tier, found, err := program.Tier(""), groupID == program.DefaultGroup, error(nil)
+	if s.Groups != nil {
+		tier, found, err = s.Groups.DefaultTier(ctx, groupID)
+	}
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", refused(&bounds.Error{Field: field, Reason: "must name an existing group"})
+	}
+	return tier, nil
 }
 
 // Create registers a partner with a fresh, unguessable referral code.
@@ -290,9 +335,17 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	if err != nil {
 		return Partner{}, err
 	}
+	group := cmp.Or(in.GroupID, program.DefaultGroup)
+	groupTier, err := s.inGroup(ctx, "group_id", group)
+	if err != nil {
+		return Partner{}, err
+	}
+	if in.Tier == "" && groupTier != "" {
+		tier = groupTier
+	}
 	p := Partner{
-		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email,
-		Tier: tier, Status: StatusActive, Coupons: coupons, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
+		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email, Tier: tier, Status: StatusActive,
+		GroupID: group, Coupons: coupons, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
 	}
 	for range 5 {
 		p.ReferralCode = randomString(8)
@@ -367,6 +420,9 @@ type Change struct {
 	Tier    *string   `json:"tier"`
 	Status  *string   `json:"status"`
 	Coupons *[]string `json:"coupons"`
+	// GroupID moves the partner to another group: orders from then on earn
+	// by its terms, earlier accruals keep theirs.
+	GroupID *string `json:"group_id"`
 }
 
 // Update is a validated Change as the store applies it: empty Tier and
@@ -374,6 +430,7 @@ type Change struct {
 type Update struct {
 	Tier       program.Tier
 	Status     Status
+	GroupID    string // empty: unchanged
 	Coupons    []string
 	OldCoupons []string
 	// Settings, when set, replaces the partner's own settings.
@@ -411,10 +468,19 @@ func (s *Service) Update(ctx context.Context, id string, c Change) (Partner, err
 			return Partner{}, fmt.Errorf("%w: status must be active or suspended", ErrInvalid)
 		}
 	}
-	if tier == "" && status == "" && c.Coupons == nil {
-		return Partner{}, fmt.Errorf("%w: nothing to change (tier, status, coupons)", ErrInvalid)
+	if tier == "" && status == "" && c.Coupons == nil && c.GroupID == nil {
+		return Partner{}, fmt.Errorf("%w: nothing to change (tier, status, coupons, group_id)", ErrInvalid)
 	}
 	u := Update{Tier: tier, Status: status}
+	if c.GroupID != nil {
+		if err := bounds.ID.Check("group_id", *c.GroupID); err != nil {
+			return Partner{}, refused(err)
+		}
+		if _, err := s.inGroup(ctx, "group_id", *c.GroupID); err != nil {
+			return Partner{}, err
+		}
+		u.GroupID = *c.GroupID
+	}
 	if c.Coupons == nil {
 		return s.Store.UpdatePartner(ctx, id, u)
 	}

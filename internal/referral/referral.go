@@ -35,6 +35,13 @@ type Store interface {
 	PutTouch(ctx context.Context, t evidence.Touch) error
 }
 
+// GroupTerms gives what a group changes of the program's terms. The order
+// path asks it for every attributed order, so it must answer from memory
+// most of the time (group.Service caches like the program registry).
+type GroupTerms interface {
+	GroupTerms(ctx context.Context, groupID string) (program.GroupTerms, error)
+}
+
 // EmailHasher hashes customer e-mail addresses with a secret key, so stored
 // hashes cannot be reversed by guessing addresses.
 type EmailHasher struct{ Key []byte }
@@ -54,6 +61,9 @@ func (h EmailHasher) Hash(email string) string {
 type Service struct {
 	Store  Store
 	Hasher EmailHasher
+	// Groups gives the terms of the credited partner's group; nil leaves
+	// every partner on the program's terms.
+	Groups GroupTerms
 	Now    func() time.Time
 
 	clicked codeCache
@@ -214,7 +224,15 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, at time.Time, p
 		}
 	}
 	w.Touch, w.Expired = remember(o, win, found.Touches, at)
-	return s.attribution(win.referrer, win.via, o, at), w, nil
+	a := s.attribution(win.referrer, win.via, o, at)
+	if s.Groups != nil {
+		terms, err := s.Groups.GroupTerms(ctx, win.referrer.Group())
+		if err != nil {
+			return nil, w, fmt.Errorf("read partner's group: %w", err)
+		}
+		a.Group = terms
+	}
+	return a, w, nil
 }
 
 // ordersOwn are the candidates the order itself names: its referral code,
@@ -351,7 +369,7 @@ func remember(o ledger.Order, win candidate, found []evidence.Touch, now time.Ti
 }
 
 func (s *Service) attribution(p partner.Referrer, via string, o ledger.Order, now time.Time) *ledger.Attribution {
-	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Via: via}
+	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Group: program.GroupTerms{ID: p.Group()}, Via: via}
 	switch {
 	case p.Status != partner.StatusActive:
 		a.Hold = ledger.HoldPartnerSuspended

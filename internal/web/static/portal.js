@@ -1,10 +1,10 @@
-// The partner portal: home (link, QR, balances, tier, goals), statement,
+// The partner portal: home (link, QR, balances, group, tier, goals), statement,
 // rewards (points, badges, challenges, leaderboard, catalog) and settings,
 // on top of the /v1 API.
 import { api, openScreen } from './session.js';
 import { statementLines } from './statement.js';
 import { inboxPage, unreadCount } from './inbox.js';
-import { t, money, date, dateTime, count } from './i18n.js';
+import { t, money, date, dateTime, count, percent } from './i18n.js';
 import {
   startPage, h, render, drawScreen, table, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors,
 } from './ui.js';
@@ -106,6 +106,17 @@ function tierCard(st) {
   return h('section', { class: 'card', 'aria-labelledby': 'tier-h' }, h('h2', { id: 'tier-h', text: t('portal.tier') }), body);
 }
 
+// groupCard shows the partner's group and the terms it earns by, as the
+// API resolved them (program, then group, then the partner's tier).
+function groupCard(group) {
+  const terms = group.terms;
+  return h('section', { class: 'card', 'aria-labelledby': 'group-h' }, h('h2', { id: 'group-h', text: t('portal.group') }),
+    h('p', {}, h('strong', { text: group.name })),
+    h('p', { text: t('portal.groupRate', { rate: percent(terms.tier_rate_bps) }) }),
+    h('p', { text: t('portal.groupHold', { days: count(terms.hold_days) }) }),
+    terms.commission.overrides?.length ? h('p', { class: 'muted', text: t('portal.groupRules') }) : null);
+}
+
 function progressBar(label, value, max) {
   const id = 'p' + Math.random().toString(36).slice(2);
   return h('div', { class: 'field' }, h('label', { for: id, text: label }),
@@ -152,7 +163,7 @@ async function home(screen) {
         await qrImage()),
       h('section', { class: 'card', 'aria-labelledby': 'deep-h' }, h('h2', { id: 'deep-h', text: t('portal.deepLinks') }), deepLinkBuilder(p))),
     h('section', { class: 'card', 'aria-labelledby': 'bal-h' }, h('h2', { id: 'bal-h', text: t('portal.balances') }), balancesTable(p.balances)),
-    h('div', { class: 'grid' }, tierCard(st), goalsCard(st), donatedCard(st, charityNames)));
+    h('div', { class: 'grid' }, groupCard(p.group), tierCard(st), goalsCard(st), donatedCard(st, charityNames)));
 }
 
 async function statement(screen) {
