@@ -181,6 +181,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
+	customerReferrals(srv, store, cfg, partners, groups, statements)
 	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts, Server: srv, SQS: q, Log: log,
 		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}
 }

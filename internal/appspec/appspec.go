@@ -318,7 +318,25 @@ var (
 				{"GET", "/v1/webhook-endpoints/{id}", true},
 				{"DELETE", "/v1/webhook-endpoints/{id}", true},
 				{"GET", "/v1/webhook-endpoints/{id}/deliveries", true},
+				{"GET", "/v1/audit", true},
+				{"GET", "/v1/team", true},
+				{"POST", "/v1/team", true},
+				{"PATCH", "/v1/team/{id}", true},
+				{"DELETE", "/v1/team/{id}", true},
 				{"GET", "/v1/sign-in", false},
+				// Customer referrals: API keys (admin), groups' discount
+				// codes; the widget's token, read with an API key, and its
+				// data, read with that token (both checked by the function,
+				// not the JWT authorizer); the widget's page and script.
+				{"POST", "/v1/api-keys", true},
+				{"GET", "/v1/api-keys", true},
+				{"DELETE", "/v1/api-keys/{id}", true},
+				{"POST", "/v1/groups/{id}/discount-codes", true},
+				{"GET", "/v1/groups/{id}/discount-codes.csv", true},
+				{"POST", "/v1/embed/tokens", false},
+				{"GET", "/v1/embed/widget", false},
+				{"GET", "/embed", false},
+				{"GET", "/embed/snippet.js", false},
 				// The portal and the console: pages and their assets.
 				{"GET", "/", false},
 				{"GET", "/portal", false},

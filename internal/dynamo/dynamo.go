@@ -86,14 +86,21 @@ type Adapters struct {
 	Notify    *Notifications // webhook endpoints, the event outbox, delivery attempts
 	Engage    *Engagement    // points lines, challenges, badges, leaderboards, rewards
 	Mail      *Mail          // e-mail preferences, suppressions, sent e-mails, digests
+	Audit     *Audit         // the audit trail of staff writes
+	Team      *Team          // the staff and their roles
 	Messages  *Messages      // broadcasts, their fan-out, inboxes and replies
+	Fraud     *Fraud         // fraud cases, their events, partners' open cases
+	APIKeys   *APIKeys       // API keys by the hash of their secret
+	Discounts *Discounts     // partners' discount codes, groups' code lists
+	Embed     *Embed         // widget tokens, a shop's customers by external id
 }
 
 // Open returns the adapters on the named table.
 func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
 	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Groups: &Groups{t}, Payouts: &Payouts{t},
-		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}, Messages: &Messages{t}}
+		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}, Messages: &Messages{t}, Audit: &Audit{t}, Team: &Team{t}, Fraud: &Fraud{t},
+		APIKeys: &APIKeys{t}, Discounts: &Discounts{t}, Embed: &Embed{t}}
 }
 
 // Ledger stores orders with their accruals, partners' balances and monthly

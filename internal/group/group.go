@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -39,6 +40,15 @@ type Group struct {
 	// website and consent.
 	Form    []Field  `json:"form"`
 	Landing *Landing `json:"landing,omitempty"`
+	// Discount is what the customers the group's partners refer get off,
+	// through each partner's own code (package discount).
+	Discount *discount.Discount `json:"discount,omitempty"`
+	// EmbedOrigins are the shop's origins whose pages may frame the
+	// group's referral widget.
+	EmbedOrigins []string `json:"embed_origins,omitempty"`
+	// CustomerRewards is how the group's customers are rewarded: money
+	// (store credit) or points.
+	CustomerRewards string `json:"customer_rewards,omitempty"`
 }
 
 // AutoApprove approves an application without review when enabled and
@@ -165,6 +175,9 @@ func (g Group) Validate() error {
 		return err
 	}
 	if err := checkForm(g.Form); err != nil {
+		return err
+	}
+	if err := g.checkCustomers(); err != nil {
 		return err
 	}
 	if g.Landing == nil {

@@ -8,9 +8,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnerloop/partnerloop/internal/apikey"
+	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/discount"
+	"github.com/partnerloop/partnerloop/internal/embed"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/mail"
@@ -128,6 +133,20 @@ var failures = []failure{
 	{mail.ErrInvalidToken, http.StatusNotFound, "not_found", "an unsubscribe link that was not signed by the service", "unknown unsubscribe link"},
 	{messages.ErrInvalid, http.StatusUnprocessableEntity, "invalid_message", "a broadcast, its audience or a reply out of its bounds, or naming an unknown partner", ""},
 	{messages.ErrNotFound, http.StatusNotFound, "not_found", "unknown broadcast, or one not in the partner's inbox", ""},
+	{fraud.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "a fraud case query or decision out of its rules (`error.field` names it)", ""},
+	{fraud.ErrNotFound, http.StatusNotFound, "not_found", "unknown fraud case", ""},
+	{fraud.ErrDecided, http.StatusConflict, "already_decided", "a decision on a fraud case decided otherwise before", ""},
+	{fraud.ErrSameApprover, http.StatusForbidden, "four_eyes", "the user who made a four-eyes decision approving it", ""},
+	{fraud.ErrOtherDecision, http.StatusConflict, "other_decision_pending", "a decision on a fraud case that waits for approval of another", ""},
+	{fraud.ErrConflict, http.StatusConflict, "concurrent_change", "the fraud case changed while the request ran; retry", ""},
+	{apikey.ErrInvalid, http.StatusUnprocessableEntity, "invalid_api_key", "an API key's name or scopes out of their rules (`error.field` names it)", ""},
+	{apikey.ErrNotFound, http.StatusNotFound, "not_found", "unknown API key", ""},
+	{embed.ErrInvalid, http.StatusUnprocessableEntity, "invalid_request", "an embed token request out of its rules, or naming an unknown group (`error.field` names it)", ""},
+	{embed.ErrCreating, http.StatusConflict, "concurrent_change", "a customer's first widget token while another request creates its partner; retry", ""},
+	{discount.ErrInvalid, http.StatusUnprocessableEntity, "invalid_discount", "uploaded discount codes out of their rules (`error.field` names it)", ""},
+	{discount.ErrNoCodeList, http.StatusConflict, "not_code_list", "discount codes uploaded to a group whose discount provider is not `code_list`", ""},
+	{discount.ErrExhausted, http.StatusConflict, "codes_exhausted", "a customer joining a `code_list` group whose uploaded codes are all taken", ""},
+	{discount.ErrNotConfigured, http.StatusServiceUnavailable, "not_configured", "a customer joining a `stripe` discount group where no Stripe API key is set", ""},
 }
 
 // errorsIsAny reports whether err is any of targets.

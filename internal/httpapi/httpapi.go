@@ -20,10 +20,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/partnerloop/partnerloop/internal/apikey"
 	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/discount"
+	"github.com/partnerloop/partnerloop/internal/embed"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/mail"
@@ -89,8 +94,14 @@ type Server struct {
 	Notify        *notify.Service
 	Mail          *mail.Service
 	Messages      *messages.Service
+	Audit         *audit.Log
+	Team          *team.Service
+	Fraud         *fraud.Service
 	Programs      ProgramRegistry
 	Groups        *group.Service
+	APIKeys       *apikey.Service
+	Embed         *embed.Service
+	Discounts     *discount.Service
 	Web           *web.Site // the portal and console; nil where not served
 	Secrets       SecretSource
 	Hasher        referral.EmailHasher
@@ -173,16 +184,24 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"GET /v1/webhook-endpoints/{id}":                       s.getEndpoint,
 		"DELETE /v1/webhook-endpoints/{id}":                    s.deleteEndpoint,
 		"GET /v1/webhook-endpoints/{id}/deliveries":            s.endpointDeliveries,
+		"GET /v1/audit":                                        s.auditTrail,
+		"GET /v1/team":                                         s.listTeam,
+		"POST /v1/team":                                        s.addMember,
+		"PATCH /v1/team/{id}":                                  s.changeMember,
+		"DELETE /v1/team/{id}":                                 s.removeMember,
 	}
 	maps.Copy(signedIn, s.messageRoutes())
+	maps.Copy(signedIn, s.fraudRoutes())
+	maps.Copy(signedIn, s.customerRoutes())
 	for pattern, h := range signedIn {
 		roles, ok := routeRoles[pattern]
 		if !ok {
 			panic("httpapi: no roles for route " + pattern) // every signed-in route says who may call it
 		}
-		handlers[pattern] = s.allow(roles, h)
+		handlers[pattern] = s.allow(roles, s.audited(pattern, h))
 	}
 	maps.Copy(handlers, s.uiRoutes())
+	maps.Copy(handlers, s.embedRoutes())
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		pattern := r.Method + " " + r.Path

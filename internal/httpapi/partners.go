@@ -15,6 +15,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/group"
+	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
@@ -298,7 +299,15 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
 	s.Metrics.Emit(map[string]string{"Source": "link"}, obs.Metric{Name: "Clicks", Unit: obs.Count, Value: 1})
-	http.Redirect(w, r, target.String(), http.StatusFound)
+	link := target.String()
+	// A Shopify discount group's link goes through the shop's discount
+	// URL, which puts the partner's code on the friend's cart.
+	if g, err := s.Groups.Customers(r.Context(), p.Group()); err == nil && g.Discount != nil && g.Discount.Provider == discount.Shopify {
+		link = discount.ShopifyLink(g.Discount.Shop, p.ReferralCode, target)
+	} else if err != nil {
+		s.Log.WarnContext(r.Context(), "group not read; link without its discount", "group_id", p.Group(), "error", err)
+	}
+	http.Redirect(w, r, link, http.StatusFound)
 }
 
 // clientSource identifies where a click came from without storing the

@@ -94,6 +94,15 @@ var routeRoles = map[string]auth.Roles{
 	"GET /v1/partners/{id}/inbox":                          staffReads | auth.Partner,
 	"POST /v1/partners/{id}/inbox/{mid}/read":              auth.Partner,
 	"POST /v1/partners/{id}/inbox/{mid}/replies":           auth.Partner,
+	"GET /v1/fraud/cases":                                  programWork,
+	"GET /v1/fraud/cases/{id}":                             programWork,
+	"POST /v1/fraud/cases/{id}/resolve":                    programWork,
+	"POST /v1/fraud/cases/{id}/confirm":                    programWork,
+	"POST /v1/api-keys":                                    onlyAdmin,
+	"GET /v1/api-keys":                                     onlyAdmin,
+	"DELETE /v1/api-keys/{id}":                             onlyAdmin,
+	"POST /v1/groups/{id}/discount-codes":                  programWork,
+	"GET /v1/groups/{id}/discount-codes.csv":               programWork,
 }
 
 // errForbiddenRole is a caller whose roles the route does not admit; the

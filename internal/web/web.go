@@ -165,13 +165,18 @@ func (s *Site) SecurityHeaders(h http.Header) {
 }
 
 func (s *Site) serve(w http.ResponseWriter, r *http.Request, name string) {
+	s.SecurityHeaders(w.Header())
+	s.send(w, r, name)
+}
+
+// send writes an asset with its validators, gzipped when accepted.
+func (s *Site) send(w http.ResponseWriter, r *http.Request, name string) {
 	a, ok := s.assets[name]
 	if !ok || strings.HasPrefix(name, ".") {
 		http.NotFound(w, r)
 		return
 	}
 	h := w.Header()
-	s.SecurityHeaders(h)
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "no-cache") // revalidate: a new deployment shows at once
 	h.Set("Vary", "Accept-Encoding")

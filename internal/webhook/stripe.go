@@ -41,6 +41,11 @@ type stripeSession struct {
 		AmountShipping int64 `json:"amount_shipping"`
 		AmountTax      int64 `json:"amount_tax"`
 	} `json:"total_details"`
+	// Discounts name a promotion code the customer entered by its id,
+	// which a partner's discount code is kept under as a coupon.
+	Discounts []struct {
+		PromotionCode string `json:"promotion_code"`
+	} `json:"discounts"`
 }
 
 type stripeInvoice struct {
@@ -189,6 +194,12 @@ func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledg
 	}
 	if t := s.TotalDetails; t != nil {
 		order.Tax, order.Shipping = t.AmountTax, t.AmountShipping
+	}
+	for _, d := range s.Discounts {
+		if d.PromotionCode != "" {
+			order.Coupon = d.PromotionCode
+			break
+		}
 	}
 	net := s.AmountTotal - order.Tax - order.Shipping
 	if net < 0 {

@@ -1,0 +1,204 @@
+// Package embed signs a shop's customers in to the referral widget the
+// shop embeds in its own pages. The shop's backend, holding an API key,
+// asks for a token for one of its customers; the token is short-lived and
+// reads that customer's widget data only. A customer is a partner in a
+// group, created on the first token asked for it there.
+package embed
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/discount"
+	"github.com/partnerloop/partnerloop/internal/group"
+	"github.com/partnerloop/partnerloop/internal/partner"
+)
+
+// TokenTTL is how long a widget token reads the customer's data.
+const TokenTTL = 10 * time.Minute
+
+// tokenPrefix tells a widget token from sign-in tokens and API keys.
+const tokenPrefix = "plw_"
+
+// claimStale is how long a customer's first token may take to create its
+// partner before another request may take over the creation.
+const claimStale = 30 * time.Second
+
+var (
+	// ErrInvalid is a token request out of its rules; it names the field.
+	ErrInvalid = errors.New("invalid embed token request")
+	// ErrUnknownToken is a widget token that is unknown or expired.
+	ErrUnknownToken = errors.New("unknown or expired widget token")
+	// ErrCreating is a customer whose partner another request is creating
+	// right now; retrying shortly finds it.
+	ErrCreating = errors.New("the customer's partner is being created; retry")
+)
+
+// Request is the body of POST /v1/embed/tokens.
+type Request struct {
+	ExternalID string `json:"external_id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Group      string `json:"group"`
+}
+
+func refused(err error) error { return fmt.Errorf("%w: %w", ErrInvalid, err) }
+
+func (r Request) validate() error {
+	if strings.TrimSpace(r.ExternalID) == "" {
+		return refused(&bounds.Error{Field: "external_id", Reason: "is required"})
+	}
+	if err := bounds.First(bounds.ID.Check("external_id", r.ExternalID), bounds.ID.Check("group", r.Group)); err != nil {
+		return refused(err)
+	}
+	return nil
+}
+
+// Token is what a widget token grants: one customer's data in one group.
+type Token struct {
+	PartnerID string    `json:"partner_id" dynamodbav:"partner_id"`
+	GroupID   string    `json:"group_id" dynamodbav:"group_id"`
+	ExpiresAt time.Time `json:"expires_at" dynamodbav:"expires_at_time"`
+}
+
+// Issued is a new token, answered once.
+type Issued struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Claim is a customer's place in a group: the partner it is, once created.
+type Claim struct {
+	PartnerID string    `dynamodbav:"partner_id,omitempty"`
+	ClaimedAt time.Time `dynamodbav:"claimed_at"`
+}
+
+// Store keeps tokens by their hash and customers by their external id.
+type Store interface {
+	PutToken(ctx context.Context, hash string, t Token) error
+	TokenByHash(ctx context.Context, hash string) (Token, bool, error)
+	// ClaimCustomer takes the customer's place for a creation: when the
+	// customer has none, or a creation that went stale (claimed before
+	// staleBefore, no partner). It answers the claim as it is after.
+	ClaimCustomer(ctx context.Context, groupID, externalID string, at, staleBefore time.Time) (Claim, bool, error)
+	// SetCustomer records the partner a claim created.
+	SetCustomer(ctx context.Context, groupID, externalID, partnerID string) error
+}
+
+// Partners creates and reads the customers' partners.
+type Partners interface {
+	Create(ctx context.Context, in partner.NewPartner) (partner.Partner, error)
+	Get(ctx context.Context, id string) (partner.Partner, error)
+}
+
+// Groups reads a group.
+type Groups interface {
+	Get(ctx context.Context, id string) (group.Versioned, error)
+}
+
+// Discounts gives a partner joining a group with a discount its code.
+type Discounts interface {
+	Issue(ctx context.Context, partnerID, referralCode, groupID string, d discount.Discount) (discount.Code, error)
+}
+
+// Service issues and checks widget tokens.
+type Service struct {
+	Store     Store
+	Partners  Partners
+	Groups    Groups
+	Discounts Discounts
+	// Statements and Codes are what the widget shows.
+	Statements Statements
+	Codes      Codes
+	Now        func() time.Time
+}
+
+// Issue signs the customer in to the widget: its partner in the group,
+// created on the first call (active at once: a shop's customer needs no
+// review), with its discount code when the group gives one.
+func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
+	if err := r.validate(); err != nil {
+		return Issued{}, err
+	}
+	g, err := s.Groups.Get(ctx, r.Group)
+	if errors.Is(err, group.ErrNotFound) {
+		return Issued{}, refused(&bounds.Error{Field: "group", Reason: "must name an existing group"})
+	}
+	if err != nil {
+		return Issued{}, err
+	}
+	p, err := s.customer(ctx, g.Group, r)
+	if err != nil {
+		return Issued{}, err
+	}
+	if g.Discount != nil {
+		if _, err := s.Discounts.Issue(ctx, p.ID, p.ReferralCode, g.ID, *g.Discount); err != nil {
+			return Issued{}, err
+		}
+	}
+	secret := tokenPrefix + random(32)
+	t := Token{PartnerID: p.ID, GroupID: g.ID, ExpiresAt: s.Now().Add(TokenTTL).UTC().Truncate(time.Second)}
+	if err := s.Store.PutToken(ctx, hash(secret), t); err != nil {
+		return Issued{}, err
+	}
+	return Issued{Token: secret, ExpiresAt: t.ExpiresAt}, nil
+}
+
+// customer is the customer's partner, created when it has none.
+func (s *Service) customer(ctx context.Context, g group.Group, r Request) (partner.Partner, error) {
+	now := s.Now()
+	claim, won, err := s.Store.ClaimCustomer(ctx, g.ID, r.ExternalID, now, now.Add(-claimStale))
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	if !won {
+		if claim.PartnerID == "" {
+			return partner.Partner{}, ErrCreating
+		}
+		return s.Partners.Get(ctx, claim.PartnerID)
+	}
+	p, err := s.Partners.Create(ctx, partner.NewPartner{Name: r.Name, Email: r.Email, GroupID: g.ID})
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	return p, s.Store.SetCustomer(ctx, g.ID, r.ExternalID, p.ID)
+}
+
+// Verify reads the token a widget presents; an expired one is refused
+// whether or not the store has dropped it yet.
+func (s *Service) Verify(ctx context.Context, secret string) (Token, error) {
+	if !IsToken(secret) || len(secret) > bounds.ID.Max {
+		return Token{}, ErrUnknownToken
+	}
+	t, found, err := s.Store.TokenByHash(ctx, hash(secret))
+	switch {
+	case err != nil:
+		return Token{}, err
+	case !found || !s.Now().Before(t.ExpiresAt):
+		return Token{}, ErrUnknownToken
+	}
+	return t, nil
+}
+
+// IsToken reports whether a bearer credential is a widget token.
+func IsToken(credential string) bool { return strings.HasPrefix(credential, tokenPrefix) }
+
+// hash is how a token is kept: SHA-256 of 256 random bits, hex.
+func hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func random(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
