@@ -21,11 +21,14 @@ type webSignIn struct {
 	issuer    *string
 	audience  []*string
 	clientEnv map[string]*string
+	// pool is the stack's user pool, whose users the team routes manage;
+	// nil with an external issuer.
+	pool awscognito.UserPool
 }
 
 // newSignIn uses the external issuer when one is given; otherwise it
-// creates a Cognito user pool with the groups the API reads (finance,
-// admin), a partner_id attribute only admins can set, its hosted sign-in
+// creates a Cognito user pool with the groups the API reads (one per
+// staff role), a partner_id attribute only admins can set, its hosted sign-in
 // pages and the pages' public client.
 func newSignIn(scope constructs.Construct, props StackProps, baseURL *string) webSignIn {
 	if props.JWTIssuer != "" {
@@ -54,7 +57,7 @@ func newSignIn(scope constructs.Construct, props StackProps, baseURL *string) we
 		RemovalPolicy:                props.Stage.removal(),
 	})
 	suppress(pool, "AwsSolutions-COG2", "MFA is optional for every user and offered as TOTP; finance staff are asked to enrol in the README, partners choose.")
-	for _, group := range []string{appspec.GroupFinance, appspec.GroupAdmin} {
+	for _, group := range appspec.StaffGroups {
 		awscognito.NewCfnUserPoolGroup(scope, jsii.String("Group"+group), &awscognito.CfnUserPoolGroupProps{
 			UserPoolId: pool.UserPoolId(), GroupName: jsii.String(group)})
 	}
@@ -89,7 +92,7 @@ func newSignIn(scope constructs.Construct, props StackProps, baseURL *string) we
 	awscdk.NewCfnOutput(scope, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId(),
 		Description: jsii.String("Invite users with aws cognito-idp admin-create-user; see the README's Sign-in section.")})
 	awscdk.NewCfnOutput(scope, jsii.String("SignInURL"), &awscdk.CfnOutputProps{Value: pages[1]})
-	return webSignIn{issuer: pool.UserPoolProviderUrl(), audience: []*string{client.UserPoolClientId()}, clientEnv: map[string]*string{
+	return webSignIn{pool: pool, issuer: pool.UserPoolProviderUrl(), audience: []*string{client.UserPoolClientId()}, clientEnv: map[string]*string{
 		appspec.EnvOIDCClientID: client.UserPoolClientId(), appspec.EnvOIDCAuthorizeURL: oauth("/oauth2/authorize"),
 		appspec.EnvOIDCTokenURL: oauth("/oauth2/token"), appspec.EnvOIDCLogoutURL: oauth("/logout")}}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -67,6 +69,16 @@ const (
 	Dev  Stage = "dev"
 	Prod Stage = "prod"
 )
+
+// auditRetentionDays is how long audit entries are kept: three months in
+// dev, seven years in prod (what bookkeeping rules commonly ask of
+// records of payments).
+func (s Stage) auditRetentionDays() int {
+	if s == Prod {
+		return 7 * 366
+	}
+	return 90
+}
 
 // logRetention keeps logs a week in dev, three months in prod.
 func (s Stage) logRetention() awslogs.RetentionDays {
@@ -141,8 +153,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: &signIn.audience})
 	for _, spec := range appspec.Functions {
 		env := map[string]*string{
-			appspec.EnvTable:         table.TableName(),
-			appspec.EnvPublicBaseURL: baseURL,
+			appspec.EnvTable:              table.TableName(),
+			appspec.EnvPublicBaseURL:      baseURL,
+			appspec.EnvAuditRetentionDays: jsii.String(strconv.Itoa(stage.auditRetentionDays())),
 		}
 		if props.Program != "" {
 			env[appspec.EnvProgram] = jsii.String(props.Program)
@@ -164,6 +177,9 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		if spec.ServesPages() {
 			maps.Copy(env, signIn.clientEnv)
 		}
+		if spec.Access.ManagesTeam && signIn.pool != nil {
+			env[appspec.EnvUserPoolID] = signIn.pool.UserPoolId()
+		}
 		if spec.Access.RedriveDLQs {
 			env[appspec.EnvPayoutsDLQ] = dlqs[appspec.PayoutsQueue.Name].QueueUrl()
 			env[appspec.EnvDonationsDLQ] = dlqs[appspec.DonationsQueue.Name].QueueUrl()
@@ -184,6 +200,12 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		functions[spec.Name] = fn
 		suppressFunctionFindings(fn)
 		grant(spec.Access, fn, table, queues, dlqs, secret)
+		denyAuditChanges(fn, table)
+		if spec.Access.ManagesTeam && signIn.pool != nil {
+			fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings(teamActions...), Resources: jsii.Strings(*signIn.pool.UserPoolArn()),
+			}))
+		}
 		if spec.Access.WebhookSecrets {
 			hashKey.GrantRead(fn, nil)
 		}
@@ -344,6 +366,21 @@ func grant(a appspec.Access, fn awslambda.Function, table awsdynamodb.Table, que
 			}
 		}
 	}
+}
+
+// teamActions are the user pool calls the team routes make.
+var teamActions = []string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUser"}
+
+// denyAuditChanges keeps audit entries append-only: whatever the
+// function's table grant, it may not update or delete an item whose
+// partition key begins with the audit prefix. (Entries leave by TTL,
+// which DynamoDB itself deletes.)
+func denyAuditChanges(fn awslambda.Function, table awsdynamodb.Table) {
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect: awsiam.Effect_DENY, Actions: jsii.Strings(appspec.AuditDenied...), Resources: jsii.Strings(*table.TableArn()),
+		Conditions: &map[string]any{"ForAnyValue:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{appspec.AuditKeyPrefix + "*"}}},
+	}))
 }
 
 // queueID turns "partnerloop-payouts" into the construct id "PayoutsQueue".

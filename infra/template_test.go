@@ -154,6 +154,9 @@ func specEnv(f appspec.Function) []string {
 	if f.Access.RedriveDLQs {
 		out = append(out, appspec.EnvPayoutsDLQ, appspec.EnvDonationsDLQ)
 	}
+	if f.Access.ManagesTeam {
+		out = append(out, appspec.EnvUserPoolID)
+	}
 	if f.ServesPages() {
 		out = append(out, appspec.EnvOIDCClientID, appspec.EnvOIDCAuthorizeURL, appspec.EnvOIDCTokenURL, appspec.EnvOIDCLogoutURL)
 	}
@@ -171,11 +174,14 @@ func samGrants(props map[string]any) []string {
 			for _, st := range statements {
 				actions, _ := st.(map[string]any)["Action"].([]any)
 				for _, a := range actions {
-					if strings.HasPrefix(fmt.Sprint(a), "ses:") {
+					switch {
+					case st.(map[string]any)["Effect"] == "Deny":
+						out = append(out, fmt.Sprint("deny:", a))
+					case strings.HasPrefix(fmt.Sprint(a), "ses:"), strings.HasPrefix(fmt.Sprint(a), "cognito-idp:"):
 						out = append(out, fmt.Sprint(a))
-						continue
+					default:
+						out = append(out, fmt.Sprint("table:", a))
 					}
-					out = append(out, fmt.Sprint("table:", a))
 				}
 			}
 		}
@@ -245,6 +251,12 @@ func specGrants(f appspec.Function) []string {
 	}
 	if f.Access.SendsEmail {
 		out = append(out, "ses:SendEmail", "feedback:MailFeedback")
+	}
+	if f.Access.ManagesTeam {
+		out = append(out, teamActions...)
+	}
+	for _, action := range appspec.AuditDenied {
+		out = append(out, "deny:"+action)
 	}
 	slices.Sort(out)
 	return out

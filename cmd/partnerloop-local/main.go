@@ -134,7 +134,7 @@ func run() error {
 	users := devenv.DemoUsers(demo.ID)
 	mux := http.NewServeMux()
 	mux.Handle("/", a.Server.Handler(appspec.AllRoutes()))
-	devenv.SignIn{Users: users, Tokens: jwt, SecurityHeaders: site.SecurityHeaders}.Register(mux)
+	devenv.SignIn{Users: users, Team: a.Server.Team, Tokens: jwt, SecurityHeaders: site.SecurityHeaders}.Register(mux)
 	srv := newServer(mux, localLimits)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()

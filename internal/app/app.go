@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -27,9 +28,12 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
+	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/cognito"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 	"github.com/partnerloop/partnerloop/internal/engage"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 	"github.com/partnerloop/partnerloop/internal/ledger"
@@ -48,6 +52,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 	"github.com/partnerloop/partnerloop/internal/statement"
 	"github.com/partnerloop/partnerloop/internal/stripepay"
+	"github.com/partnerloop/partnerloop/internal/team"
 	"github.com/partnerloop/partnerloop/internal/web"
 )
 
@@ -107,6 +112,11 @@ type Config struct {
 	Metrics *obs.Metrics
 	// Web serves the portal and console; nil where no function serves them.
 	Web *web.Site
+	// AuditRetention is how long audit entries are kept; zero keeps them.
+	AuditRetention time.Duration
+	// TeamDirectory creates the team's sign-ins (the stack's Cognito user
+	// pool); nil keeps the team in the table, as the local sign-in reads it.
+	TeamDirectory team.Directory
 }
 
 // ProgramCacheFor is how long every process keeps the program it read: a
@@ -144,6 +154,11 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		now = time.Now
 	}
 	store := dynamo.Open(db, cfg.Table)
+	store.KeepAuditFor(cfg.AuditRetention)
+	directory := cfg.TeamDirectory
+	if directory == nil {
+		directory = team.LocalDirectory{}
+	}
 	hasher := referral.EmailHasher{Key: []byte(cfg.Secrets.EmailHashKey)}
 	programs := &program.Registry{Store: store.Programs, Default: cfg.Program, CacheFor: ProgramCacheFor, Now: now}
 	groups := &group.Service{Store: store.Groups, CacheFor: ProgramCacheFor, Now: now}
@@ -159,7 +174,14 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	events := outbox.Subscribers{mailer, notifications}
 	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Groups: groups, Now: now}
 	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Groups: groups, Now: now}
-	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: events, Now: now}
+	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: events, Fraud: store.Fraud, Now: now}
+	trail := &audit.Log{Store: store.Audit, Now: now}
+	cases := &fraud.Service{Store: store.Fraud, Ledger: led, Programs: programs, Events: events, Audit: trail, Now: now,
+		Suspend: func(ctx context.Context, partnerID string) error {
+			suspended := string(partner.StatusSuspended)
+			_, err := partners.Update(ctx, partnerID, partner.Change{Status: &suspended})
+			return err
+		}}
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Methods: payoutMethods(cfg), Programs: programs, Events: events, Now: now, Log: log}
@@ -175,7 +197,8 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	}
 	srv := &httpapi.Server{
 		Partners: partners, Referrals: refs, Ledger: led, Payouts: pay, Performance: perf, Programs: programs, Groups: groups, Reports: reps, Statements: statements,
-		Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts,
+		Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts, Fraud: cases,
+		Audit: trail, Team: &team.Service{Store: store.Team, Directory: directory, Now: now},
 		Hasher: hasher, Secrets: secrets, Authenticate: authn, PublicBaseURL: cfg.PublicBaseURL, Now: now, Log: log, Metrics: cfg.Metrics, Web: cfg.Web,
 		DeadLetters: deadLetters{client: q, queues: map[string]redrive{
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
@@ -268,6 +291,12 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 			LogoutEndpoint: os.Getenv(appspec.EnvOIDCLogoutURL)}); err != nil {
 			return nil, err
 		}
+	}
+	if days, err := strconv.Atoi(os.Getenv(appspec.EnvAuditRetentionDays)); err == nil && days > 0 {
+		cfg.AuditRetention = time.Duration(days) * 24 * time.Hour
+	}
+	if pool := os.Getenv(appspec.EnvUserPoolID); pool != "" {
+		cfg.TeamDirectory = cognito.Directory{Client: cognitoidentityprovider.NewFromConfig(awsCfg), PoolID: pool}
 	}
 	sm := secretsmanager.NewFromConfig(awsCfg)
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {

@@ -187,6 +187,8 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 		"/v1/payout-batches/{id}":               "/v1/payout-batches/" + batchID,
 		"/v1/payout-batches/{id}/audit":         "/v1/payout-batches/" + batchID + "/audit",
 		"/v1/payout-batches/{id}/export":        "", // CSV of an approved batch: TestPayPalAndWiseFilesAndMarkingPaid
+		"/v1/fraud/cases":                       "/v1/fraud/cases",
+		"/v1/fraud/cases/{id}":                  "", // a case a rule opened: TestFraudRuleHoldsAnOrderAndResolvingReleasesIt
 		"/v1/charities/{id}/receipts":           "/v1/charities/ch_water/receipts",
 		"/v1/reports/payments":                  "/v1/reports/payments?from=" + month + "&to=" + month,
 		"/v1/reports/donations":                 "/v1/reports/donations?from=" + month + "&to=" + month,

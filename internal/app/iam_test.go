@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/partnerloop/partnerloop/internal/appspec"
@@ -31,6 +33,10 @@ func (s *simulatedIAM) allow(function string, actions []string) func(*dynamodb.O
 				s.deny(function + " " + action)
 				return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("AccessDenied: %s may not call %s", function, action)
 			}
+		}
+		if action, ok := changesAuditEntry(in.Parameters); ok {
+			s.deny(function + " " + action + " on an audit entry")
+			return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("AccessDenied: %s may not call %s on an audit entry", function, action)
 		}
 		return next.HandleInitialize(ctx, in)
 	})
@@ -84,4 +90,29 @@ func (s *simulatedIAM) deniedCalls() []string {
 	}
 	sort.Strings(calls)
 	return calls
+}
+
+// changesAuditEntry reports an update or delete of an item under the audit
+// prefix, which the stack denies every function (dynamodb:LeadingKeys).
+func changesAuditEntry(params any) (string, bool) {
+	isAudit := func(k map[string]types.AttributeValue) bool {
+		pk, _ := k["pk"].(*types.AttributeValueMemberS)
+		return pk != nil && strings.HasPrefix(pk.Value, appspec.AuditKeyPrefix)
+	}
+	switch in := params.(type) {
+	case *dynamodb.UpdateItemInput:
+		return appspec.UpdateItem, isAudit(in.Key)
+	case *dynamodb.DeleteItemInput:
+		return appspec.DeleteItem, isAudit(in.Key)
+	case *dynamodb.TransactWriteItemsInput:
+		for _, item := range in.TransactItems {
+			if item.Update != nil && isAudit(item.Update.Key) {
+				return appspec.UpdateItem, true
+			}
+			if item.Delete != nil && isAudit(item.Delete.Key) {
+				return appspec.DeleteItem, true
+			}
+		}
+	}
+	return "", false
 }

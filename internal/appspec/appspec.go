@@ -86,7 +86,18 @@ type Access struct {
 	SendsEmail bool
 	// MailLinks: the key that signs and checks e-mails' unsubscribe links.
 	MailLinks bool
+	// ManagesTeam: creates, changes and removes the stack's user pool's
+	// users and their groups (the team routes).
+	ManagesTeam bool
 }
+
+// AuditKeyPrefix begins the partition key of every audit entry. Entries
+// are append-only: every function's grant denies UpdateItem and DeleteItem
+// on items under it, whatever its Table actions allow.
+const AuditKeyPrefix = "AUDIT#"
+
+// AuditDenied are the actions no function may take on audit entries.
+var AuditDenied = []string{UpdateItem, DeleteItem}
 
 // Route is one HTTP API route; Path uses the {param} syntax shared by API
 // Gateway and net/http.
@@ -207,6 +218,13 @@ const (
 	EnvMailConfigurationSet = "PARTNERLOOP_MAIL_CONFIGURATION_SET"
 	EnvFinanceEmails        = "PARTNERLOOP_FINANCE_EMAILS"
 	EnvMailSecretARN        = "PARTNERLOOP_MAIL_SECRET_ARN"
+	// EnvAuditRetentionDays: how many days audit entries are kept (the
+	// stage's retention); unset keeps them.
+	EnvAuditRetentionDays = "PARTNERLOOP_AUDIT_RETENTION_DAYS"
+	// EnvUserPoolID: the stack's user pool, whose users the team routes
+	// manage; unset (an external issuer, a local run) keeps the team in the
+	// table only.
+	EnvUserPoolID = "PARTNERLOOP_USER_POOL_ID"
 	// EnvMailSendRate is how many e-mails a second a broadcast sends at
 	// most: the stack's MailSendRate parameter, a share of the account's
 	// SES sending quota that leaves room for the other e-mails.
@@ -270,6 +288,10 @@ var (
 				{"POST", "/v1/messages/preview", true},
 				{"GET", "/v1/messages/{id}", true},
 				{"GET", "/v1/messages/{id}/replies", true},
+				{"GET", "/v1/fraud/cases", true},
+				{"GET", "/v1/fraud/cases/{id}", true},
+				{"POST", "/v1/fraud/cases/{id}/resolve", true},
+				{"POST", "/v1/fraud/cases/{id}/confirm", true},
 				// One-click unsubscribe from an e-mail (RFC 8058): a signed link.
 				{"GET", "/unsubscribe/{token}", false},
 				{"POST", "/unsubscribe/{token}", false},
@@ -344,7 +366,7 @@ var (
 				{"GET", "/assets/{file}", false},
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true,
-				MailLinks: true},
+				MailLinks: true, ManagesTeam: true},
 			Work:   Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},
 		{

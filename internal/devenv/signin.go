@@ -1,6 +1,7 @@
 package devenv
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
+	"github.com/partnerloop/partnerloop/internal/team"
 )
 
 // DemoUser is one of the local run's sign-in identities.
@@ -49,7 +51,12 @@ const SignInPath = "/dev/sign-in"
 // a POST that answers a token for the one chosen. The page stores it as
 // the OpenID Connect code would, so the portal and console work unchanged.
 type SignIn struct {
-	Users  []DemoUser
+	Users []DemoUser
+	// Team, if set, lists the members added through POST /v1/team, who
+	// sign in here beside the demo users (the local team directory).
+	Team interface {
+		List(context.Context) ([]team.Member, error)
+	}
 	Tokens auth.HS256
 	// SecurityHeaders sets the pages' Content-Security-Policy and friends.
 	SecurityHeaders func(http.Header)
@@ -90,10 +97,31 @@ func isLoopbackHost(hostport string) bool {
 	return err == nil && addr.IsLoopback()
 }
 
-func (s SignIn) page(w http.ResponseWriter, _ *http.Request) {
+// users are the demo users and the team's members.
+func (s SignIn) users(ctx context.Context) ([]DemoUser, error) {
+	if s.Team == nil {
+		return s.Users, nil
+	}
+	members, err := s.Team.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users := slices.Clone(s.Users)
+	for _, m := range members {
+		users = append(users, DemoUser{Subject: m.ID, Label: m.Name + " (" + strings.Join(m.Roles, ", ") + ")", Groups: m.Roles})
+	}
+	return users, nil
+}
+
+func (s SignIn) page(w http.ResponseWriter, r *http.Request) {
+	users, err := s.users(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the team")
+		return
+	}
 	s.SecurityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = signInPage.Execute(w, s.Users) // the client went away; nothing left to do
+	_ = signInPage.Execute(w, users) // the client went away; nothing left to do
 }
 
 func (s SignIn) script(w http.ResponseWriter, _ *http.Request) {
@@ -108,12 +136,17 @@ func (s SignIn) token(w http.ResponseWriter, r *http.Request) {
 		Subject string `json:"subject"`
 	}
 	_ = json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&in)
-	i := slices.IndexFunc(s.Users, func(u DemoUser) bool { return u.Subject == in.Subject })
+	users, err := s.users(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the team")
+		return
+	}
+	i := slices.IndexFunc(users, func(u DemoUser) bool { return u.Subject == in.Subject })
 	if i < 0 {
 		writeError(w, http.StatusNotFound, "not_found", "no such demo user")
 		return
 	}
-	u := s.Users[i]
+	u := users[i]
 	tok, err := s.Tokens.Issue(u.Subject, u.Groups, u.PartnerID, 12*time.Hour)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "could not sign a token")

@@ -18,10 +18,14 @@
 //	group          GROUP#<id>           CURRENT         gsi1 GROUPS / <id>
 //	               GROUP#<id>           V#<version>
 //	group slug     SLUG#<slug>          SLUG
+//	applications   APP#, APPHOLD#, APPEMAIL#, RATE#, FUNNEL#  (see applications.go)
 //	batch          BATCH#<id>           BATCH
 //	batch item     BATCH#<id>           ITEM#<item>
 //	batch pledge   BATCH#<id>           PLEDGE#<ref>
-//	audit entry    BATCH#<id>           AUDIT#<at>#<action>#<item>
+//	audit entry    AUDIT#<target>       <at>#<id>       gsi1 AUDITDAY#<day> / <at>#<id>
+//	                                                    gsi2 AUDITBY#<actor> / <at>#<id>  (expires)
+//	team member    TEAM#<id>            MEMBER          gsi1 TEAM / <email>
+//	member e-mail  TEAMEMAIL#<email>    EMAIL           (keeps e-mails unique)
 //	outbox row     BATCH#<id>           OUTBOX          gsi2 OUTBOX / <approved at>
 //	charity        CHARITY#<id>         CHARITY         gsi1 CHARITIES / <id>
 //	receipt        CHARITY#<id>         RECEIPT#<batch>#<cur>
@@ -39,6 +43,10 @@
 //	endpoint       WEBHOOK#<id>         ENDPOINT        gsi1 WEBHOOKS / <id>
 //	delivery       WEBHOOK#<id>         DELIVERY#<at>#<event>#<attempt>  (expires)
 //	outbox event   NOTIFY#<id>          OUTBOX          gsi2 NOTIFY#<shard> / <at>#<id>
+//	fraud case     FRAUDCASE#<id>       CASE            gsi1 FRAUDCASES#<status> / <last event>#<id>
+//	                                                    gsi2 FRAUDPARTNER#<partner> / <opened>#<id>
+//	fraud event    FRAUDCASE#<id>       EVENT#<event>
+//	open case      FRAUDOPEN#<partner>#<rule>  OPEN     (the case's id)
 //
 // <shard> is 00 to 15 (appspec IndexShards) by a hash of the partner or the
 // order, so the index keys every order writes spread over 16 partitions;
@@ -53,6 +61,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -71,6 +80,8 @@ import (
 type table struct {
 	DB    *dynamodb.Client
 	Table string
+	// auditRetention is how long audit entries are kept (zero: always).
+	auditRetention time.Duration
 }
 
 // Adapters are the storage adapters of the domain packages, one per
@@ -93,6 +104,8 @@ type Adapters struct {
 	APIKeys   *APIKeys       // API keys by the hash of their secret
 	Discounts *Discounts     // partners' discount codes, groups' code lists
 	Embed     *Embed         // widget tokens, a shop's customers by external id
+	// Applications: applications to groups, e-mail holds, rate and funnel counters.
+	Applications *Applications
 }
 
 // Open returns the adapters on the named table.
@@ -100,7 +113,7 @@ func Open(db *dynamodb.Client, name string) Adapters {
 	t := &table{DB: db, Table: name}
 	return Adapters{Ledger: &Ledger{t}, Partners: &Partners{t}, Programs: &Programs{t}, Groups: &Groups{t}, Payouts: &Payouts{t},
 		Charities: &Charities{t}, Pledges: &Pledges{t}, Notify: &Notifications{t}, Engage: &Engagement{t}, Mail: &Mail{t}, Messages: &Messages{t}, Audit: &Audit{t}, Team: &Team{t}, Fraud: &Fraud{t},
-		APIKeys: &APIKeys{t}, Discounts: &Discounts{t}, Embed: &Embed{t}}
+		APIKeys: &APIKeys{t}, Discounts: &Discounts{t}, Embed: &Embed{t}, Applications: &Applications{t}}
 }
 
 // Ledger stores orders with their accruals, partners' balances and monthly

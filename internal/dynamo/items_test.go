@@ -12,7 +12,7 @@ import (
 // orphan) what is already stored.
 func TestEveryStoredFieldNamesItsAttribute(t *testing.T) {
 	items := []any{charityItem{}, receiptItem{}, donationItem{}, orderItem{}, balanceItem{},
-		partnerItem{}, codeItem{}, tierItem{}, batchItem{}, payoutItem{}, outboxItem{}, auditItem{}, paymentItem{},
+		partnerItem{}, codeItem{}, tierItem{}, batchItem{}, payoutItem{}, outboxItem{}, auditItem{}, earlierAuditItem{}, memberItem{}, paymentItem{},
 		pledgeItem{}, programItem{}}
 	seen := map[reflect.Type]bool{}
 	var walk func(reflect.Type, string)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
@@ -116,13 +117,14 @@ func (s *Payouts) UnlockBuild(ctx context.Context, owner string) error {
 	return err
 }
 
-// PutBatch writes a new batch header with its "created" audit entry and events.
+// PutBatch writes a new batch header with its events. Its "created" audit
+// entry follows once the build kept the batch (AppendAudit): audit entries
+// are never deleted, and a build with nothing to pay discards its header.
 func (s *Payouts) PutBatch(ctx context.Context, b payout.Batch, events ...outbox.Event) error {
 	header := batchItem{key: batchKey(b.ID), ID: b.ID, Status: string(b.Status), CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, Skipped: b.Skipped,
 		GSI1PK: "BATCHES", GSI1SK: sortableTime(b.CreatedAt) + "#" + b.ID}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists), Item: mustMarshal(header)}},
-		s.putAudit(b.ID, createdEntry(b)),
 	}, s.eventPuts(events)...)})
 	return err
 }
@@ -134,14 +136,12 @@ func (s *Payouts) SetSkipped(ctx context.Context, batchID string, skipped []payo
 	return err
 }
 
-// DiscardBatch deletes a draft header and its "created" audit entry, the
-// two items PutBatch wrote.
+// DiscardBatch deletes a draft header PutBatch wrote.
 func (s *Payouts) DiscardBatch(ctx context.Context, b payout.Batch) error {
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.Table, Key: batchKey(b.ID).av(), ConditionExpression: aws.String("#s = :draft"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":draft": &types.AttributeValueMemberS{Value: string(payout.BatchDraft)}}}},
-		{Delete: &types.Delete{TableName: &s.Table, Key: auditKey(b.ID, createdEntry(b)).av()}},
 	}})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrNotDraft
@@ -149,30 +149,42 @@ func (s *Payouts) DiscardBatch(ctx context.Context, b payout.Batch) error {
 	return err
 }
 
-// createdEntry is the audit entry PutBatch writes for a new batch.
-func createdEntry(b payout.Batch) payout.AuditEntry {
-	return payout.AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}
+// batchEntry is a step of a batch as an entry of the audit trail.
+func batchEntry(ctx context.Context, batchID string, e payout.AuditEntry) audit.Entry {
+	return audit.Stamp(ctx, audit.Entry{At: e.At, Action: "batch." + e.Action, Target: "batch:" + batchID, Item: e.ItemID, Reason: e.Reason}, e.By)
 }
 
-type auditItem struct {
+// putAudit appends a step of a batch to the audit trail, in the
+// transaction of the step.
+func (s *Payouts) putAudit(ctx context.Context, batchID string, e payout.AuditEntry) types.TransactWriteItem {
+	return s.putAuditEntry(batchEntry(ctx, batchID, e))
+}
+
+// AppendAudit appends a step of a batch that no transaction carries.
+func (s *Payouts) AppendAudit(ctx context.Context, batchID string, e payout.AuditEntry) error {
+	return (&Audit{s.table}).Append(ctx, batchEntry(ctx, batchID, e))
+}
+
+// earlierAuditItem is a batch's audit entry as releases before the one
+// audit trail kept it, under the batch (BATCH#<id> / AUDIT#<at>#...).
+type earlierAuditItem struct {
 	key
 	payout.AuditEntry
 }
 
-// auditKey orders a batch's audit entries by time.
-func auditKey(batchID string, e payout.AuditEntry) key {
-	return key{"BATCH#" + batchID, "AUDIT#" + sortableTime(e.At) + "#" + e.Action + "#" + e.ItemID}
-}
-
-// putAudit appends an audit entry.
-func (s *Payouts) putAudit(batchID string, e payout.AuditEntry) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(auditItem{auditKey(batchID, e), e}), ConditionExpression: aws.String(notExists)}}
-}
-
-// Audit lists a batch's audit entries, oldest first.
+// Audit lists a batch's steps, oldest first: its entries of the audit
+// trail, after those kept under the batch before the trail existed.
 func (s *Payouts) Audit(ctx context.Context, batchID string) ([]payout.AuditEntry, error) {
-	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + batchID)).
-		And(expression.Key("sk").BeginsWith("AUDIT#"))}, func(it auditItem) payout.AuditEntry { return it.AuditEntry })
+	earlier, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value("BATCH#" + batchID)).
+		And(expression.Key("sk").BeginsWith("AUDIT#"))}, func(it earlierAuditItem) payout.AuditEntry { return it.AuditEntry })
+	if err != nil {
+		return nil, err
+	}
+	trail, err := queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(auditPrefix + "batch:" + batchID))},
+		func(it auditItem) payout.AuditEntry {
+			return payout.AuditEntry{At: it.At, By: it.Actor, Action: strings.TrimPrefix(it.Action, "batch."), ItemID: it.Item, Reason: it.Reason}
+		})
+	return append(earlier, trail...), err
 }
 
 // draftCheck makes a transaction depend on the batch still being a draft.
@@ -192,7 +204,7 @@ func (s *Payouts) CancelBatch(ctx context.Context, id string, e payout.AuditEntr
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: batchKey(id).av(), UpdateExpression: expr.Update(),
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		s.putAudit(id, e),
+		s.putAudit(ctx, id, e),
 	}})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrNotDraft
@@ -270,7 +282,7 @@ func (s *Payouts) ApproveBatch(ctx context.Context, id, approver string, at time
 			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
 		{Put: &types.Put{TableName: &s.Table, ConditionExpression: aws.String(notExists),
 			Item: mustMarshal(outboxItem{key: outboxKey(id), BatchID: id, GSI2PK: "OUTBOX", GSI2SK: sortableTime(at) + "#" + id})}},
-		s.putAudit(id, payout.AuditEntry{At: at, By: approver, Action: "approved"}),
+		s.putAudit(ctx, id, payout.AuditEntry{At: at, By: approver, Action: "approved"}),
 	}})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return payout.ErrNotDraft
@@ -377,7 +389,7 @@ func (s *Payouts) CommitMove(ctx context.Context, mv payout.Move) error {
 		items = append(items, s.filePayment(*mv.Settled)...)
 	}
 	if mv.Audit != nil {
-		items = append(items, s.putAudit(it.BatchID, *mv.Audit))
+		items = append(items, s.putAudit(ctx, it.BatchID, *mv.Audit))
 	}
 	items = append(items, s.eventPuts(mv.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})

@@ -28,6 +28,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
+	"github.com/partnerloop/partnerloop/internal/team"
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
@@ -127,6 +128,12 @@ var failures = []failure{
 	{engage.ErrOutOfStock, http.StatusConflict, "out_of_stock", "a redemption of more than the reward's stock", ""},
 	{engage.ErrNotOpen, http.StatusConflict, "not_open", "fulfilling or cancelling a redemption that is no longer requested", ""},
 	{engage.ErrDonationInBatch, http.StatusConflict, "donation_in_batch", "cancelling a donation redemption a payout batch already took", ""},
+	{team.ErrInvalid, http.StatusUnprocessableEntity, "invalid_member", "a team member's e-mail, name or roles out of their rules (`error.field` names it)", ""},
+	{team.ErrNotFound, http.StatusNotFound, "not_found", "unknown team member", ""},
+	{team.ErrExists, http.StatusConflict, "member_exists", "a team member with that e-mail address already exists", ""},
+	{team.ErrSelf, http.StatusConflict, "own_admin_role", "an admin removing themselves or their own admin role", ""},
+	{team.ErrConcurrentChange, http.StatusConflict, "concurrent_change", "the team member changed while the request ran; retry", ""},
+	{audit.ErrBadQuery, http.StatusBadRequest, "bad_query", "audit `from`/`to` not dates or RFC 3339 times in order, at most 366 days apart, or `target`, `actor`, `action` past 256 bytes", ""},
 	{notify.ErrInvalid, http.StatusUnprocessableEntity, "invalid_endpoint", "a webhook endpoint URL that is not https or names a non-public address, or unknown events", ""},
 	{notify.ErrNotFound, http.StatusNotFound, "not_found", "unknown webhook endpoint", ""},
 	{mail.ErrInvalid, http.StatusUnprocessableEntity, "invalid_preferences", "switching off `transactional` e-mail, an unknown category or language", ""},

@@ -43,6 +43,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
 	"github.com/partnerloop/partnerloop/internal/statement"
+	"github.com/partnerloop/partnerloop/internal/team"
 	"github.com/partnerloop/partnerloop/internal/web"
 )
 

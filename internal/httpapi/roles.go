@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
 )
 
@@ -86,6 +87,11 @@ var routeRoles = map[string]auth.Roles{
 	"GET /v1/webhook-endpoints/{id}":                       onlyAdmin | auth.Viewer,
 	"DELETE /v1/webhook-endpoints/{id}":                    onlyAdmin,
 	"GET /v1/webhook-endpoints/{id}/deliveries":            onlyAdmin | auth.Viewer,
+	"GET /v1/audit":                                        moneyReads,
+	"GET /v1/team":                                         onlyAdmin,
+	"POST /v1/team":                                        onlyAdmin,
+	"PATCH /v1/team/{id}":                                  onlyAdmin,
+	"DELETE /v1/team/{id}":                                 onlyAdmin,
 	"POST /v1/messages":                                    programWork,
 	"GET /v1/messages":                                     staffReads,
 	"POST /v1/messages/preview":                            programWork,
@@ -115,12 +121,16 @@ func (e errForbiddenRole) Error() string {
 
 func (e errForbiddenRole) Unwrap() error { return errForbidden }
 
-// allow admits a signed-in caller holding one of roles.
+// allow admits a signed-in caller holding one of roles; what a staff
+// caller changes is recorded as theirs, in the widest of those roles.
 func (s *Server) allow(roles auth.Roles, h principalHandler) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		if !p.Roles().Any(roles) {
 			s.fail(w, r, errForbiddenRole{needs: roles})
 			return
+		}
+		if p.IsStaff() {
+			r = r.WithContext(audit.WithActor(r.Context(), s.actorOf(r, p, roles)))
 		}
 		h(w, r, p)
 	})

@@ -173,8 +173,7 @@ type Store interface {
 	PutBatch(ctx context.Context, b Batch, events ...outbox.Event) error
 	// SetSkipped replaces the stored list of partners a batch left out.
 	SetSkipped(ctx context.Context, batchID string, skipped []Skip) error
-	// DiscardBatch removes a draft header that holds no item, with its
-	// "created" audit entry.
+	// DiscardBatch removes a draft header that holds no item.
 	DiscardBatch(ctx context.Context, b Batch) error
 	GetBatch(ctx context.Context, id string) (Batch, error)
 	// GetItem reads one item; a missing one is ErrItemNotFound.
@@ -183,6 +182,8 @@ type Store interface {
 	// batch is no longer as the move found it.
 	CommitMove(ctx context.Context, mv Move) error
 	ApproveBatch(ctx context.Context, id, approver string, at time.Time) error
+	// AppendAudit records a step no other write of the store carries.
+	AppendAudit(ctx context.Context, batchID string, entry AuditEntry) error
 	// CancelBatch marks a draft batch cancelled, with the audit entry.
 	CancelBatch(ctx context.Context, id string, entry AuditEntry) error
 	Audit(ctx context.Context, batchID string) ([]AuditEntry, error)
@@ -335,6 +336,9 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 		if err := s.Store.SetSkipped(ctx, b.ID, b.Skipped); err != nil {
 			return Batch{}, fmt.Errorf("record skipped partners: %w", err)
 		}
+	}
+	if err := s.Store.AppendAudit(ctx, b.ID, AuditEntry{At: b.CreatedAt, By: b.CreatedBy, Action: "created"}); err != nil {
+		return Batch{}, fmt.Errorf("record the batch's creation: %w", err)
 	}
 	return b.withLists(), nil
 }
