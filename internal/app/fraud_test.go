@@ -183,4 +183,38 @@ func TestLargeCaseTakesTwoFinanceUsers(t *testing.T) {
 	if b := h.balances(id); balance(b, "EUR", "payable") != 500 {
 		t.Fatalf("released after the approval: %v", b)
 	}
+	trail := h.do("GET", "/v1/audit?target=fraud_case:"+caseID, h.tokens["alice"], nil, nil)
+	actors := map[string]bool{}
+	for _, e := range trail.Body["entries"].([]any) {
+		entry := e.(map[string]any)
+		actors[entry["actor"].(string)] = entry["action"] == "fraud_case.resolve"
+	}
+	if trail.Status != 200 || !actors["alice"] || !actors["bob"] {
+		t.Fatalf("both decisions are in the audit trail: %d %s", trail.Status, trail.Raw)
+	}
+}
+
+func TestAGroupReplacesAFraudRuleForItsPartners(t *testing.T) {
+	h := newHarness(t)
+	h.saveProgram(fraudProgram(`{"disposable_email":{"enabled":true}}`, `{}`))
+	if res := h.do("POST", "/v1/groups", h.tokens["alice"],
+		resellersGroup("trusted", "trusted", `"hold_days":10,`, `"hold_days":0,"fraud":{"disposable_email":{"enabled":true,"action":"flag"}},`), nil); res.Status != 201 {
+		t.Fatalf("group: %d %s", res.Status, res.Raw)
+	}
+	if res := h.do("POST", "/v1/groups", h.tokens["alice"], resellersGroup("bad", "bad", `"hold_days":10,`, `"fraud":{"made_up":{"enabled":true}},`), nil); res.Status != 422 ||
+		res.Body["error"].(map[string]any)["field"] != "fraud.made_up" {
+		t.Fatalf("an unknown rule in a group: %d %s", res.Status, res.Raw)
+	}
+	plain := h.createPartner(`{"name":"Plain","email":"plain@partner.example"}`)
+	trusted := h.createPartner(`{"name":"Trusted","email":"trusted@partner.example","group_id":"trusted"}`)
+	if res := h.postGeneric("/webhooks/orders", paidBy("p1", plain["referral_code"].(string), "x@mailinator.com")); res.Body["accrual_status"] != "held" {
+		t.Fatalf("the program's rule holds: %s", res.Raw)
+	}
+	if res := h.postGeneric("/webhooks/orders", paidBy("t1", trusted["referral_code"].(string), "y@mailinator.com")); res.Body["accrual_status"] != "payable" {
+		t.Fatalf("the group's rule only flags: %s", res.Raw)
+	}
+	c := h.onlyCase("status=pending&partner_id=" + trusted["id"].(string))
+	if len(c["held"].(map[string]any)) != 0 || c["events"] != 1.0 {
+		t.Fatalf("a flagging rule's case holds nothing: %v", c)
+	}
 }

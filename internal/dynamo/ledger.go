@@ -191,6 +191,7 @@ func (s *Ledger) CommitOrder(ctx context.Context, prevVersion int64, change ledg
 		items = append(items, s.salesUpdate(*change.Sales))
 	}
 	items = append(items, s.evidenceWrites(change.Evidence, change.Next.UpdatedAt)...)
+	items = append(items, s.fraudWrites(change.Fraud)...)
 	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/commission"
 	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -28,6 +29,7 @@ const (
 	HoldPartnerSuspended = "partner_suspended"
 	HoldDuplicateAcross  = "duplicate_across_sources"
 	HoldClickFlood       = "click_flood"
+	// A fraud rule's hold is "fraud:<rule>" (fraud.HoldReason).
 )
 
 // Attribution names the partner an order earns commission for and the
@@ -39,6 +41,8 @@ type Attribution struct {
 	Group program.GroupTerms
 	Via   string // referral_code, coupon or referral (a recorded sign-up)
 	Hold  string // non-empty: accrue as held, for this reason
+	// Screened is what the fraud rules know of the partner.
+	Screened fraud.Partner
 }
 
 // OrderRecord is everything known about one order of one source. It exists
@@ -146,6 +150,8 @@ type Change struct {
 	Points Points
 	// Events are committed with the change, for the outbound webhooks.
 	Events []outbox.Event
+	// Fraud files the fraud events the order fired in their cases.
+	Fraud []fraud.Filed
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by

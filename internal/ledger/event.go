@@ -80,6 +80,11 @@ type Order struct {
 type Customer struct {
 	ID        string
 	EmailHash string
+	// What the fraud rules read of the e-mail, never stored with the
+	// order: the keyed hash of its normalised form (fraud.NormalizeEmail)
+	// and its domain.
+	NormalHash string
+	Domain     string
 }
 
 // Line is one order line; Amount is the line total in minor units after

@@ -59,7 +59,9 @@ type Service struct {
 	Programs   program.Provider
 	// Events, if set, says which events endpoints subscribe to.
 	Events outbox.Subscriptions
-	Now    func() time.Time
+	// Fraud, if set, lets the program's fraud rules judge paid orders.
+	Fraud FraudCases
+	Now   func() time.Time
 }
 
 // Outcome statuses.
@@ -122,6 +124,11 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		change := Apply(rec, evt, attr, prog, s.Now().UTC())
 		if change.Noop {
 			return outcome(StatusDuplicate, rec), nil
+		}
+		if attr != nil {
+			if change, err = s.screen(ctx, rec, evt, attr, prog, change, s.Now().UTC()); err != nil {
+				return Outcome{}, err
+			}
 		}
 		change.Evidence = write
 		change.Events = s.events(ctx, change)
@@ -307,7 +314,7 @@ func (s *Service) events(ctx context.Context, c Change) []outbox.Event {
 		ref := fmt.Sprintf("%s:%s:%d", n.Source, n.OrderID, n.Reversed)
 		out = append(out, outbox.Emit(ctx, s.Events, outbox.CommissionReversed, ref, n.UpdatedAt, body(c.Delta.Reversed))...)
 	}
-	return out
+	return append(out, s.fraudEvents(ctx, c.Fraud)...)
 }
 
 // BonusSource is the source of bonus accruals in statements.

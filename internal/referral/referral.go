@@ -369,7 +369,7 @@ func remember(o ledger.Order, win candidate, found []evidence.Touch, now time.Ti
 }
 
 func (s *Service) attribution(p partner.Referrer, via string, o ledger.Order, now time.Time) *ledger.Attribution {
-	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Group: program.GroupTerms{ID: p.Group()}, Via: via}
+	a := &ledger.Attribution{PartnerID: p.ID, Tier: p.Tier, Group: program.GroupTerms{ID: p.Group()}, Via: via, Screened: s.screened(p)}
 	switch {
 	case p.Status != partner.StatusActive:
 		a.Hold = ledger.HoldPartnerSuspended

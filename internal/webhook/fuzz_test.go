@@ -70,7 +70,7 @@ func encodeGeneric(evt ledger.Event) []byte {
 func withoutEmail(evt ledger.Event) ledger.Event {
 	if evt.Order != nil {
 		o := *evt.Order
-		o.Customer.EmailHash = ""
+		o.Customer.EmailHash, o.Customer.NormalHash, o.Customer.Domain = "", "", ""
 		evt.Order = &o
 	}
 	return evt

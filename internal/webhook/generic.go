@@ -103,7 +103,7 @@ func ParseGeneric(body []byte, h referral.EmailHasher) (ledger.Event, error) {
 	switch evt.Kind {
 	case ledger.OrderPaid:
 		order := &ledger.Order{ReferralCode: deref(o.ReferralCode), Coupon: deref(o.Coupon),
-			Customer: ledger.Customer{ID: string(o.Customer.ID), EmailHash: h.Hash(o.Customer.Email)},
+			Customer: h.Customer(string(o.Customer.ID), o.Customer.Email),
 			Tax:      o.Tax, Shipping: o.Shipping}
 		for _, l := range o.Lines {
 			order.Lines = append(order.Lines, ledger.Line{SKU: l.SKU, Category: l.Category, Quantity: l.Quantity, Amount: l.Amount})

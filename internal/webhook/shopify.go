@@ -121,7 +121,7 @@ func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledg
 			email = o.Customer.Email
 		}
 	}
-	order.Customer.EmailHash = h.Hash(email)
+	order.Customer = h.Customer(order.Customer.ID, email)
 	if order.Tax, err = minor(o.TotalTax, cur, "total_tax"); err != nil {
 		return evt, err
 	}

@@ -190,7 +190,7 @@ func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledg
 	}
 	order := &ledger.Order{ReferralCode: referralCode(s.ClientReferenceID, s.Metadata), Customer: ledger.Customer{ID: s.Customer}}
 	if s.CustomerDetails != nil {
-		order.Customer.EmailHash = h.Hash(s.CustomerDetails.Email)
+		order.Customer = h.Customer(s.Customer, s.CustomerDetails.Email)
 	}
 	if t := s.TotalDetails; t != nil {
 		order.Tax, order.Shipping = t.AmountTax, t.AmountShipping
@@ -233,7 +233,7 @@ func stripeInvoicePaid(evt ledger.Event, in stripeInvoice, h referral.EmailHashe
 		net = min(net, *in.TotalExcludingTax)
 	}
 	order := &ledger.Order{Subscription: sub, Tax: in.AmountPaid - net,
-		Customer: ledger.Customer{ID: in.Customer, EmailHash: h.Hash(in.CustomerEmail)},
+		Customer: h.Customer(in.Customer, in.CustomerEmail),
 		Lines:    []ledger.Line{{SKU: "subscription:" + sub, Category: "subscription", Quantity: 1, Amount: net}}}
 	orderID := in.PaymentIntent
 	if orderID == "" {

@@ -159,7 +159,7 @@ func wooEvents(o wooOrder, deliveryID string, h referral.EmailHasher) ([]ledger.
 // stored without tax even when prices_include_tax is set (that flag says how
 // prices were entered), so tax never reaches the net.
 func wooPaidOrder(o wooOrder, cur money.Currency, h referral.EmailHasher) (*ledger.Order, error) {
-	order := &ledger.Order{ReferralCode: wooRef(o), Customer: ledger.Customer{EmailHash: h.Hash(o.Billing.Email)}}
+	order := &ledger.Order{ReferralCode: wooRef(o), Customer: h.Customer("", o.Billing.Email)}
 	if id := string(o.CustomerID); id != "" && id != "0" { // 0 is a guest checkout
 		order.Customer.ID = id
 	}

@@ -7,10 +7,11 @@ import {
 } from './ui.js';
 import { statementLines } from './statement.js';
 import { messagesScreen } from './broadcasts.js';
+import { fraudScreen, openCases } from './fraud.js';
 
 const main = document.getElementById('main');
-const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages'];
-const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen };
+const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud'];
+const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen, fraud: fraudScreen };
 let me;
 let refresh; // the timer that keeps a batch's status current
 
@@ -172,7 +173,8 @@ function newPartnerForm() {
 }
 
 async function partner(screen, id) {
-  const [p, st] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`)]);
+  const [p, st, cases] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`),
+    openCases(id).catch(() => null)]); // roles without fraud review see no cases
   const lines = statementLines(id);
   await lines.load();
   const tier = h('select', {}, ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x), selected: p.tier === x })));
@@ -203,7 +205,7 @@ async function partner(screen, id) {
     card(t('portal.balances'), table({ rows: Object.entries(p.balances || {}).map(([currency, b]) => ({ currency, ...b })), empty: t('portal.noBalances'),
       columns: [{ label: t('common.currency'), value: (r) => r.currency },
         ...['pending', 'payable', 'in_payout', 'paid', 'reversed', 'donated'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))] })),
-    card(t('portal.nav.statement'), lines.node));
+    cases, card(t('portal.nav.statement'), lines.node));
 }
 
 async function batches(screen) {
