@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
@@ -74,6 +75,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 		t.Fatalf("order: %d %s", res.Status, res.Raw)
 	}
 	within(t, "attributed order", rec.Bill(), 1, budget{read: 3, write: 12, requests: 2})
+	attributed := rec.Bill()
 
 	rec.Reset()
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "duplicate" {
@@ -109,6 +111,37 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 		t.Fatalf("order by earlier evidence: %d %s", res.Status, res.Raw)
 	}
 	within(t, "order by earlier evidence", rec.Bill(), 1, budget{read: 3, write: 14, requests: 2})
+
+	// Every order-path fraud rule on: an order none fires on costs what the
+	// attributed order above cost without them.
+	h.putProgram(func(p *program.Program) {
+		withPoints(p)
+		p.HoldDays = program.Default().HoldDays
+		p.Fraud.Rules = map[string]program.FraudRule{}
+		for _, rule := range []string{program.FraudCustomerIsPartner, program.FraudSameCompanyDomain, program.FraudDisposableEmail,
+			program.FraudSameDevice, program.FraudLargeCommission} {
+			p.Fraud.Rules[rule] = program.FraudRule{Enabled: true, Amounts: map[money.Currency]int64{"EUR": 100_000}}
+		}
+	})
+	h.postGeneric("/webhooks/orders", bytes.Replace(genericOrder("evt_rules_warm", "ord_rules_warm", warm, "EUR", 10000),
+		[]byte(`"id":"c1","email":"a@b.example"`), []byte(`"id":"c-rules-warm","email":"rules-warm@b.example"`), 1))
+	rec.Reset()
+	if res := h.postGeneric("/webhooks/orders", bytes.Replace(genericOrder("evt_rules", "ord_rules", code, "EUR", 10000),
+		[]byte(`"id":"c1","email":"a@b.example"`), []byte(`"id":"c-rules","email":"rules@b.example"`), 1)); res.Body["accrual_status"] != "pending" {
+		t.Fatalf("order with rules on: %d %s", res.Status, res.Raw)
+	}
+	within(t, "order with rules on", rec.Bill(), 1, budget{read: attributed.ReadUnits, write: attributed.WriteUnits, requests: attributed.Requests})
+	// An order a rule fires on also reads its partner's open case of the
+	// rule (none yet) and writes the new case, the event and the pointer to
+	// the case in its transaction, its accrual held out of the balances;
+	// asking whether endpoints want fraud.case_opened reads the endpoints,
+	// once per 30 seconds.
+	rec.Reset()
+	if res := h.postGeneric("/webhooks/orders", bytes.Replace(genericOrder("evt_fired", "ord_fired", code, "EUR", 10000),
+		[]byte(`"id":"c1","email":"a@b.example"`), []byte(`"id":"c-fired","email":"x@mailinator.com"`), 1)); res.Body["accrual_status"] != "held" {
+		t.Fatalf("order a rule fires on: %d %s", res.Status, res.Raw)
+	}
+	within(t, "order a rule fires on", rec.Bill(), 1, budget{read: attributed.ReadUnits + 1.5, write: attributed.WriteUnits + 6, requests: attributed.Requests + 2})
 
 	// Maturity: accruals held 30 days, matured by a run 31 days later.
 	const accruals = 5

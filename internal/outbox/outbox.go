@@ -23,6 +23,8 @@ const (
 	RedemptionCreated  = "redemption.created"
 	PayoutPaid         = "payout.paid"
 	DonationPaid       = "donation.paid"
+	FraudCaseOpened    = "fraud.case_opened"
+	FraudCaseDecided   = "fraud.case_decided"
 )
 
 // Event types only the e-mail pipeline reads (not offered to endpoints).
@@ -37,7 +39,7 @@ const (
 // Types lists every event type an endpoint may subscribe to.
 func Types() []string {
 	return []string{CommissionCreated, CommissionReversed, TierChanged, ChallengeCompleted, BadgeAwarded,
-		RedemptionCreated, PayoutPaid, DonationPaid}
+		RedemptionCreated, PayoutPaid, DonationPaid, FraudCaseOpened, FraudCaseDecided}
 }
 
 // Event is one thing that happened, as endpoints receive it. Its id is
