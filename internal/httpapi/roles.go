@@ -109,6 +109,19 @@ var routeRoles = map[string]auth.Roles{
 	"DELETE /v1/api-keys/{id}":                             onlyAdmin,
 	"POST /v1/groups/{id}/discount-codes":                  programWork,
 	"GET /v1/groups/{id}/discount-codes.csv":               programWork,
+	"GET /v1/applications":                                 staffReads,
+	"GET /v1/applications/{id}":                            staffReads,
+	"POST /v1/applications/{id}/approve":                   programWork,
+	"POST /v1/applications/{id}/reject":                    programWork,
+	"GET /v1/reports/applications":                         staffReads,
+
+	// The console's engagement edits, points adjustments and webhook care.
+	"PATCH /v1/challenges/{id}":                                    programWork,
+	"POST /v1/challenges/{id}/end":                                 programWork,
+	"PATCH /v1/rewards/{id}":                                       programWork,
+	"POST /v1/partners/{id}/points":                                programWork,
+	"POST /v1/webhook-endpoints/{id}/rotate-secret":                onlyAdmin,
+	"POST /v1/webhook-endpoints/{id}/deliveries/{event_id}/resend": onlyAdmin,
 }
 
 // errForbiddenRole is a caller whose roles the route does not admit; the
@@ -134,6 +147,18 @@ func (s *Server) allow(roles auth.Roles, h principalHandler) http.HandlerFunc {
 		}
 		h(w, r, p)
 	})
+}
+
+// routesFor lists the signed-in routes the roles admit, sorted.
+func routesFor(roles auth.Roles) []string {
+	out := []string{}
+	for pattern, admits := range routeRoles {
+		if admits.Any(roles) {
+			out = append(out, pattern)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // RouteRoles is who may call each signed-in route, by "METHOD /path".

@@ -30,10 +30,14 @@ func (s *Server) uiRoutes() map[string]http.HandlerFunc {
 // me is who the caller is, and what the portal needs of the program to
 // build links: the landing page and the hosts deep links may point to.
 type me struct {
-	Subject      string   `json:"subject"`
-	Groups       []string `json:"groups"`
-	PartnerID    string   `json:"partner_id,omitempty"`
-	Finance      bool     `json:"finance"`
+	Subject   string   `json:"subject"`
+	Groups    []string `json:"groups"`
+	PartnerID string   `json:"partner_id,omitempty"`
+	Finance   bool     `json:"finance"`
+	// Roles and Routes are the caller's roles and the signed-in routes
+	// they admit, so the console shows only what the caller may do.
+	Roles        []string `json:"roles"`
+	Routes       []string `json:"routes"`
 	LandingURL   string   `json:"landing_url"`
 	LandingHosts []string `json:"landing_hosts"`
 }
@@ -61,5 +65,5 @@ func (s *Server) whoAmI(w http.ResponseWriter, r *http.Request, p auth.Principal
 		hosts = []string{}
 	}
 	writeJSON(w, http.StatusOK, me{Subject: p.Subject, Groups: groups, PartnerID: p.PartnerID, Finance: p.IsFinance(),
-		LandingURL: prog.Program.LandingURL, LandingHosts: hosts})
+		Roles: p.Roles().Names(), Routes: routesFor(p.Roles()), LandingURL: prog.Program.LandingURL, LandingHosts: hosts})
 }

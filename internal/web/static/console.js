@@ -8,15 +8,34 @@ import {
 import { statementLines } from './statement.js';
 import { messagesScreen } from './broadcasts.js';
 import { fraudScreen, openCases } from './fraud.js';
+import { auditScreen } from './audit.js';
+import { groupsScreen } from './groups.js';
+import { applicationsScreen } from './applications.js';
+import { challengesScreen } from './challenges.js';
+import { rewardsScreen } from './rewards.js';
+import { endpointsScreen } from './endpoints.js';
+import { pointsCard } from './points.js';
 
 const main = document.getElementById('main');
-const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud'];
-const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen, fraud: fraudScreen };
+const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud', 'audit', 'groups', 'applications', 'challenges', 'rewards', 'webhooks'];
+const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen, fraud: fraudScreen, audit: auditScreen,
+  groups: (screen, id) => groupsScreen(screen, id, can), applications: (screen, id) => applicationsScreen(screen, id, can),
+  challenges: (screen, id) => challengesScreen(screen, id, can), rewards: (screen, id) => rewardsScreen(screen, id, can),
+  webhooks: (screen, id) => endpointsScreen(screen, id, can) };
+// readBy is the route each section reads first: the caller's roles show
+// the sections whose route they admit, and each screen offers only the
+// changes whose routes they admit (the API refuses the rest with 403).
+const readBy = { overview: 'GET /v1/reports/owed', partners: 'GET /v1/partners', batches: 'GET /v1/payout-batches', program: 'GET /v1/program',
+  charities: 'GET /v1/charities', reports: 'GET /v1/reports/owed', messages: 'GET /v1/messages', fraud: 'GET /v1/fraud/cases', audit: 'GET /v1/audit',
+  groups: 'GET /v1/groups', applications: 'GET /v1/applications',
+  challenges: 'GET /v1/challenges', rewards: 'GET /v1/rewards', webhooks: 'GET /v1/webhook-endpoints' };
 let me;
+const can = (route) => me.routes.includes(route);
+const shown = () => sections.filter((name) => can(readBy[name]));
 let refresh; // the timer that keeps a batch's status current
 
 function setNav(current) {
-  render(document.getElementById('nav'), h('ul', {}, sections.map((name) =>
+  render(document.getElementById('nav'), h('ul', {}, shown().map((name) =>
     h('li', {}, h('a', { href: '#/' + name, 'aria-current': name === current ? 'page' : null, text: t('console.nav.' + name) })))));
 }
 
@@ -24,8 +43,9 @@ async function route() {
   clearTimeout(refresh);
   const screen = openScreen();
   const [name, arg] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  const page = pages[name] ? name : 'overview';
-  const section = { partner: 'partners', batch: 'batches' }[page] || page;
+  const wanted = pages[name] ? name : shown()[0];
+  const section = { partner: 'partners', batch: 'batches' }[wanted] || wanted;
+  const page = shown().includes(section) ? wanted : shown()[0];
   setNav(section);
   document.title = t('console.nav.' + section) + ' · ' + t('console.title');
   drawScreen(screen, h('p', { class: 'muted', role: 'status', text: t('common.loading') }));
@@ -62,7 +82,7 @@ function heldTable(accruals, redraw) {
       { label: t('statement.order'), value: (a) => a.order_id },
       { label: t('console.reason'), value: (a) => t('hold.' + a.hold_reason, {}, a.hold_reason) },
       { label: t('common.amount'), num: true, value: (a) => money(a.amount, a.currency) },
-      { label: t('common.actions'), value: (a) => h('button', { type: 'button', class: 'secondary', text: t('console.release'),
+      can('POST /v1/accruals/{source}/{order_id}/release') && { label: t('common.actions'), value: (a) => h('button', { type: 'button', class: 'secondary', text: t('console.release'),
         'aria-label': t('console.releaseOrder', { order: a.order_id }),
         onclick: (ev) => busy(ev.currentTarget, async () => {
           try {
@@ -71,7 +91,7 @@ function heldTable(accruals, redraw) {
             await redraw();
           } catch (err) { toast(errorText(err)); }
         }) }) },
-    ],
+    ].filter(Boolean),
   });
 }
 
@@ -147,7 +167,7 @@ async function partners(screen) {
   await load();
   drawScreen(screen, h('h1', { text: t('console.nav.partners') }),
     card(t('console.findPartners'), searchForm, results, more),
-    card(t('console.newPartner'), newPartnerForm()));
+    can('POST /v1/partners') ? card(t('console.newPartner'), newPartnerForm()) : null);
 }
 
 function newPartnerForm() {
@@ -198,13 +218,14 @@ async function partner(screen, id) {
         h('dt', { text: t('console.tier') }), h('dd', { text: t('tier.' + p.tier) }),
         h('dt', { text: t('console.code') }), h('dd', { text: p.referral_code }),
         h('dt', { text: t('console.since') }), h('dd', { text: date(p.created_at) })),
-      h('div', { class: 'stack' }, field(t('console.tier'), tier), setTier), h('p', {}, suspend)),
+      can('PATCH /v1/partners/{id}') ? [h('div', { class: 'stack' }, field(t('console.tier'), tier), setTier), h('p', {}, suspend)] : null),
       card(t('console.tierHistory'), table({ rows: st.tier_history, empty: t('common.none'),
         columns: [{ label: t('common.date'), value: (c) => date(c.at) }, { label: t('console.from'), value: (c) => t('tier.' + c.from, {}, c.from) },
           { label: t('console.to'), value: (c) => t('tier.' + c.to, {}, c.to) }, { label: t('console.period'), value: (c) => c.period }] }))),
     card(t('portal.balances'), table({ rows: Object.entries(p.balances || {}).map(([currency, b]) => ({ currency, ...b })), empty: t('portal.noBalances'),
       columns: [{ label: t('common.currency'), value: (r) => r.currency },
         ...['pending', 'payable', 'in_payout', 'paid', 'reversed', 'donated'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))] })),
+    pointsCard(id, p.points, can('POST /v1/partners/{id}/points'), () => partner(screen, id)),
     cases, card(t('portal.nav.statement'), lines.node));
 }
 
@@ -220,7 +241,8 @@ async function batches(screen) {
       render(status, alertBox(err));
     }
   }));
-  drawScreen(screen, h('h1', { text: t('console.nav.batches') }), h('p', {}, create), status, card(t('console.batches'), batchesTable(list.batches)));
+  drawScreen(screen, h('h1', { text: t('console.nav.batches') }), can('POST /v1/payout-batches') ? h('p', {}, create) : null, status,
+    card(t('console.batches'), batchesTable(list.batches)));
 }
 
 const FINAL = ['completed', 'completed_with_failures', 'cancelled'];
@@ -247,7 +269,7 @@ async function batch(screen, id, charities) {
       render(status, alertBox(err));
     }
   });
-  if (b.status === 'draft') {
+  if (b.status === 'draft' && can('POST /v1/payout-batches/{id}/approve')) {
     const ownBatch = b.created_by === me.subject;
     const approve = h('button', { type: 'button', text: t('console.approve'), disabled: ownBatch, 'aria-describedby': ownBatch ? 'four-eyes' : null });
     approve.addEventListener('click', () => act(approve, () => api(path + '/approve', { method: 'POST' })));
@@ -266,7 +288,7 @@ async function batch(screen, id, charities) {
     clearTimeout(refresh);
     refresh = setTimeout(() => batch(screen, id, names).catch(() => {}), 3000);
   }
-  const exports = b.status === 'draft' || b.status === 'cancelled' ? [] : exportButtons(path, b);
+  const exports = b.status === 'draft' || b.status === 'cancelled' || !can('GET /v1/payout-batches/{id}/export') ? [] : exportButtons(path, b);
   drawScreen(screen, h('h1', {}, t('console.batch'), ' ', b.id, ' ', badge(b.status)),
     card(t('console.summary'), h('dl', { class: 'kv' },
       h('dt', { text: t('console.createdBy') }), h('dd', { text: `${b.created_by} · ${dateTime(b.created_at)}` }),
@@ -363,6 +385,7 @@ function itemsTable(b, path, act, names) {
 
 function itemActions(b, i, path, act) {
   const itemPath = `${path}/items/${encodeURIComponent(i.id)}`;
+  if (!can('POST /v1/payout-batches/{id}/items/{item_id}/exclude')) return '';
   if (b.status === 'draft' && i.status === 'draft') {
     const btn = h('button', { type: 'button', class: 'secondary', text: t('console.exclude'), 'aria-label': t('console.excludeItem', { partner: partnerName(i) }) });
     btn.addEventListener('click', () => act(btn, () => api(itemPath + '/exclude', { method: 'POST', body: { reason: t('console.excludedInConsole') } })));
@@ -406,6 +429,11 @@ async function program(screen) {
   const save = h('button', { type: 'submit', text: t('common.save') });
   const status = h('div', { role: 'status' });
   const form = h('form', { novalidate: true }, h('div', { class: 'grid' }, h('div', {}, simple), h('div', {}, field(t('program.advanced'), advanced, t('program.advancedHint')))), save, status);
+  if (!can('PUT /v1/program')) {
+    // Readers see the program as the form shows it, unchangeable.
+    for (const control of form.querySelectorAll('input, select, textarea')) control.disabled = true;
+    save.remove();
+  }
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearFieldErrors(form);
@@ -476,10 +504,10 @@ async function charities(screen) {
     card(t('charity.catalog'), table({ rows: list, empty: t('common.none'),
       columns: [{ label: t('common.name'), value: (c) => c.name }, { label: t('charity.registration'), value: (c) => c.registration_number },
         { label: t('charity.country'), value: (c) => c.country },
-        { label: t('common.actions'), value: (c) => h('button', { type: 'button', class: 'secondary', text: t('charity.receipts'),
-          'aria-label': t('charity.receiptsFor', { name: c.name }), onclick: (ev) => busy(ev.currentTarget, () => show(c).catch((e) => render(receipts, alertBox(e)))) }) }] }),
+        can('GET /v1/charities/{id}/receipts') && { label: t('common.actions'), value: (c) => h('button', { type: 'button', class: 'secondary', text: t('charity.receipts'),
+          'aria-label': t('charity.receiptsFor', { name: c.name }), onclick: (ev) => busy(ev.currentTarget, () => show(c).catch((e) => render(receipts, alertBox(e)))) }) }].filter(Boolean) }),
     receipts),
-    card(t('charity.add'), form));
+    can('POST /v1/charities') ? card(t('charity.add'), form) : null);
 }
 
 const REPORTS = {
@@ -518,7 +546,7 @@ async function reports(screen, which = 'owed') {
 async function start() {
   me = await startPage();
   if (!me) return;
-  if (!me.finance) {
+  if (!me.roles.some((r) => r !== 'partner')) {
     render(main, h('h1', { text: t('console.forbiddenTitle') }), h('p', { role: 'alert' }, t('console.forbidden'), ' ',
       h('a', { href: '/portal/', text: t('console.openPortal') })));
     return;
