@@ -75,8 +75,9 @@ func Stamp(ctx context.Context, e Entry, by string) Entry {
 	return e
 }
 
-// sensitive fields are never recorded, whatever answer holds them.
-var sensitive = map[string]bool{"secret": true, "password": true, "token": true}
+// sensitive fields are never recorded, whatever answer holds them: an
+// endpoint's signing secret, an API key as it is shown once.
+var sensitive = map[string]bool{"secret": true, "key": true, "password": true, "token": true}
 
 // maxChange bounds the JSON of Before and After together: an entry is one
 // stored item, and a wholesale change is recorded by the names of its fields.

@@ -26,7 +26,7 @@ func TestDiffKeepsTheChangedFieldsOnly(t *testing.T) {
 	if was, now, _ := Diff(before, before); was != nil || now != nil {
 		t.Errorf("no change recorded as %v → %v", was, now)
 	}
-	if was, now, _ := Diff(nil, map[string]any{"id": "x", "secret": "s"}); was != nil || !reflect.DeepEqual(now, map[string]any{"id": "x"}) {
+	if was, now, _ := Diff(nil, map[string]any{"id": "x", "secret": "s", "key": "plk_1"}); was != nil || !reflect.DeepEqual(now, map[string]any{"id": "x"}) {
 		t.Errorf("a creation: %v → %v", was, now)
 	}
 }

@@ -73,12 +73,35 @@ var routeAudits = map[string]auditing{
 	"POST /v1/challenges/{id}/submissions/{sid}/reject": {"submission.rejected", func(r *http.Request, _ map[string]any) string {
 		return "challenge:" + r.PathValue("id") + "/submission:" + r.PathValue("sid")
 	}, nil},
-	"POST /v1/messages":                 {"message.sent", created("message"), nil},
-	"POST /v1/webhook-endpoints":        {"endpoint.created", created("endpoint"), nil},
-	"DELETE /v1/webhook-endpoints/{id}": {"endpoint.deleted", inPath("endpoint", "id"), func(s *Server, r *http.Request) (any, error) { return s.Notify.Get(r.Context(), r.PathValue("id")) }},
-	"POST /v1/team":                     {"team.member_added", created("member"), nil},
-	"PATCH /v1/team/{id}":               {"team.member_changed", inPath("member", "id"), teamBefore},
-	"DELETE /v1/team/{id}":              {"team.member_removed", inPath("member", "id"), teamBefore},
+	"POST /v1/messages":                   {"message.sent", created("message"), nil},
+	"POST /v1/webhook-endpoints":          {"endpoint.created", created("endpoint"), nil},
+	"DELETE /v1/webhook-endpoints/{id}":   {"endpoint.deleted", inPath("endpoint", "id"), func(s *Server, r *http.Request) (any, error) { return s.Notify.Get(r.Context(), r.PathValue("id")) }},
+	"POST /v1/fraud/cases/{id}/resolve":   {"fraud.resolved", inPath("fraud_case", "id"), nil},
+	"POST /v1/fraud/cases/{id}/confirm":   {"fraud.confirmed", inPath("fraud_case", "id"), nil},
+	"POST /v1/api-keys":                   {"api_key.created", created("api_key"), nil},
+	"DELETE /v1/api-keys/{id}":            {"api_key.revoked", inPath("api_key", "id"), nil},
+	"POST /v1/groups/{id}/discount-codes": {"group.discount_codes_added", inPath("group", "id"), nil},
+	"POST /v1/team":                       {"team.member_added", created("member"), nil},
+	"PATCH /v1/team/{id}":                 {"team.member_changed", inPath("member", "id"), teamBefore},
+	"DELETE /v1/team/{id}":                {"team.member_removed", inPath("member", "id"), teamBefore},
+
+	"POST /v1/applications/{id}/approve": {"application.approved", inPath("application", "id"), nil},
+	"POST /v1/applications/{id}/reject":  {"application.rejected", inPath("application", "id"), nil},
+
+	"PATCH /v1/challenges/{id}":    {"challenge.changed", inPath("challenge", "id"), challengeBefore},
+	"POST /v1/challenges/{id}/end": {"challenge.ended", inPath("challenge", "id"), challengeBefore},
+	"PATCH /v1/rewards/{id}": {"reward.changed", inPath("reward", "id"), func(s *Server, r *http.Request) (any, error) {
+		return s.Engage.Reward(r.Context(), r.PathValue("id"))
+	}},
+	"POST /v1/partners/{id}/points":                 {"partner.points_adjusted", inPath("partner", "id"), nil},
+	"POST /v1/webhook-endpoints/{id}/rotate-secret": {"endpoint.secret_rotated", inPath("endpoint", "id"), nil},
+	"POST /v1/webhook-endpoints/{id}/deliveries/{event_id}/resend": {"endpoint.delivery_resent", func(r *http.Request, _ map[string]any) string {
+		return "endpoint:" + r.PathValue("id") + "/event:" + r.PathValue("event_id")
+	}, nil},
+}
+
+func challengeBefore(s *Server, r *http.Request) (any, error) {
+	return s.Engage.Challenge(r.Context(), r.PathValue("id"))
 }
 
 func teamBefore(s *Server, r *http.Request) (any, error) {
