@@ -27,6 +27,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/partnerloop/partnerloop/internal/apply"
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -205,6 +206,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
 	customerReferrals(srv, store, cfg, partners, groups, statements)
+	srv.Applications = &apply.Service{Store: store.Applications, Groups: store.Groups, Partners: partners, Links: mailer.Signer, Hasher: hasher, Now: now, Log: log}
 	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts, Server: srv, SQS: q, Log: log,
 		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}
 }

@@ -359,6 +359,20 @@ var (
 				{"GET", "/v1/embed/widget", false},
 				{"GET", "/embed", false},
 				{"GET", "/embed/snippet.js", false},
+				// Applications: the public join page, its data and beacon,
+				// the application and its e-mail's confirmation (bounded,
+				// rate-limited, throttled: RouteThrottles); the review.
+				{"GET", "/join/{slug}", false},
+				{"GET", "/join/confirm/{token}", false},
+				{"GET", "/v1/join/{slug}", false},
+				{"POST", "/v1/join/{slug}/started", false},
+				{"POST", "/v1/applications", false},
+				{"POST", "/v1/applications/confirm", false},
+				{"GET", "/v1/applications", true},
+				{"GET", "/v1/applications/{id}", true},
+				{"POST", "/v1/applications/{id}/approve", true},
+				{"POST", "/v1/applications/{id}/reject", true},
+				{"GET", "/v1/reports/applications", true},
 				// The portal and the console: pages and their assets.
 				{"GET", "/", false},
 				{"GET", "/portal", false},
@@ -437,6 +451,24 @@ var (
 		},
 	}
 )
+
+// Throttle is an API Gateway route's own limit: requests a second
+// (steady) and the burst above it.
+type Throttle struct {
+	Rate  float64
+	Burst int
+}
+
+// RouteThrottles are the limits of the public routes that write, tighter
+// than the stage's: an application is a person's work, so a burst of them
+// is a robot's, and the rate limits in the table (per address, per
+// e-mail) then cost no more than these allow.
+var RouteThrottles = map[string]Throttle{
+	"POST /v1/applications":         {Rate: 5, Burst: 20},
+	"POST /v1/applications/confirm": {Rate: 5, Burst: 20},
+	"POST /v1/join/{slug}/started":  {Rate: 50, Burst: 100},
+	"GET /v1/join/{slug}":           {Rate: 100, Burst: 200},
+}
 
 // AllRoutes lists every HTTP route of every function.
 func AllRoutes() []Route {

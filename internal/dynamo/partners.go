@@ -52,7 +52,7 @@ const notExists = "attribute_not_exists(pk)"
 
 // reserveCode claims a referral code or coupon for a partner; codes and
 // coupons share one namespace, so no code can name two partners.
-func (s *Partners) reserveCode(code string, r partner.Referrer) types.TransactWriteItem {
+func (s *table) reserveCode(code string, r partner.Referrer) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(codeItem{codeKey(code), r}),
 		ConditionExpression: aws.String(notExists)}}
 }
@@ -72,6 +72,21 @@ func (s *Partners) referrerUpdates(codes []string, partnerID string, upd express
 // CreatePartner reserves the referral code and the coupons and writes the
 // partner in one transaction.
 func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: s.newPartnerWrites(p)})
+	failed, ok := cancelledAt(err)
+	switch {
+	case ok && failed[0]:
+		return partner.ErrCodeTaken
+	case ok && !failed[1]:
+		return partner.ErrCouponTaken
+	}
+	return err
+}
+
+// newPartnerWrites are a new partner's items for the transaction that
+// creates it: its referral code first, then the partner, its coupons and
+// its search entries.
+func (s *table) newPartnerWrites(p partner.Partner) []types.TransactWriteItem {
 	items := []types.TransactWriteItem{
 		s.reserveCode(p.ReferralCode, p.Referrer()),
 		{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(partnerItem{key: partnerKey(p.ID), Partner: p, GSI1PK: sharded(partnersBase, p.ID), GSI1SK: p.ID}), ConditionExpression: aws.String(notExists)}},
@@ -82,15 +97,7 @@ func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
 	for _, it := range searchItems(p) {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it)}})
 	}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	failed, ok := cancelledAt(err)
-	switch {
-	case ok && failed[0]:
-		return partner.ErrCodeTaken
-	case ok && !failed[1]:
-		return partner.ErrCouponTaken
-	}
-	return err
+	return items
 }
 
 // GetPartner reads one partner.

@@ -36,6 +36,9 @@ type Group struct {
 	// DefaultTier is the tier a partner placed in the group starts at.
 	DefaultTier program.Tier `json:"default_tier,omitempty"`
 	AutoApprove *AutoApprove `json:"auto_approve,omitempty"`
+	// ReapplyAfterDays is how long a rejected applicant waits before
+	// applying to the group again (package apply's default when unset).
+	ReapplyAfterDays *int `json:"reapply_after_days,omitempty"`
 	// Form is what the join page asks besides name, e-mail, country,
 	// website and consent.
 	Form    []Field  `json:"form"`
@@ -98,6 +101,7 @@ const (
 	MaxCountries   = 250
 	MaxDomains     = 100
 	MaxHoldDays    = 365
+	MaxReapplyDays = 365
 	maxDescription = 10_000
 )
 
@@ -170,6 +174,9 @@ func (g Group) Validate() error {
 		if _, err := program.ParseTier(string(g.DefaultTier)); err != nil {
 			return refused("default_tier", "must be one of authorized, silver, gold")
 		}
+	}
+	if g.ReapplyAfterDays != nil && (*g.ReapplyAfterDays < 0 || *g.ReapplyAfterDays > MaxReapplyDays) {
+		return refused("reapply_after_days", "must be between 0 and %d", MaxReapplyDays)
 	}
 	if err := g.AutoApprove.check(); err != nil {
 		return err

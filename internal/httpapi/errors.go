@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/apikey"
+	"github.com/partnerloop/partnerloop/internal/apply"
 	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
@@ -111,6 +112,14 @@ var failures = []failure{
 	{group.ErrNotFound, http.StatusNotFound, "not_found", "unknown group", ""},
 	{group.ErrExists, http.StatusConflict, "already_exists", "a group id already taken (`default` always is)", ""},
 	{group.ErrSlugTaken, http.StatusConflict, "slug_taken", "a group slug another group has", ""},
+	{apply.ErrInvalid, http.StatusUnprocessableEntity, "invalid_application", "an application, its answers or a rejection out of their rules (`error.field` names it)", ""},
+	{apply.ErrNotFound, http.StatusNotFound, "not_found", "unknown application, or one whose e-mail is not confirmed yet", ""},
+	{apply.ErrNoJoinPage, http.StatusNotFound, "not_found", "a join page no group has (the default group has none until given a landing)", ""},
+	{apply.ErrInvalidToken, http.StatusNotFound, "not_found", "a confirmation link not signed by the service, or past its 7 days", ""},
+	{apply.ErrExists, http.StatusConflict, "application_exists", "a second open application of an e-mail to a group, one after an approval, or one within `reapply_after_days` of a rejection", ""},
+	{apply.ErrDecided, http.StatusConflict, "already_decided", "approving or rejecting an application decided before", ""},
+	{apply.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "more applications from one address or e-mail than the limits allow; `Retry-After` gives the seconds to wait", ""},
+	{apply.ErrBadPeriod, http.StatusBadRequest, "bad_period", "the applications report's `period` is not a month (`2026-05`)", ""},
 	{reports.ErrBadPeriod, http.StatusBadRequest, "bad_period", "`from`/`to` not months in order, at most 36 apart", ""},
 	{ErrUnknownQueue, http.StatusNotFound, "not_found", "redrive of a queue other than payouts or donations", ""},
 	{errBadQuery, http.StatusBadRequest, "bad_query", "leaderboard `period`, `measure`, `currency`, `tier` or `limit` out of their rules", ""},

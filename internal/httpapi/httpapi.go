@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/partnerloop/partnerloop/internal/apikey"
+	"github.com/partnerloop/partnerloop/internal/apply"
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -100,6 +101,7 @@ type Server struct {
 	Fraud         *fraud.Service
 	Programs      ProgramRegistry
 	Groups        *group.Service
+	Applications  *apply.Service
 	APIKeys       *apikey.Service
 	Embed         *embed.Service
 	Discounts     *discount.Service
@@ -194,6 +196,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	maps.Copy(signedIn, s.messageRoutes())
 	maps.Copy(signedIn, s.fraudRoutes())
 	maps.Copy(signedIn, s.customerRoutes())
+	maps.Copy(signedIn, s.applicationRoutes())
 	for pattern, h := range signedIn {
 		roles, ok := routeRoles[pattern]
 		if !ok {
@@ -203,6 +206,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	}
 	maps.Copy(handlers, s.uiRoutes())
 	maps.Copy(handlers, s.embedRoutes())
+	maps.Copy(handlers, s.joinRoutes())
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		pattern := r.Method + " " + r.Path

@@ -63,8 +63,11 @@ func (k Kind) Category() Category {
 	return Transactional
 }
 
-// ToPartner reports whether the kind goes to a partner (not to finance).
-func (k Kind) ToPartner() bool { return k != KindBatchAwaitingApproval && k != KindPayoutFailed }
+// ToPartner reports whether the kind goes to a partner (not to finance or
+// an applicant).
+func (k Kind) ToPartner() bool {
+	return k != KindBatchAwaitingApproval && k != KindPayoutFailed && !k.toApplicant()
+}
 
 // Preferences are a partner's choices of what to receive, and in which
 // language.

@@ -31,6 +31,7 @@ type Facts struct {
 	Partner   string // a partner's id, in finance mail
 	Item      string
 	Reason    string
+	Group     string // the name of the group an applicant applied to
 }
 
 // Row is one line of a table in the e-mail (a digest's orders).

@@ -129,7 +129,8 @@ func (s *Service) Wants(_ context.Context, eventType string) bool {
 		return len(s.FinanceTo) > 0
 	}
 	_, ok := partnerKinds[eventType]
-	return ok || eventType == outbox.CommissionCreated || eventType == outbox.CommissionReversed
+	_, applicant := applicantKinds[eventType]
+	return ok || applicant || eventType == outbox.CommissionCreated || eventType == outbox.CommissionReversed
 }
 
 // eventData is every field the mailed events carry that e-mails use.
@@ -156,6 +157,9 @@ type eventData struct {
 // partner's digest of the day, anything else queues one job per
 // recipient. Forwarding an event twice changes nothing more.
 func (s *Service) Forward(ctx context.Context, evt outbox.Event) error {
+	if kind, ok := applicantKinds[evt.Type]; ok {
+		return s.forwardToApplicant(ctx, evt, kind)
+	}
 	var d eventData
 	if err := json.Unmarshal(evt.Data, &d); err != nil {
 		return fmt.Errorf("event %s: %w", evt.ID, err)
@@ -205,6 +209,9 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 
 // Deliver renders one job and sends it, once.
 func (s *Service) Deliver(ctx context.Context, job Job) (Outcome, error) {
+	if job.Kind.toApplicant() {
+		return s.deliverToApplicant(ctx, job)
+	}
 	var d eventData
 	if len(job.Data) > 0 {
 		if err := json.Unmarshal(job.Data, &d); err != nil {
@@ -435,14 +442,21 @@ func (s *Service) CheckUnsubscribe(ctx context.Context, token string) (Category,
 // invitation e-mail. The language was checked before the partner was
 // created (CheckLanguage), so a refused request writes nothing.
 func (s *Service) Enrol(ctx context.Context, partnerID, language string, invite bool) error {
-	prefs := DefaultPreferences()
-	prefs.Language = cmp.Or(language, prefs.Language)
+	prefs, invitation := Enrolment(partnerID, language, s.Now().UTC())
 	var events []outbox.Event
 	if invite {
-		now := s.Now().UTC()
-		events = append(events, outbox.New(outbox.PartnerInvited, partnerID, now, map[string]any{"partner_id": partnerID, "at": now}))
+		events = append(events, invitation)
 	}
 	return s.Store.Enrol(ctx, partnerID, prefs, events)
+}
+
+// Enrolment is a new partner's preferences (every category on, in the
+// language, English if none) and the event of its invitation e-mail, for
+// the transaction that creates the partner.
+func Enrolment(partnerID, language string, now time.Time) (Preferences, outbox.Event) {
+	prefs := DefaultPreferences()
+	prefs.Language = cmp.Or(language, prefs.Language)
+	return prefs, outbox.New(outbox.PartnerInvited, partnerID, now, map[string]any{"partner_id": partnerID, "at": now})
 }
 
 // SignedIn records a partner's first sign-in, which sends the welcome

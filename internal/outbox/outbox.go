@@ -34,6 +34,10 @@ const (
 	RedemptionFulfilled   = "redemption.fulfilled"
 	BatchAwaitingApproval = "payout_batch.created"
 	PayoutFailed          = "payout.failed"
+	// An application to a group: submitted (its e-mail to confirm) and
+	// rejected (the answer to the applicant).
+	ApplicationSubmitted = "application.submitted"
+	ApplicationRejected  = "application.rejected"
 )
 
 // Types lists every event type an endpoint may subscribe to.

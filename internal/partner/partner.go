@@ -324,6 +324,14 @@ func (s *Service) inGroup(ctx context.Context, field, groupID string) (program.T
 
 // Create registers a partner with a fresh, unguessable referral code.
 func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
+	return s.CreateWith(ctx, in, func(p Partner) error { return s.Store.CreatePartner(ctx, p) })
+}
+
+// CreateWith checks a new partner and saves it with save, which stores it
+// as Store.CreatePartner does, alone or within a larger change (an
+// approved application's); a referral code save finds taken
+// (ErrCodeTaken) is drawn again.
+func (s *Service) CreateWith(ctx context.Context, in NewPartner, save func(Partner) error) (Partner, error) {
 	tier, err := in.validate()
 	if err != nil {
 		return Partner{}, err
@@ -349,7 +357,7 @@ func (s *Service) Create(ctx context.Context, in NewPartner) (Partner, error) {
 	}
 	for range 5 {
 		p.ReferralCode = randomString(8)
-		err = s.Store.CreatePartner(ctx, p)
+		err = save(p)
 		if !errors.Is(err, ErrCodeTaken) {
 			break
 		}
