@@ -198,6 +198,8 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 		if st.PayoutEmail != "" {
 			upd = upd.Set(expression.Name("payout.email"), expression.Value(st.PayoutEmail))
 			cond = cond.And(expression.AttributeExists(expression.Name("payout")))
+			// The codes carry it for the customer_is_partner rule.
+			referrer, referrerChanged = referrer.Set(expression.Name("payout_email"), expression.Value(st.PayoutEmail)), true
 		}
 	}
 	if !referrerChanged && u.Coupons == nil {

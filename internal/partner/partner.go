@@ -114,11 +114,18 @@ type Referrer struct {
 	Email        string       `json:"email" dynamodbav:"email"`
 	FlaggedUntil *time.Time   `json:"flagged_until,omitempty" dynamodbav:"flagged_until,omitempty"`
 	GroupID      string       `json:"group_id,omitempty" dynamodbav:"group_id,omitempty"`
+	// PayoutEmail is the address PayPal or Wise pays, when it is not
+	// Email: the customer_is_partner fraud rule compares both.
+	PayoutEmail string `json:"-" dynamodbav:"payout_email,omitempty"`
 }
 
 // Referrer is the partner as attribution sees it.
 func (p Partner) Referrer() Referrer {
-	return Referrer{ID: p.ID, ReferralCode: p.ReferralCode, Tier: p.Tier, Status: p.Status, Email: p.Email, FlaggedUntil: p.FlaggedUntil, GroupID: p.GroupID}
+	r := Referrer{ID: p.ID, ReferralCode: p.ReferralCode, Tier: p.Tier, Status: p.Status, Email: p.Email, FlaggedUntil: p.FlaggedUntil, GroupID: p.GroupID}
+	if p.Payout != nil {
+		r.PayoutEmail = p.Payout.Email
+	}
+	return r
 }
 
 // Group is the partner's group: a partner stored before groups existed,

@@ -14,7 +14,11 @@ func (h EmailHasher) Customer(id, email string) ledger.Customer {
 }
 
 // screened is what the fraud rules know of the credited partner, from
-// what attribution read of it.
+// what attribution read of it (its code item carries both addresses).
 func (s *Service) screened(p partner.Referrer) fraud.Partner {
-	return fraud.Partner{ID: p.ID, EmailHashes: []string{s.Hasher.Hash(fraud.NormalizeEmail(p.Email))}, Domain: fraud.EmailDomain(p.Email)}
+	hashes := []string{s.Hasher.Hash(fraud.NormalizeEmail(p.Email))}
+	if p.PayoutEmail != "" {
+		hashes = append(hashes, s.Hasher.Hash(fraud.NormalizeEmail(p.PayoutEmail)))
+	}
+	return fraud.Partner{ID: p.ID, EmailHashes: hashes, Domain: fraud.EmailDomain(p.Email)}
 }
