@@ -78,8 +78,10 @@ func (s *Server) joinStarted(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// clientAddress is the caller's network address (API Gateway's source IP).
-func clientAddress(r *http.Request) string {
+// sourceAddress is the caller's network address as API Gateway saw it
+// (its source IP): unlike X-Forwarded-For, which a caller may fill in, it
+// is what a rate limit can count.
+func sourceAddress(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		return host
 	}
@@ -94,7 +96,7 @@ func (s *Server) submitApplication(w http.ResponseWriter, r *http.Request) {
 	if sub.Language == "" {
 		sub.Language = apply.Negotiate(r.Header.Get("Accept-Language"))
 	}
-	a, err := s.Applications.Submit(r.Context(), sub, clientAddress(r))
+	a, err := s.Applications.Submit(r.Context(), sub, sourceAddress(r))
 	if limited := (*apply.RateLimited)(nil); errors.As(err, &limited) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds()+0.999)))
 	}
