@@ -18,7 +18,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/stripe/stripe-go/v82 v82.5.1
+	github.com/stripe/stripe-go/v85 v85.0.0
 	pgregory.net/rapid v1.3.0
 	rsc.io/qr v0.2.0
 	sigs.k8s.io/yaml v1.6.0

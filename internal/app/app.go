@@ -205,7 +205,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 			"payouts":   {From: cfg.PayoutsDLQURL, To: cfg.PayoutsURL},
 			"donations": {From: cfg.DonationsDLQURL, To: cfg.DonationsURL}}},
 	}
-	customerReferrals(srv, store, cfg, partners, groups, statements)
+	customerReferrals(srv, store, cfg, partners, groups, programs, statements)
 	srv.Applications = &apply.Service{Store: store.Applications, Groups: store.Groups, Partners: partners, Links: mailer.Signer, Hasher: hasher, Now: now, Log: log}
 	return &App{Ledger: led, Payouts: pay, Performance: perf, Engage: eng, Notify: notifications, Mail: mailer, Messages: broadcasts, Server: srv, SQS: q, Log: log,
 		Metrics: cfg.Metrics, NotifyURL: cfg.NotifyURL, NotifyRetryBase: cmp.Or(cfg.NotifyRetryBase, 30*time.Second)}

@@ -54,6 +54,19 @@ func (h *harness) widget(token string) response {
 	return h.do("GET", "/v1/embed/widget", token, nil, nil)
 }
 
+// partnerByCode finds a partner by its referral code.
+func (h *harness) partnerByCode(code string) string {
+	h.t.Helper()
+	res := h.do("GET", "/v1/partners?limit=200", h.tokens["alice"], nil, nil)
+	for _, p := range res.Body["partners"].([]any) {
+		if p := p.(map[string]any); p["referral_code"] == code {
+			return p["id"].(string)
+		}
+	}
+	h.t.Fatalf("no partner with code %s: %s", code, res.Raw)
+	return ""
+}
+
 func TestAPIKeysAreShownOnceKeptHashedAndRevoked(t *testing.T) {
 	h := newHarness(t)
 	h.createGroup(customersGroup("customers", `{"kind":"percent","value":10,"duration":"once","provider":"shopify","shop":"shop.example"}`))
@@ -292,13 +305,26 @@ func TestStripeCouponAndPromotionCodesThroughStripeMock(t *testing.T) {
 
 	h.createGroup(customersGroup("subscribers", `{"kind":"percent","value":20,"duration":"repeating","months":3,"provider":"stripe"}`))
 	_, key := h.apiKey()
-	h.embedToken(key, "cust-1", "subscribers")
+	joined := h.embedToken(key, "cust-1", "subscribers")
+	if joined.Status != 201 {
+		t.Fatalf("a customer joining a stripe group: %d %s", joined.Status, joined.Raw)
+	}
+	w := h.widget(joined.Body["token"].(string))
+	code := w.Body["referral_code"].(string)
 	seen := rec.seen()
 	if len(seen) != 2 || !strings.HasPrefix(seen[0], "POST /v1/coupons coupon-pl_subscribers_") || !strings.Contains(seen[0], "percent_off=20") ||
 		!strings.Contains(seen[0], "duration=repeating") || !strings.Contains(seen[0], "duration_in_months=3") ||
-		!strings.HasPrefix(seen[1], "POST /v1/promotion_codes promotion-code-") || !strings.Contains(seen[1], "code=") ||
-		!strings.Contains(seen[1], "coupon=pl_subscribers_") {
+		!strings.HasPrefix(seen[1], "POST /v1/promotion_codes promotion-code-") || !strings.Contains(seen[1], "code="+code) ||
+		!strings.Contains(seen[1], "promotion[coupon]=pl_subscribers_") || !strings.Contains(seen[1], "promotion[type]=coupon") {
 		t.Fatalf("stripe requests: %q", seen)
+	}
+	if d, _ := w.Body["discount"].(map[string]any); d["code"] != code || d["value"] != 20.0 {
+		t.Errorf("widget discount: %s", w.Raw)
+	}
+	// The partner's coupons hold the promotion code's id, which checkouts name.
+	partnerID := h.partnerByCode(code)
+	if coupons := h.do("GET", "/v1/partners/"+partnerID, h.tokens["alice"], nil, nil).Body["coupons"]; len(coupons.([]any)) != 1 || !strings.HasPrefix(coupons.([]any)[0].(string), "PROMO_") {
+		t.Errorf("partner's coupons: %v", coupons)
 	}
 
 	// A checkout naming a partner's promotion code by its id credits it.

@@ -110,6 +110,44 @@ func (d Discount) Validate(field string) error {
 	return nil
 }
 
+// ValidateForProgram is Validate for the program's discount, which comes
+// from Stripe or Shopify: a code list is uploaded to one group.
+func (d Discount) ValidateForProgram(field string) error {
+	if err := d.Validate(field); err != nil {
+		return err
+	}
+	if d.Provider == CodeList {
+		return refused(field+".provider", "must be stripe or shopify for the program (code lists belong to a group)")
+	}
+	return nil
+}
+
+// LevelProgram and a group's level ("group:<id>") name where a partner's
+// discount is set, as a partner's terms name theirs.
+const LevelProgram = "program"
+
+// GroupLevel is the level of a group's own discount.
+func GroupLevel(groupID string) string { return "group:" + groupID }
+
+// Offer is the discount a partner's referred customers get and the level
+// that sets it.
+type Offer struct {
+	Discount
+	Level string `json:"level"`
+}
+
+// Resolve is the discount a group's partners give, group <- program: the
+// group's own, else the program's; ok is false when neither sets one.
+func Resolve(groupID string, group, program *Discount) (o Offer, ok bool) {
+	switch {
+	case group != nil:
+		return Offer{*group, GroupLevel(groupID)}, true
+	case program != nil:
+		return Offer{*program, LevelProgram}, true
+	}
+	return Offer{}, false
+}
+
 // ShopifyLink is Shopify's shareable discount URL for code on shop: the
 // shop applies the code to the visitor's cart, then shows target's path
 // and query.
@@ -129,15 +167,30 @@ func ShopifyLink(shop, code string, target *url.URL) string {
 // discount's value and duration are set once on that discount, as here.
 var ShopifyCSVHeader = []string{"Code"}
 
-// Code is a partner's own discount code in a group.
+// Code is a partner's own discount code under the discount of one level.
 type Code struct {
 	PartnerID string `json:"partner_id" dynamodbav:"partner_id"`
-	GroupID   string `json:"group_id" dynamodbav:"group_id"`
-	Code      string `json:"code" dynamodbav:"code"`
-	Provider  string `json:"provider" dynamodbav:"provider"`
+	// Level is the discount's level: "program" or "group:<id>".
+	Level    string `json:"level" dynamodbav:"level"`
+	Code     string `json:"code" dynamodbav:"code"`
+	Provider string `json:"provider" dynamodbav:"provider"`
 	// PromotionCode is the Stripe promotion code's id, which Stripe's
 	// checkout events name.
 	PromotionCode string `json:"promotion_code,omitempty" dynamodbav:"promotion_code,omitempty"`
+}
+
+// Coupon is what an order names when a friend uses the code, so the
+// partner's coupons must hold it: a Stripe promotion code's id, a listed
+// code; a Shopify code is the partner's referral code, which credits it
+// already.
+func (c Code) Coupon() string {
+	switch c.Provider {
+	case Stripe:
+		return c.PromotionCode
+	case CodeList:
+		return c.Code
+	}
+	return ""
 }
 
 // Uploaded codes: at most MaxUpload a request, each a referral-code-like

@@ -55,6 +55,10 @@ type orderItem struct {
 	GSI1SK     string                  `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
 	GSI2PK     string                  `json:"gsi2pk,omitempty" dynamodbav:"gsi2pk,omitempty"`
 	GSI2SK     string                  `json:"gsi2sk,omitempty" dynamodbav:"gsi2sk,omitempty"`
+
+	// What a referred order shows of its customer's discount and name.
+	DiscountCode   string `json:"discount_code,omitempty" dynamodbav:"discount_code,omitempty"`
+	BuyerFirstName string `json:"buyer_first_name,omitempty" dynamodbav:"buyer_first_name,omitempty"`
 }
 
 type refundItem struct {
@@ -79,7 +83,8 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 	it := orderItem{key: orderKey(r.Source, r.OrderID), Source: r.Source, OrderID: r.OrderID, Currency: r.Currency,
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, Sales: r.Sales, PartnerID: r.PartnerID, Via: r.Via,
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Points: r.Points, PointsRev: r.PointsReversed, Status: string(r.Status), HoldReason: r.HoldReason,
-		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version}
+		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version,
+		DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
 	}
@@ -99,7 +104,7 @@ func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
 		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Points: it.Points, PointsReversed: it.PointsRev, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
-		UpdatedAt: it.UpdatedAt, Version: it.Version}
+		UpdatedAt: it.UpdatedAt, Version: it.Version, DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
 		r.PaidAt = *it.PaidAt

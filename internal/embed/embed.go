@@ -104,9 +104,12 @@ type Groups interface {
 	Get(ctx context.Context, id string) (group.Versioned, error)
 }
 
-// Discounts gives a partner joining a group with a discount its code.
+// Discounts gives a partner of a group that gives a discount its code,
+// and reads the discount and the code.
 type Discounts interface {
-	Issue(ctx context.Context, partnerID, referralCode, groupID string, d discount.Discount) (discount.Code, error)
+	Issue(ctx context.Context, partnerID, referralCode, groupID string) (discount.Code, bool, error)
+	Offer(ctx context.Context, groupID string) (discount.Offer, bool, error)
+	PartnerCode(ctx context.Context, partnerID, level string) (discount.Code, bool, error)
 }
 
 // Service issues and checks widget tokens.
@@ -115,10 +118,10 @@ type Service struct {
 	Partners  Partners
 	Groups    Groups
 	Discounts Discounts
-	// Statements and Codes are what the widget shows.
-	Statements Statements
-	Codes      Codes
-	Now        func() time.Time
+	// Ledger and Points are what the widget shows.
+	Ledger Ledger
+	Points Points
+	Now    func() time.Time
 }
 
 // Issue signs the customer in to the widget: its partner in the group,
@@ -139,10 +142,8 @@ func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
 	if err != nil {
 		return Issued{}, err
 	}
-	if g.Discount != nil {
-		if _, err := s.Discounts.Issue(ctx, p.ID, p.ReferralCode, g.ID, *g.Discount); err != nil {
-			return Issued{}, err
-		}
+	if _, _, err := s.Discounts.Issue(ctx, p.ID, p.ReferralCode, p.Group()); err != nil {
+		return Issued{}, err
 	}
 	secret := tokenPrefix + random(32)
 	t := Token{PartnerID: p.ID, GroupID: g.ID, ExpiresAt: s.Now().Add(TokenTTL).UTC().Truncate(time.Second)}

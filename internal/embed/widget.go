@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/discount"
+	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/money"
-	"github.com/partnerloop/partnerloop/internal/statement"
 )
 
 // Widget is what the embedded widget shows a customer: its link, the
@@ -24,29 +24,33 @@ type Widget struct {
 	Friends      []Friend                 `json:"friends"`
 }
 
-// FriendDiscount is the group's discount with the customer's own code.
+// FriendDiscount is the discount the customer's friends get, with the
+// customer's own code.
 type FriendDiscount struct {
 	discount.Discount
 	Code string `json:"code"`
 }
 
-// Friend is a referred purchase as the referrer may see it: its date,
-// and nothing that names the buyer (the ledger keeps no buyer's name).
+// Friend is a referred purchase as the referrer may see it: the buyer's
+// first name when the shop sent one, and the date; nothing else of the
+// buyer is kept.
 type Friend struct {
-	Date string `json:"date"`
+	FirstName string `json:"first_name,omitempty"`
+	Date      string `json:"date"`
 }
 
 // maxFriends bounds the friends listed, newest first.
 const maxFriends = 50
 
-// Statements reads a partner's statement.
-type Statements interface {
-	Get(ctx context.Context, partnerID string, limit int32, cursor string) (statement.Statement, error)
+// Ledger reads a partner's balances and its latest referred orders.
+type Ledger interface {
+	Balances(ctx context.Context, partnerID string) (map[money.Currency]ledger.Balance, error)
+	Statement(ctx context.Context, partnerID string, limit int32, cursor string) ([]ledger.OrderRecord, string, error)
 }
 
-// Codes reads a partner's discount code.
-type Codes interface {
-	PartnerCode(ctx context.Context, partnerID string) (discount.Code, bool, error)
+// Points reads a partner's points.
+type Points interface {
+	Summary(ctx context.Context, partnerID string) (engage.Summary, error)
 }
 
 // Widget reads the token's customer's widget data.
@@ -55,29 +59,37 @@ func (s *Service) Widget(ctx context.Context, t Token) (Widget, error) {
 	if err != nil {
 		return Widget{}, err
 	}
-	st, err := s.Statements.Get(ctx, t.PartnerID, maxFriends, "")
+	balances, err := s.Ledger.Balances(ctx, p.ID)
+	if err != nil {
+		return Widget{}, err
+	}
+	orders, _, err := s.Ledger.Statement(ctx, p.ID, maxFriends, "")
+	if err != nil {
+		return Widget{}, err
+	}
+	points, err := s.Points.Summary(ctx, p.ID)
 	if err != nil {
 		return Widget{}, err
 	}
 	w := Widget{Name: p.Name, ReferralCode: p.ReferralCode, Earned: map[money.Currency]int64{}, Pending: map[money.Currency]int64{},
-		Points: st.Points, Friends: []Friend{}}
-	for cur, b := range st.Balances {
+		Points: points.Points, Friends: []Friend{}}
+	for cur, b := range balances {
 		w.Earned[cur] = b.Payable + b.InPayout + b.Paid + b.Donated
 		w.Pending[cur] = b.Pending
 	}
-	for _, l := range st.Lines {
-		if l.Amount > 0 {
-			w.Friends = append(w.Friends, Friend{Date: l.AccruedAt.UTC().Format(time.DateOnly)})
+	for _, o := range orders {
+		if o.Status != ledger.AccrualReversed {
+			w.Friends = append(w.Friends, Friend{FirstName: o.BuyerFirstName, Date: o.PaidAt.UTC().Format(time.DateOnly)})
 		}
 	}
-	g, err := s.Groups.Get(ctx, t.GroupID)
-	if err != nil || g.Discount == nil {
+	offer, ok, err := s.Discounts.Offer(ctx, p.Group())
+	if err != nil || !ok {
 		return w, err
 	}
-	c, found, err := s.Codes.PartnerCode(ctx, t.PartnerID)
+	c, found, err := s.Discounts.PartnerCode(ctx, p.ID, offer.Level)
 	if err != nil || !found {
 		return w, err
 	}
-	w.Discount = &FriendDiscount{Discount: *g.Discount, Code: c.Code}
+	w.Discount = &FriendDiscount{Discount: offer.Discount, Code: c.Code}
 	return w, nil
 }

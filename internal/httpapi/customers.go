@@ -76,11 +76,6 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p auth.Pri
 		s.fail(w, r, err)
 		return
 	}
-	// Recorded here, not by the route's answer, which holds the secret.
-	if err := s.Audit.Record(r.Context(), "api_key.created", "api_key:"+k.ID, nil, k.Key); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	writeJSON(w, http.StatusCreated, k)
 }
 
@@ -156,15 +151,21 @@ func (s *Server) uploadDiscountCodes(w http.ResponseWriter, r *http.Request, _ a
 	writeJSON(w, http.StatusOK, map[string]int{"added": added})
 }
 
-// discountCodesCSV is the group's partners' codes in the file Shopify's
-// admin imports into a discount.
+// discountCodesCSV is the codes of the discount the group's partners give
+// in the file Shopify's admin imports into a discount: the group's own
+// discount's, or for a group without one the program's (every partner's
+// under it).
 func (s *Server) discountCodesCSV(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	g, err := s.Groups.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	codes, err := s.Discounts.GroupCodes(r.Context(), g.ID)
+	codes := []discount.Code{}
+	offer, ok, err := s.Discounts.Offer(r.Context(), g.ID)
+	if err == nil && ok {
+		codes, err = s.Discounts.LevelCodes(r.Context(), offer.Level)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -300,12 +300,13 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	s.Metrics.Emit(map[string]string{"Source": "link"}, obs.Metric{Name: "Clicks", Unit: obs.Count, Value: 1})
 	link := target.String()
-	// A Shopify discount group's link goes through the shop's discount
-	// URL, which puts the partner's code on the friend's cart.
-	if g, err := s.Groups.Customers(r.Context(), p.Group()); err == nil && g.Discount != nil && g.Discount.Provider == discount.Shopify {
-		link = discount.ShopifyLink(g.Discount.Shop, p.ReferralCode, target)
-	} else if err != nil {
+	// A link whose partner gives a Shopify discount (its group's or the
+	// program's) goes through the shop's discount URL, which puts the
+	// partner's code on the friend's cart.
+	if g, err := s.Groups.Customers(r.Context(), p.Group()); err != nil {
 		s.Log.WarnContext(r.Context(), "group not read; link without its discount", "group_id", p.Group(), "error", err)
+	} else if d, ok := discount.Resolve(g.ID, g.Discount, prog.Program.Discount); ok && d.Provider == discount.Shopify {
+		link = discount.ShopifyLink(d.Shop, p.ReferralCode, target)
 	}
 	http.Redirect(w, r, link, http.StatusFound)
 }

@@ -58,8 +58,13 @@ type OrderRecord struct {
 	Sales     Sales
 	Refunds   []Refund
 
-	PartnerID      string
-	Via            string
+	PartnerID string
+	Via       string
+	// DiscountCode is the code the referred customer used (a Stripe
+	// promotion code by its id) and BuyerFirstName the customer's first
+	// name, kept for referred orders only.
+	DiscountCode   string
+	BuyerFirstName string
 	Tier           program.Tier
 	RateBps        int64
 	ProgramVersion int64
@@ -175,6 +180,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 		next.Net, next.Gross, next.Sales = evt.Order.Net(), evt.Order.Gross(), salesOf(*evt.Order)
 		if attr != nil && next.Net > 0 {
 			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
+			next.DiscountCode, next.BuyerFirstName = evt.Order.Coupon, evt.Order.Customer.FirstName
 			terms := prog.Program.TermsFor(attr.Group, attr.Tier)
 			next.RateBps = terms.TierRateBps
 			next.ProgramVersion = prog.Version

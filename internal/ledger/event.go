@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
@@ -85,6 +86,24 @@ type Customer struct {
 	// and its domain.
 	NormalHash string
 	Domain     string
+	// FirstName is the buyer's first name when the shop sends it (see
+	// FirstName): a referred order keeps it for the referrer's widget.
+	FirstName string
+}
+
+// MaxFirstName bounds the first name a referred order keeps, in characters.
+const MaxFirstName = 40
+
+// FirstName is the first word of a buyer's name, cut to MaxFirstName
+// characters: all a referrer is shown of a friend who bought, so nothing
+// more is kept. A long name is cut rather than refused, since refusing
+// the order would lose its commission.
+func FirstName(name string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	if r := []rune(first); len(r) > MaxFirstName {
+		first = string(r[:MaxFirstName])
+	}
+	return strings.ToValidUTF8(first, "")
 }
 
 // Line is one order line; Amount is the line total in minor units after

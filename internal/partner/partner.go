@@ -303,6 +303,10 @@ type Service struct {
 	// Groups are the groups partners may be placed in; nil knows only
 	// the default group, with the entry tier.
 	Groups Groups
+	// Joined, if set, is told of a partner created in a group or moved to
+	// one, once stored, and answers the partner as it is after (its
+	// group's discount code is issued there). It does not fail the change.
+	Joined func(ctx context.Context, p Partner) Partner
 	Now    func() time.Time
 }
 
@@ -372,7 +376,15 @@ func (s *Service) CreateWith(ctx context.Context, in NewPartner, save func(Partn
 	if err != nil {
 		return Partner{}, err
 	}
-	return p, nil
+	return s.joined(ctx, p), nil
+}
+
+// joined tells Joined of a partner that joined a group.
+func (s *Service) joined(ctx context.Context, p Partner) Partner {
+	if s.Joined == nil {
+		return p
+	}
+	return s.Joined(ctx, p)
 }
 
 // List returns a page of partners and the cursor of the next page: all of
@@ -468,6 +480,14 @@ type SettingsUpdate struct {
 // accruals; a coupon code taken by any partner is refused with
 // ErrCouponTaken and changes nothing.
 func (s *Service) Update(ctx context.Context, id string, c Change) (Partner, error) {
+	p, err := s.update(ctx, id, c)
+	if err == nil && c.GroupID != nil {
+		p = s.joined(ctx, p)
+	}
+	return p, err
+}
+
+func (s *Service) update(ctx context.Context, id string, c Change) (Partner, error) {
 	var tier program.Tier
 	var status Status
 	if c.Tier != nil {

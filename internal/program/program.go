@@ -15,6 +15,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/commission"
+	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -68,6 +69,9 @@ type Program struct {
 	Badges []Badge `json:"badges,omitempty"`
 	// Fraud turns fraud rules on and sets them (package fraud).
 	Fraud Fraud `json:"fraud,omitzero"`
+	// Discount is what customers referred by partners of a group without
+	// its own discount get off (package discount).
+	Discount *discount.Discount `json:"discount,omitempty"`
 }
 
 // Recurring configures commission on subscription invoices: the first
@@ -242,6 +246,13 @@ func (p Program) check() error {
 	}
 	if err := p.Fraud.check(); err != nil {
 		return err
+	}
+	if p.Discount != nil {
+		if err := p.Discount.ValidateForProgram("discount"); err != nil {
+			var field *bounds.Error
+			errors.As(err, &field) // the error names its field first, as the program's do
+			return field
+		}
 	}
 	if d := p.Donations; d != nil && (d.RevenueBps < 0 || d.RevenueBps > money.BasisPointsPerUnit) {
 		return fmt.Errorf("donations.revenue_bps must be between 0 and 10000")

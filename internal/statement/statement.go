@@ -94,6 +94,9 @@ type Line struct {
 	AccruedAt  time.Time               `json:"accrued_at"`
 	PayableAt  time.Time               `json:"payable_at"`
 	UpdatedAt  time.Time               `json:"updated_at"`
+
+	// DiscountCode is the discount code the referred customer used.
+	DiscountCode string `json:"discount_code,omitempty"`
 }
 
 // NewLine is the statement line of an order record; the amount the
@@ -102,7 +105,7 @@ func NewLine(rec ledger.OrderRecord) Line {
 	return Line{OrderRef: rec.Source + ":" + rec.OrderID, Source: rec.Source, OrderID: rec.OrderID,
 		Currency: rec.Currency, OrderNet: rec.Net, RateBps: rec.RateBps, Commission: rec.Commission, Reversed: rec.Reversed,
 		Amount: rec.Commission - rec.Reversed, Status: rec.Status, HoldReason: rec.HoldReason, Via: rec.Via, Tier: string(rec.Tier),
-		ProgramVer: rec.ProgramVersion, Lines: rec.Lines, AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt}
+		ProgramVer: rec.ProgramVersion, Lines: rec.Lines, DiscountCode: rec.DiscountCode, AccruedAt: rec.PaidAt, PayableAt: rec.PayableAt, UpdatedAt: rec.UpdatedAt}
 }
 
 // Get reads one page of a partner's statement; an unknown partner is

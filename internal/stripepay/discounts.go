@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/stripe/stripe-go/v82"
+	"github.com/stripe/stripe-go/v85"
 
 	"github.com/partnerloop/partnerloop/internal/discount"
 )
@@ -23,14 +23,15 @@ func NewDiscounts(apiKey, apiBase string) *Discounts {
 	return &Discounts{Client: New(apiKey, apiBase).Client}
 }
 
-// Coupon creates the group's coupon for d. Its id names the group and the
-// discount's terms, and the same id is the idempotency key: a retry, or a
-// second partner joining, finds the coupon instead of making another, and
-// changed terms make a new coupon (Stripe's coupons cannot change).
-func (s *Discounts) Coupon(ctx context.Context, groupID string, d discount.Discount) (string, error) {
-	id := couponID(groupID, d)
+// Coupon creates the coupon for d of the partners of name (a group, or
+// the program). Its id names them and the discount's terms, and the same
+// id is the idempotency key: a retry, or a second partner joining, finds
+// the coupon instead of making another, and changed terms make a new
+// coupon (Stripe's coupons cannot change).
+func (s *Discounts) Coupon(ctx context.Context, name string, d discount.Discount) (string, error) {
+	id := couponID(name, d)
 	params := &stripe.CouponCreateParams{ID: stripe.String(id), Duration: stripe.String(d.Duration),
-		Name: stripe.String(groupID), Metadata: map[string]string{"group_id": groupID}}
+		Name: stripe.String(name), Metadata: map[string]string{"partners_of": name}}
 	if d.Kind == discount.Percent {
 		params.PercentOff = stripe.Float64(float64(d.Value)) // a whole percent, exact as a float
 	} else {
@@ -54,8 +55,8 @@ func (s *Discounts) Coupon(ctx context.Context, groupID string, d discount.Disco
 // partner's code as the customer-facing code; the partner and coupon are
 // the idempotency key.
 func (s *Discounts) PromotionCode(ctx context.Context, couponID, code, partnerID string) (string, error) {
-	params := &stripe.PromotionCodeCreateParams{Coupon: stripe.String(couponID), Code: stripe.String(code),
-		Metadata: map[string]string{"partner_id": partnerID}}
+	params := &stripe.PromotionCodeCreateParams{Code: stripe.String(code), Metadata: map[string]string{"partner_id": partnerID},
+		Promotion: &stripe.PromotionCodeCreatePromotionParams{Type: stripe.String(string(stripe.PromotionCodePromotionTypeCoupon)), Coupon: stripe.String(couponID)}}
 	params.SetIdempotencyKey("promotion-code-" + partnerID + "-" + couponID)
 	pc, err := s.Client.V1PromotionCodes.Create(ctx, params)
 	if err != nil {
@@ -64,11 +65,11 @@ func (s *Discounts) PromotionCode(ctx context.Context, couponID, code, partnerID
 	return pc.ID, nil
 }
 
-// couponID is "pl_<group>_<hash of the terms>".
-func couponID(groupID string, d discount.Discount) string {
+// couponID is "pl_<name>_<hash of the terms>".
+func couponID(name string, d discount.Discount) string {
 	terms, _ := json.Marshal(d) // a Discount always marshals
 	sum := sha256.Sum256(terms)
-	return "pl_" + groupID + "_" + hex.EncodeToString(sum[:6])
+	return "pl_" + name + "_" + hex.EncodeToString(sum[:6])
 }
 
 func alreadyExists(err error) bool {

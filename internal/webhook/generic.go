@@ -64,8 +64,9 @@ func (g genericRefund) refund() *ledger.Refund {
 }
 
 type genericCustomer struct {
-	ID    flexString `json:"id"`
-	Email string     `json:"email"`
+	ID        flexString `json:"id"`
+	Email     string     `json:"email"`
+	FirstName string     `json:"first_name"`
 }
 
 // ErrPayload wraps every reason a payload cannot be read.
@@ -105,6 +106,7 @@ func ParseGeneric(body []byte, h referral.EmailHasher) (ledger.Event, error) {
 		order := &ledger.Order{ReferralCode: deref(o.ReferralCode), Coupon: deref(o.Coupon),
 			Customer: h.Customer(string(o.Customer.ID), o.Customer.Email),
 			Tax:      o.Tax, Shipping: o.Shipping}
+		order.Customer.FirstName = ledger.FirstName(o.Customer.FirstName)
 		for _, l := range o.Lines {
 			order.Lines = append(order.Lines, ledger.Line{SKU: l.SKU, Category: l.Category, Quantity: l.Quantity, Amount: l.Amount})
 		}

@@ -24,8 +24,9 @@ type shopifyOrder struct {
 	Currency string     `json:"currency"`
 	Email    string     `json:"email"`
 	Customer *struct {
-		ID    flexString `json:"id"`
-		Email string     `json:"email"`
+		ID        flexString `json:"id"`
+		Email     string     `json:"email"`
+		FirstName string     `json:"first_name"`
 	} `json:"customer"`
 	LineItems []struct {
 		SKU           string     `json:"sku"`
@@ -122,6 +123,9 @@ func shopifyPaid(evt ledger.Event, o shopifyOrder, h referral.EmailHasher) (ledg
 		}
 	}
 	order.Customer = h.Customer(order.Customer.ID, email)
+	if o.Customer != nil {
+		order.Customer.FirstName = ledger.FirstName(o.Customer.FirstName)
+	}
 	if order.Tax, err = minor(o.TotalTax, cur, "total_tax"); err != nil {
 		return evt, err
 	}

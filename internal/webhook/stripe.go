@@ -36,6 +36,7 @@ type stripeSession struct {
 	Customer          string            `json:"customer"`
 	CustomerDetails   *struct {
 		Email string `json:"email"`
+		Name  string `json:"name"`
 	} `json:"customer_details"`
 	TotalDetails *struct {
 		AmountShipping int64 `json:"amount_shipping"`
@@ -191,6 +192,7 @@ func stripePaid(evt ledger.Event, s stripeSession, h referral.EmailHasher) (ledg
 	order := &ledger.Order{ReferralCode: referralCode(s.ClientReferenceID, s.Metadata), Customer: ledger.Customer{ID: s.Customer}}
 	if s.CustomerDetails != nil {
 		order.Customer = h.Customer(s.Customer, s.CustomerDetails.Email)
+		order.Customer.FirstName = ledger.FirstName(s.CustomerDetails.Name)
 	}
 	if t := s.TotalDetails; t != nil {
 		order.Tax, order.Shipping = t.AmountTax, t.AmountShipping

@@ -35,7 +35,8 @@ type wooOrder struct {
 	PricesIncludeTax bool       `json:"prices_include_tax"`
 	CustomerID       flexString `json:"customer_id"`
 	Billing          struct {
-		Email string `json:"email"`
+		Email     string `json:"email"`
+		FirstName string `json:"first_name"`
 	} `json:"billing"`
 	DatePaidGMT    string  `json:"date_paid_gmt"`
 	DateCreatedGMT string  `json:"date_created_gmt"`
@@ -163,6 +164,7 @@ func wooPaidOrder(o wooOrder, cur money.Currency, h referral.EmailHasher) (*ledg
 	if id := string(o.CustomerID); id != "" && id != "0" { // 0 is a guest checkout
 		order.Customer.ID = id
 	}
+	order.Customer.FirstName = ledger.FirstName(o.Billing.FirstName)
 	if len(o.CouponLines) > 0 {
 		order.Coupon = o.CouponLines[0].Code
 	}
