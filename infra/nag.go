@@ -33,7 +33,7 @@ const (
 		"the log group is created by the stack with its retention."
 	reasonXRay = "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions " +
 		"(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html)."
-	reasonTableIndexes = "Queries on the table's own global secondary indexes (gsi1, gsi2), which only exist under the table's ARN."
+	reasonTableIndexes = "Queries on the table's own global secondary indexes (gsi1, gsi2, gsi3), which only exist under the table's ARN."
 )
 
 // suppressFunctionFindings covers what every function role carries.

@@ -317,7 +317,7 @@ func newTable(stack awscdk.Stack, stage Stage, contributorInsights bool) awsdyna
 			IndexName:      jsii.String(ix.Name),
 			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(ix.PartitionKey), Type: str},
 			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(ix.SortKey), Type: str},
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
+			ProjectionType: awsdynamodb.ProjectionType(ix.Projection()),
 		})
 	}
 	return table

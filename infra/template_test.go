@@ -284,11 +284,12 @@ func TestSAMTableMatchesTheStack(t *testing.T) {
 	for _, ix := range table["GlobalSecondaryIndexes"].([]any) {
 		m := ix.(map[string]any)
 		ks := m["KeySchema"].([]any)
-		indexes = append(indexes, fmt.Sprintf("%s %v %v", m["IndexName"], ks[0].(map[string]any)["AttributeName"], ks[1].(map[string]any)["AttributeName"]))
+		indexes = append(indexes, fmt.Sprintf("%s %v %v %v", m["IndexName"], ks[0].(map[string]any)["AttributeName"], ks[1].(map[string]any)["AttributeName"],
+			m["Projection"].(map[string]any)["ProjectionType"]))
 	}
 	var want []string
 	for _, ix := range appspec.MainTable.Indexes {
-		want = append(want, fmt.Sprintf("%s %s %s", ix.Name, ix.PartitionKey, ix.SortKey))
+		want = append(want, fmt.Sprintf("%s %s %s %s", ix.Name, ix.PartitionKey, ix.SortKey, ix.Projection()))
 	}
 	if !slices.Equal(indexes, want) {
 		t.Errorf("indexes %v, want %v", indexes, want)

@@ -3,16 +3,22 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/partnerloop/partnerloop/internal/devenv"
+	"github.com/partnerloop/partnerloop/internal/mail"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 )
 
 // budget is what one scenario may cost in billed DynamoDB request units,
@@ -48,7 +54,8 @@ func within(t *testing.T, scenario string, bill devenv.Bill, per int, b budget) 
 // a change that makes one dearer must say so here. The program is the
 // default one (a 30-day return window) with points. An attributed order,
 // by its code or by earlier evidence, is one read and one transaction
-// (at most 3 read and 14 write units). The maturity and batch figures
+// (at most 3 read and 15 write units, its entry in the day's digest index
+// included; TestWhatTheDailyDigestCosts bills the digest's later work). The maturity and batch figures
 // carry a fixed fan-out over the shards of the due, partners and
 // open-pledge indexes (an empty shard is billed half a unit), here divided
 // by only 8 accruals and 3 partners.
@@ -74,7 +81,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if res := h.postGeneric("/webhooks/orders", order); res.Body["status"] != "applied" {
 		t.Fatalf("order: %d %s", res.Status, res.Raw)
 	}
-	within(t, "attributed order", rec.Bill(), 1, budget{read: 3, write: 12, requests: 2})
+	within(t, "attributed order", rec.Bill(), 1, budget{read: 3, write: 13, requests: 2})
 	attributed := rec.Bill()
 
 	rec.Reset()
@@ -110,7 +117,7 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 		[]byte(`"id":"c1","email":"a@b.example"`), []byte(`"id":"c9","email":"n@b.example"`), 1)); res.Body["partner_id"] != p["id"] {
 		t.Fatalf("order by earlier evidence: %d %s", res.Status, res.Raw)
 	}
-	within(t, "order by earlier evidence", rec.Bill(), 1, budget{read: 3, write: 14, requests: 2})
+	within(t, "order by earlier evidence", rec.Bill(), 1, budget{read: 3, write: 15, requests: 2})
 
 	// Every order-path fraud rule on: an order none fires on costs what the
 	// attributed order above cost without them.
@@ -187,12 +194,102 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 	if err != nil || legs != items {
 		t.Fatalf("paid %d legs of %d: %v", legs, items, err)
 	}
-	within(t, "payout leg", rec.Bill(), legs, budget{read: 1, write: 8})
+	// A leg's e-mail follows its payout.paid event: the event's row, twice
+	// in the leg's transaction, and its outbox index entry (5 write units).
+	within(t, "payout leg", rec.Bill(), legs, budget{read: 1, write: 13})
 
 	rec.Reset()
 	charities, err := sqsqueuePoll(h, h.env.DonationsURL())
 	if err != nil || charities != 1 {
 		t.Fatalf("donations to %d charities: %v", charities, err)
 	}
-	within(t, "donation per charity", rec.Bill(), charities, budget{read: 1, write: 11})
+	// The donation.paid event of the donor's e-mail, as for a payout leg.
+	within(t, "donation per charity", rec.Bill(), charities, budget{read: 2, write: 16})
+}
+
+// TestWhatTheDailyDigestCosts bills the daily earnings digest, the work an
+// order's e-mail leaves for later. An order writes no event for it: its
+// accrual enters the day's digest index in the order's own transaction
+// (billed with the order above). After the day the maturity job's run
+// finds the day's partners in that index and queues one e-mail each; the
+// mailer reads the partner's accruals of the day, one read per order.
+func TestWhatTheDailyDigestCosts(t *testing.T) {
+	h := newHarness(t)
+	h.putProgram(func(p *program.Program) { withPoints(p); p.HoldDays = program.Default().HoldDays })
+	rec := h.meter()
+	ctx := context.Background()
+
+	const many = 11
+	one, busy := h.createPartner(fmt.Sprintf(`{"name":"One","email":%q}`, mailbox("one"))), h.createPartner(fmt.Sprintf(`{"name":"Busy","email":%q}`, mailbox("busy")))
+	orders := map[string]int{one["id"].(string): 1, busy["id"].(string): many}
+	for _, p := range []map[string]any{one, busy} {
+		for i := range orders[p["id"].(string)] {
+			id := fmt.Sprint(p["id"], "_", i)
+			if res := h.postGeneric("/webhooks/orders", genericOrder("evt_"+id, "ord_"+id, p["referral_code"].(string), "EUR", 10000)); res.Body["status"] != "applied" {
+				t.Fatalf("order: %d %s", res.Status, res.Raw)
+			}
+		}
+	}
+	digests := h.fns["Maturity"].Mail
+	if _, err := digests.SendDigests(ctx); err != nil { // the days before: a run a day later is the steady state
+		t.Fatal(err)
+	}
+
+	h.ahead.Add(int64(25 * time.Hour))
+	rec.Reset()
+	if n, err := digests.SendDigests(ctx); err != nil || n != len(orders) {
+		t.Fatalf("digests queued: %d %v", n, err)
+	}
+	// A query per shard of the day, the days looked back on read once.
+	within(t, "digest run per day", rec.Bill(), 1, budget{read: 12, write: 1})
+
+	bills := map[string]devenv.Bill{}
+	for {
+		out, err := h.env.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.cfg.MailURL), MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			break
+		}
+		for _, m := range out.Messages {
+			var job mail.Job
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &job); err != nil {
+				t.Fatal(err)
+			}
+			rec.Reset()
+			ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body)}}}
+			if failed := sqsqueue.HandleMailJobs(ctx, h.fns["Mailer"].Mail, ev).BatchItemFailures; len(failed) > 0 {
+				t.Fatalf("digest of %s failed", job.PartnerID)
+			}
+			bills[job.PartnerID] = rec.Bill()
+			if _, err := h.env.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(h.cfg.MailURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, p := range []map[string]any{one, busy} {
+		if got := len(mailTo(t, p["email"].(string))); got != 1 {
+			t.Fatalf("%s received %d digests", p["name"], got)
+		}
+	}
+	// The partner, its preferences, its address's suppression, the day's
+	// index entries and its accrual; the claim and the mark of the e-mail.
+	single := bills[one["id"].(string)]
+	within(t, "digest e-mail, one order", single, 1, budget{read: 4, write: 2, requests: 7})
+	whole := bills[busy["id"].(string)]
+	further := devenv.Bill{ReadUnits: whole.ReadUnits - single.ReadUnits, WriteUnits: whole.WriteUnits - single.WriteUnits, Requests: whole.Requests - single.Requests}
+	within(t, "digest, each further order", further, many-1, budget{read: 0.5, write: 0})
+
+	// A refund on a later day than its order moves the accrual into that
+	// day's digest: its index entry is deleted and written again. (The
+	// first refund has the function read the program again, a day on.)
+	for i, p := range []map[string]any{one, busy} {
+		refund := fmt.Appendf(nil, `{"id":"evt_late_rf%d","type":"order.refunded","order":{"id":"ord_%s_0","currency":"EUR","refund":{"id":"rf_late","amount":5000}}}`, i, p["id"])
+		rec.Reset()
+		if res := h.postGenericNow("/webhooks/orders", refund); res.Status != 200 {
+			t.Fatalf("refund: %d %s", res.Status, res.Raw)
+		}
+	}
+	within(t, "refund on a later day", rec.Bill(), 1, budget{read: 1, write: 12, requests: 2})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/mail"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
+	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
 func TestMailDailyDigestFoldsTheDaysOrdersAndRefundsIntoOneEmail(t *testing.T) {
@@ -64,7 +65,9 @@ func TestMailDailyDigestFoldsTheDaysOrdersAndRefundsIntoOneEmail(t *testing.T) {
 	if res := h.do("POST", path, "", []byte("List-Unsubscribe=One-Click"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); res.Status != 200 {
 		t.Fatalf("one-click unsubscribe: %d %s", res.Status, res.Raw)
 	}
-	h.postGeneric("/webhooks/orders", genericOrder("evt_d4", "ord_d4", code, "EUR", 10000))
+	if res := h.postGenericNow("/webhooks/orders", genericOrder("evt_d4", "ord_d4", code, "EUR", 10000)); res.Body["status"] != "applied" {
+		t.Fatalf("the next day's order: %d %s", res.Status, res.Raw)
+	}
 	h.deliverMail()
 	h.ahead.Add(int64(25 * time.Hour))
 	if _, err := h.fns["Maturity"].Mail.SendDigests(context.Background()); err != nil {
@@ -74,6 +77,49 @@ func TestMailDailyDigestFoldsTheDaysOrdersAndRefundsIntoOneEmail(t *testing.T) {
 	if len(mailTo(t, to)) != 1 {
 		t.Fatalf("a digest after unsubscribing: %v", mailTo(t, to))
 	}
+}
+
+func TestMailDigestTellsOfARefundOnTheDayItCame(t *testing.T) {
+	h := newHarness(t)
+	to := mailbox("rita")
+	p := h.createPartner(fmt.Sprintf(`{"name":"Rita","email":%q,"tier":"gold","language":"it"}`, to))
+	if res := h.postGeneric("/webhooks/orders", genericOrder("evt_r1", "ord_r1", p["referral_code"].(string), "EUR", 10000)); res.Body["status"] != "applied" {
+		t.Fatalf("order: %d %s", res.Status, res.Raw)
+	}
+	sendDigests := func() {
+		t.Helper()
+		if _, err := h.fns["Maturity"].Mail.SendDigests(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h.deliverMail()
+	}
+	day := time.Now().UTC()
+	h.ahead.Add(int64(25 * time.Hour))
+	sendDigests()
+	onlyMail(t, to, "I tuoi guadagni del "+mail.LocaleOf("it").Date(day)+": 12,00\u00a0€")
+
+	// Half the order comes back the next day: that day's digest takes back
+	// half the commission and lists no order again.
+	refund := []byte(`{"id":"evt_r2","type":"order.refunded","order":{"id":"ord_r1","currency":"EUR","refund":{"id":"rf_r1","amount":5000}}}`)
+	if res := h.postGenericNow("/webhooks/orders", refund); res.Status != 200 {
+		t.Fatalf("refund: %d %s", res.Status, res.Raw)
+	}
+	h.ahead.Add(int64(24 * time.Hour))
+	sendDigests()
+	next := onlyMail(t, to, "I tuoi guadagni del "+mail.LocaleOf("it").Date(day.Add(25*time.Hour))+": -6,00\u00a0€")
+	if !strings.Contains(next.Body.Text, "Ordine rimborsato ord_r1") || strings.Contains(next.Body.Text, "Ordine ord_r1") {
+		t.Fatalf("the refund's digest:\n%s", next.Body.Text)
+	}
+	if got := len(mailTo(t, to)); got != 2 {
+		t.Fatalf("%d digests, want 2", got)
+	}
+}
+
+// postGenericNow posts a generic webhook signed at the services' clock,
+// which tests move ahead.
+func (h *harness) postGenericNow(path string, body []byte) response {
+	return h.do("POST", path, "", body, map[string]string{
+		"Partnerloop-Signature": webhook.SignTimestamped(body, []byte(secrets.Generic), h.cfg.Now())})
 }
 
 func TestMailTierBadgeAndRedemptionAreEngagementMail(t *testing.T) {

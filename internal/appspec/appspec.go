@@ -23,11 +23,23 @@ type Table struct {
 	IndexShards int
 }
 
-// Index is a global secondary index with string keys and all attributes projected.
+// Index is a global secondary index with string keys, projecting all
+// attributes or, when KeysOnly, only the table's and the index's keys.
 type Index struct {
 	Name         string
 	PartitionKey string
 	SortKey      string
+	// KeysOnly: an entry is written only when the item enters, leaves or
+	// moves within the index, not when its other attributes change.
+	KeysOnly bool
+}
+
+// Projection is the index's projection type as DynamoDB names it.
+func (ix Index) Projection() string {
+	if ix.KeysOnly {
+		return "KEYS_ONLY"
+	}
+	return "ALL"
 }
 
 // Queue is an SQS FIFO queue with a dead-letter queue.
@@ -248,6 +260,10 @@ var (
 		Indexes: []Index{
 			{Name: "gsi1", PartitionKey: "gsi1pk", SortKey: "gsi1sk"},
 			{Name: "gsi2", PartitionKey: "gsi2pk", SortKey: "gsi2sk"},
+			// Accruals by the day their commission last moved, for the
+			// daily earnings digest; updates that leave that day alone
+			// (maturity, payouts) write no entry.
+			{Name: "gsi3", PartitionKey: "gsi3pk", SortKey: "gsi3sk", KeysOnly: true},
 		},
 	}
 	PayoutsQueue   = Queue{Name: "partnerloop-payouts", VisibilitySeconds: 180, MaxReceiveCount: 5, MaxConcurrency: 5, URLEnv: EnvPayoutsQueue, Redrive: true}
@@ -432,7 +448,8 @@ var (
 			// E-mail jobs from the mail queue (sent through SES) and SES
 			// bounce and complaint notifications from SNS.
 			Name: "Mailer", Dir: "mailer", Timeout: 30,
-			Access: Access{Table: []string{GetItem, Query, PutItem, UpdateItem, DeleteItem}, ConsumeFrom: MailQueue.Name, SendsEmail: true, MailLinks: true},
+			// BatchGetItem: a digest reads the day's accruals.
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem}, ConsumeFrom: MailQueue.Name, SendsEmail: true, MailLinks: true},
 			// An e-mail: partner, preferences, suppression, claim, mark;
 			// not measured, its CPU taken as the payout leg's, its wait SES's.
 			Work: Work{CPU: 2800 * time.Microsecond, Requests: 5, Remote: RemoteLatency},

@@ -43,8 +43,9 @@ func (c Call) String() string { return fmt.Sprintf("%s %.1fR %.1fW", c.Operation
 //     condition check too: the table prepares and commits each item);
 //   - each global secondary index the item is in before or after costs one
 //     more write (two when the write moves the item's index key), sized by
-//     the projected item (all attributes here), once also in a transaction:
-//     indexes are updated after the commit, outside its two phases;
+//     the projected item, once also in a transaction: indexes are updated
+//     after the commit, outside its two phases; a keys-only index is not
+//     written when the item stays in it under the same key;
 //   - a read costs 1 unit per started 4 KB, a query per started 4 KB of all
 //     the items it read, halved when eventually consistent (index reads
 //     always are), doubled in a transaction.
@@ -189,7 +190,9 @@ func readUnitsOf(size int, consistent bool) float64 {
 	return u
 }
 
-// indexWrites counts the index writes of one item write.
+// indexWrites counts the index writes of one item write, each sized by
+// what the index projects. A keys-only index holds nothing a write can
+// change but its keys, so a write that keeps them writes no entry there.
 func indexWrites(before, after map[string]types.AttributeValue) float64 {
 	units := 0.0
 	for _, ix := range appspec.MainTable.Indexes {
@@ -201,17 +204,29 @@ func indexWrites(before, after map[string]types.AttributeValue) float64 {
 			}
 			return pk.Value + "\x00" + sk.Value, true
 		}
+		entrySize := func(item map[string]types.AttributeValue) int {
+			if !ix.KeysOnly {
+				return ItemSize(item)
+			}
+			keys := map[string]types.AttributeValue{}
+			for _, name := range []string{appspec.MainTable.PartitionKey, appspec.MainTable.SortKey, ix.PartitionKey, ix.SortKey} {
+				keys[name] = item[name]
+			}
+			return ItemSize(keys)
+		}
 		was, inBefore := keyOf(before)
 		is, inAfter := keyOf(after)
 		switch {
 		case inBefore && inAfter && was == is:
-			units += writeUnits(max(ItemSize(before), ItemSize(after)))
+			if !ix.KeysOnly {
+				units += writeUnits(max(entrySize(before), entrySize(after)))
+			}
 		default:
 			if inBefore {
-				units += writeUnits(ItemSize(before))
+				units += writeUnits(entrySize(before))
 			}
 			if inAfter {
-				units += writeUnits(ItemSize(after))
+				units += writeUnits(entrySize(after))
 			}
 		}
 	}

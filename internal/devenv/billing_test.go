@@ -55,6 +55,26 @@ func TestWritesAreBilledPerKBWithTheirIndexes(t *testing.T) {
 			t.Errorf("%s: %v index writes, want %v", c.name, got, c.want)
 		}
 	}
+	// gsi3 projects only keys: AWS writes its entry when the item enters,
+	// leaves or moves in it, never for a change of other attributes.
+	digest := func(day, blob string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": s("A"), "sk": s("B"), "gsi3pk": s("DIGEST#" + day), "gsi3sk": s("p1"), "blob": s(blob)}
+	}
+	large := strings.Repeat("x", 1500)
+	for _, c := range []struct {
+		name          string
+		before, after map[string]types.AttributeValue
+		want          float64
+	}{
+		{"keys-only: a large new item's entry is its keys", nil, digest("d1", large), 1},
+		{"keys-only: same key, other attributes changed", digest("d1", "a"), digest("d1", large), 0},
+		{"keys-only: moved key", digest("d1", "a"), digest("d2", "a"), 2},
+		{"keys-only: leaves the index", digest("d1", large), map[string]types.AttributeValue{"pk": s("A"), "sk": s("B")}, 1},
+	} {
+		if got := indexWrites(c.before, c.after); got != c.want {
+			t.Errorf("%s: %v index writes, want %v", c.name, got, c.want)
+		}
+	}
 	if u := itemWriteUnits(nil, small("1"), true, true); u != 3 {
 		t.Errorf("a new item in one index, in a transaction: %v units, want 3 (the table's twice, the index's once)", u)
 	}

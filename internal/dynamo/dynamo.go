@@ -1,5 +1,5 @@
 // Package dynamo stores Partnerloop's data in one DynamoDB table. Key design
-// (pk / sk, and the sparse indexes gsi1 and gsi2):
+// (pk / sk, and the sparse indexes gsi1, gsi2 and gsi3):
 //
 //	partner        PARTNER#<id>         PROFILE
 //	balance        PARTNER#<id>         BALANCE#<cur>   (no index: batches find it by the partner list)
@@ -7,6 +7,7 @@
 //	order/accrual  ORDER#<src>#<id>     ORDER           gsi1 ACCRUALS#<partner> / <paid at>
 //	                                                    gsi2 DUE#<shard> / <payable at>  while pending
 //	held accrual   (order)                              gsi2 HELD#<shard> / <paid at>
+//	digest day     (order)                              gsi3 DIGEST#<day>#<shard> / <partner>#<src>#<id>  (keys only)
 //	sales counters PARTNER#<id>         SALES#<month>
 //	tier change    PARTNER#<id>         TIER#<at>
 //	donation       PARTNER#<id>         DONATION#<at>#<item>
@@ -349,7 +350,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 				{AttributeName: aws.String(ix.PartitionKey), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(ix.SortKey), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: &types.Projection{ProjectionType: types.ProjectionType(ix.Projection())},
 		})
 	}
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{

@@ -26,35 +26,40 @@ func balanceKey(partnerID string, cur money.Currency) key {
 
 type orderItem struct {
 	key
-	Source     string                  `json:"source" dynamodbav:"source"`
-	OrderID    string                  `json:"order_id" dynamodbav:"order_id"`
-	Currency   money.Currency          `json:"currency,omitempty" dynamodbav:"currency,omitempty"`
-	Paid       bool                    `json:"paid" dynamodbav:"paid"`
-	Cancelled  bool                    `json:"cancelled" dynamodbav:"cancelled"`
-	Net        int64                   `json:"net" dynamodbav:"net"`
-	Gross      int64                   `json:"gross" dynamodbav:"gross"`
-	Refunds    []refundItem            `json:"refunds,omitempty" dynamodbav:"refunds,omitempty"`
-	Sales      ledger.Sales            `json:"sales" dynamodbav:"sales"`
-	PartnerID  string                  `json:"partner_id,omitempty" dynamodbav:"partner_id,omitempty"`
-	Via        string                  `json:"via,omitempty" dynamodbav:"via,omitempty"`
-	Tier       string                  `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
-	RateBps    int64                   `json:"rate_bps" dynamodbav:"rate_bps"`
-	ProgramVer int64                   `json:"program_version" dynamodbav:"program_version"`
-	Lines      []commission.LineResult `json:"commission_lines,omitempty" dynamodbav:"commission_lines,omitempty"`
-	Commission int64                   `json:"commission" dynamodbav:"commission"`
-	Reversed   int64                   `json:"reversed" dynamodbav:"reversed"`
-	Points     int64                   `json:"points,omitempty" dynamodbav:"points,omitempty"`
-	PointsRev  int64                   `json:"points_reversed,omitempty" dynamodbav:"points_reversed,omitempty"`
-	Status     string                  `json:"accrual_status,omitempty" dynamodbav:"accrual_status,omitempty"`
-	HoldReason string                  `json:"hold_reason,omitempty" dynamodbav:"hold_reason,omitempty"`
-	PaidAt     *time.Time              `json:"paid_at,omitempty" dynamodbav:"paid_at,omitempty"`
-	PayableAt  *time.Time              `json:"payable_at,omitempty" dynamodbav:"payable_at,omitempty"`
-	UpdatedAt  time.Time               `json:"updated_at" dynamodbav:"updated_at"`
-	Version    int64                   `json:"version" dynamodbav:"version"`
-	GSI1PK     string                  `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK     string                  `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
-	GSI2PK     string                  `json:"gsi2pk,omitempty" dynamodbav:"gsi2pk,omitempty"`
-	GSI2SK     string                  `json:"gsi2sk,omitempty" dynamodbav:"gsi2sk,omitempty"`
+	Source      string                  `json:"source" dynamodbav:"source"`
+	OrderID     string                  `json:"order_id" dynamodbav:"order_id"`
+	Currency    money.Currency          `json:"currency,omitempty" dynamodbav:"currency,omitempty"`
+	Paid        bool                    `json:"paid" dynamodbav:"paid"`
+	Cancelled   bool                    `json:"cancelled" dynamodbav:"cancelled"`
+	Net         int64                   `json:"net" dynamodbav:"net"`
+	Gross       int64                   `json:"gross" dynamodbav:"gross"`
+	Refunds     []refundItem            `json:"refunds,omitempty" dynamodbav:"refunds,omitempty"`
+	Sales       ledger.Sales            `json:"sales" dynamodbav:"sales"`
+	PartnerID   string                  `json:"partner_id,omitempty" dynamodbav:"partner_id,omitempty"`
+	Via         string                  `json:"via,omitempty" dynamodbav:"via,omitempty"`
+	Tier        string                  `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	RateBps     int64                   `json:"rate_bps" dynamodbav:"rate_bps"`
+	ProgramVer  int64                   `json:"program_version" dynamodbav:"program_version"`
+	Lines       []commission.LineResult `json:"commission_lines,omitempty" dynamodbav:"commission_lines,omitempty"`
+	Commission  int64                   `json:"commission" dynamodbav:"commission"`
+	Reversed    int64                   `json:"reversed" dynamodbav:"reversed"`
+	Points      int64                   `json:"points,omitempty" dynamodbav:"points,omitempty"`
+	PointsRev   int64                   `json:"points_reversed,omitempty" dynamodbav:"points_reversed,omitempty"`
+	Status      string                  `json:"accrual_status,omitempty" dynamodbav:"accrual_status,omitempty"`
+	HoldReason  string                  `json:"hold_reason,omitempty" dynamodbav:"hold_reason,omitempty"`
+	PaidAt      *time.Time              `json:"paid_at,omitempty" dynamodbav:"paid_at,omitempty"`
+	PayableAt   *time.Time              `json:"payable_at,omitempty" dynamodbav:"payable_at,omitempty"`
+	UpdatedAt   time.Time               `json:"updated_at" dynamodbav:"updated_at"`
+	Version     int64                   `json:"version" dynamodbav:"version"`
+	GSI1PK      string                  `json:"gsi1pk,omitempty" dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK      string                  `json:"gsi1sk,omitempty" dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK      string                  `json:"gsi2pk,omitempty" dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK      string                  `json:"gsi2sk,omitempty" dynamodbav:"gsi2sk,omitempty"`
+	DigestDay   string                  `json:"digest_day,omitempty" dynamodbav:"digest_day,omitempty"`
+	DayBooked   int64                   `json:"day_booked,omitempty" dynamodbav:"day_booked,omitempty"`
+	DayReversed int64                   `json:"day_reversed,omitempty" dynamodbav:"day_reversed,omitempty"`
+	GSI3PK      string                  `json:"gsi3pk,omitempty" dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK      string                  `json:"gsi3sk,omitempty" dynamodbav:"gsi3sk,omitempty"`
 
 	// What a referred order shows of its customer's discount and name.
 	DiscountCode   string `json:"discount_code,omitempty" dynamodbav:"discount_code,omitempty"`
@@ -84,12 +89,15 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, Sales: r.Sales, PartnerID: r.PartnerID, Via: r.Via,
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Points: r.Points, PointsRev: r.PointsReversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version,
-		DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName}
+		DigestDay: r.Day.Day, DayBooked: r.Day.Booked, DayReversed: r.Day.Reversed, DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
 	}
 	if r.PartnerID != "" {
 		it.GSI1PK, it.GSI1SK = "ACCRUALS#"+r.PartnerID, sortableTime(r.PaidAt)+"#"+r.Source+"#"+r.OrderID
+		if r.Day.Day != "" {
+			it.GSI3PK, it.GSI3SK = digestDayKey(r.Day.Day, r.PartnerID), r.PartnerID+"#"+r.Source+"#"+r.OrderID
+		}
 	}
 	switch r.Status {
 	case ledger.AccrualPending:
@@ -104,7 +112,8 @@ func (it orderItem) record() ledger.OrderRecord {
 	r := ledger.OrderRecord{Source: it.Source, OrderID: it.OrderID, Currency: it.Currency, Paid: it.Paid,
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
 		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Points: it.Points, PointsReversed: it.PointsRev, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
-		UpdatedAt: it.UpdatedAt, Version: it.Version, DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName}
+		UpdatedAt: it.UpdatedAt, Version: it.Version, Day: ledger.DayCommission{Day: it.DigestDay, Booked: it.DayBooked, Reversed: it.DayReversed},
+		DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
 		r.PaidAt = *it.PaidAt
@@ -128,9 +137,12 @@ func (s *Ledger) GetOrder(ctx context.Context, source, orderID string) (ledger.O
 	return it.record(), nil
 }
 
-// putOrder writes the next version of an order, conditional on the previous.
-func (s *Ledger) putOrder(next ledger.OrderRecord, prevVersion int64) types.TransactWriteItem {
+// putOrder writes a change's next version of an order, conditional on the
+// previous, with what the change booked or took back that day.
+func (s *Ledger) putOrder(change ledger.Change, prevVersion int64) types.TransactWriteItem {
+	next := change.Next
 	next.Version = prevVersion + 1
+	next.Day = next.Day.With(next.UpdatedAt, change.Delta)
 	put := &types.Put{TableName: &s.Table, Item: mustMarshal(toOrderItem(next))}
 	if prevVersion == 0 {
 		put.ConditionExpression = aws.String(notExists)
@@ -185,7 +197,7 @@ func (s *table) update(k key, upd expression.UpdateBuilder, cond *expression.Con
 // and its outbound events in one transaction; any failed condition is
 // ledger.ErrConflict, for the caller to read again.
 func (s *Ledger) CommitOrder(ctx context.Context, prevVersion int64, change ledger.Change) error {
-	items := []types.TransactWriteItem{s.putOrder(change.Next, prevVersion)}
+	items := []types.TransactWriteItem{s.putOrder(change, prevVersion)}
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(change.Next.PartnerID, change.Next.Currency, change.Delta, nil))
 	}
@@ -257,7 +269,7 @@ func (s *Ledger) DuePending(ctx context.Context, now time.Time, limit int32) ([]
 // moves its amount between balance buckets.
 func (s *Ledger) CommitTransition(ctx context.Context, prevVersion int64, change ledger.Change) error {
 	n := change.Next
-	items := []types.TransactWriteItem{s.putOrder(n, prevVersion)}
+	items := []types.TransactWriteItem{s.putOrder(change, prevVersion)}
 	if !change.Delta.IsZero() {
 		items = append(items, s.balanceUpdate(n.PartnerID, n.Currency, change.Delta, nil))
 	}

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,18 +23,20 @@ import (
 //	first sign-in  MAILTO#<partner>          SIGNEDIN
 //	suppression    SUPPRESS#<address>        SUPPRESSED
 //	sent e-mail    MAIL#<id>                 SENT       (expires)
-//	digest line    DIGEST#<partner>#<day>    LINE#<event>  (expires)
-//	digest due     DIGEST#<partner>#<day>    DUE        gsi2 DIGESTS#<shard> / <day>#<partner>
+//	queued day     DIGESTDAY#<day>           QUEUED     (expires)
+//
+// A day's digest lines are the accruals whose commission last moved that
+// day: the ledger keeps them in gsi3 (keys only) under
+// DIGEST#<day>#<shard of the partner> / <partner>#<source>#<order>.
 type Mail struct{ *table }
 
 const (
-	digestsBase = "DIGESTS"
 	// sentRetention outlives any redelivery: SQS keeps a message at most 14 days.
 	sentRetention = 30 * 24 * time.Hour
-	// digestRetention keeps a day's lines until its digest is long sent.
-	digestRetention = 14 * 24 * time.Hour
-	statusSending   = "sending"
-	statusSent      = "sent"
+	// queuedDayRetention outlives the days a digest run looks back on.
+	queuedDayRetention = 30 * 24 * time.Hour
+	statusSending      = "sending"
+	statusSent         = "sent"
 )
 
 func mailPrefsKey(partnerID string) key { return key{"MAILTO#" + partnerID, "PREFS"} }
@@ -41,9 +44,13 @@ func signedInKey(partnerID string) key  { return key{"MAILTO#" + partnerID, "SIG
 func suppressionKey(address string) key {
 	return key{"SUPPRESS#" + strings.ToLower(address), "SUPPRESSED"}
 }
-func sentMailKey(id string) key           { return key{"MAIL#" + id, "SENT"} }
-func digestPK(ref mail.DigestRef) string  { return "DIGEST#" + ref.PartnerID + "#" + ref.Day }
-func digestDueKey(ref mail.DigestRef) key { return key{digestPK(ref), "DUE"} }
+func sentMailKey(id string) key       { return key{"MAIL#" + id, "SENT"} }
+func queuedDayKey(day string) key     { return key{"DIGESTDAY#" + day, "QUEUED"} }
+func digestDayBase(day string) string { return "DIGEST#" + day }
+
+// digestDayKey is the gsi3 partition of a partner's accruals whose
+// commission last moved on day.
+func digestDayKey(day, partnerID string) string { return sharded(digestDayBase(day), partnerID) }
 
 type mailPrefsItem struct {
 	key
@@ -65,20 +72,19 @@ type sentMailItem struct {
 	ExpiresAt  int64  `dynamodbav:"expires_at"`
 }
 
-type digestLineItem struct {
+type queuedDayItem struct {
 	key
-	mail.DigestLine
 	ExpiresAt int64 `dynamodbav:"expires_at"`
 }
 
-type digestDueItem struct {
+// digestEntry is a gsi3 entry: the keys of an accrual and of its day.
+type digestEntry struct {
 	key
-	PartnerID string `dynamodbav:"partner_id"`
-	Day       string `dynamodbav:"day"`
-	GSI2PK    string `dynamodbav:"gsi2pk"`
-	GSI2SK    string `dynamodbav:"gsi2sk"`
-	ExpiresAt int64  `dynamodbav:"expires_at"`
+	GSI3SK string `dynamodbav:"gsi3sk"`
 }
+
+// partnerID is the partner the entry's sort key begins with.
+func (e digestEntry) partnerID() string { id, _, _ := strings.Cut(e.GSI3SK, "#"); return id }
 
 // Preferences reads a partner's preferences; none saved is the zero value
 // (every category on).
@@ -162,39 +168,68 @@ func (s *Mail) Release(ctx context.Context, id string) error {
 	return err
 }
 
-// AddDigestLine writes the line under its event (a repeat overwrites it)
-// and marks the digest due.
-func (s *Mail) AddDigestLine(ctx context.Context, partnerID, day string, l mail.DigestLine) error {
-	ref := mail.DigestRef{PartnerID: partnerID, Day: day}
-	expires := l.At.Add(digestRetention).Unix()
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table,
-		Item: mustMarshal(digestLineItem{key: key{digestPK(ref), "LINE#" + l.EventID}, DigestLine: l, ExpiresAt: expires})}); err != nil {
-		return err
-	}
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(digestDueItem{key: digestDueKey(ref),
-		PartnerID: partnerID, Day: day, GSI2PK: sharded(digestsBase, partnerID), GSI2SK: day + "#" + partnerID, ExpiresAt: expires})})
-	return err
-}
-
-// DueDigests lists the due digests of days before beforeDay, from every shard.
-func (s *Mail) DueDigests(ctx context.Context, beforeDay string) ([]mail.DigestRef, error) {
-	return inShards(digestsBase, func(k string) ([]mail.DigestRef, error) {
-		return queryAll(ctx, s.table, lookup{index: "gsi2", key: expression.Key("gsi2pk").Equal(expression.Value(k)).
-			And(expression.Key("gsi2sk").LessThan(expression.Value(beforeDay)))},
-			func(it digestDueItem) mail.DigestRef { return mail.DigestRef{PartnerID: it.PartnerID, Day: it.Day} })
+// DigestPartners lists the partners whose commission moved on day, from
+// every shard of the day.
+func (s *Mail) DigestPartners(ctx context.Context, day string) ([]string, error) {
+	entries, err := inShards(digestDayBase(day), func(k string) ([]digestEntry, error) {
+		return queryAll(ctx, s.table, lookup{index: "gsi3", key: expression.Key("gsi3pk").Equal(expression.Value(k))},
+			func(e digestEntry) digestEntry { return e })
 	})
+	var partners []string
+	for _, e := range entries {
+		if id := e.partnerID(); !slices.Contains(partners, id) {
+			partners = append(partners, id)
+		}
+	}
+	return partners, err
 }
 
-// DoneDigest removes a queued digest from the due list.
-func (s *Mail) DoneDigest(ctx context.Context, ref mail.DigestRef) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: digestDueKey(ref).av()})
-	return err
-}
-
-// DigestLines reads a digest's lines.
+// DigestLines reads the accruals whose commission moved on the digest's
+// day and makes a line of what each booked and one of what each took back
+// that day.
 func (s *Mail) DigestLines(ctx context.Context, ref mail.DigestRef) ([]mail.DigestLine, error) {
-	return queryAll(ctx, s.table, lookup{key: expression.Key("pk").Equal(expression.Value(digestPK(ref))).
-		And(expression.Key("sk").BeginsWith("LINE#"))}, func(it digestLineItem) mail.DigestLine { return it.DigestLine })
+	entries, err := queryAll(ctx, s.table, lookup{index: "gsi3", key: expression.Key("gsi3pk").Equal(expression.Value(digestDayKey(ref.Day, ref.PartnerID))).
+		And(expression.Key("gsi3sk").BeginsWith(ref.PartnerID + "#"))}, func(e digestEntry) key { return e.key })
+	if err != nil {
+		return nil, err
+	}
+	var lines []mail.DigestLine
+	err = s.batchRead(ctx, entries, false, func(item map[string]types.AttributeValue) error {
+		var it orderItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		if it.DigestDay != ref.Day { // moved to a later day since the index was read
+			return nil
+		}
+		line := mail.DigestLine{OrderID: it.OrderID, Currency: string(it.Currency)}
+		if it.DayBooked > 0 {
+			line.Amount, line.At = it.DayBooked, it.UpdatedAt
+			if it.PaidAt != nil {
+				line.At = *it.PaidAt
+			}
+			lines = append(lines, line)
+		}
+		if it.DayReversed > 0 {
+			line.Amount, line.Reversal, line.At = it.DayReversed, true, it.UpdatedAt
+			lines = append(lines, line)
+		}
+		return nil
+	})
+	return lines, err
+}
+
+// DigestsQueued reports whether the digests of a day were all queued.
+func (s *Mail) DigestsQueued(ctx context.Context, day string) (bool, error) {
+	var it queuedDayItem
+	return s.get(ctx, queuedDayKey(day), &it)
+}
+
+// MarkDigestsQueued records that the digests of a day were all queued.
+func (s *Mail) MarkDigestsQueued(ctx context.Context, day string, now time.Time) error {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table,
+		Item: mustMarshal(queuedDayItem{key: queuedDayKey(day), ExpiresAt: now.Add(queuedDayRetention).Unix()})})
+	return err
 }
 
 // SignedInBefore reports whether the partner's first sign-in is recorded.

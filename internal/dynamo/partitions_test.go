@@ -104,11 +104,13 @@ func TestNoPartitionKeyRunsHotAtTheLargestProgramsScale(t *testing.T) {
 			for _, k := range evidenceKeys(customer.EmailHash, customer.CustomerID) {
 				count(orders.reads, s, k.PK)
 			}
-			// one transaction: the order (and its two index entries), the
-			// balance, points, sales, the evidence under the e-mail
+			// one transaction: the order (and its three index entries, the
+			// day's digest among them), the balance, points, sales, the
+			// evidence under the e-mail
 			it := toOrderItem(ledger.OrderRecord{Source: "shopify", OrderID: order, PartnerID: id, Paid: true,
-				Status: ledger.AccrualPending, PaidAt: now, PayableAt: now.Add(30 * 24 * time.Hour)})
-			count(orders.writes, s, it.PK, "gsi1 "+it.GSI1PK, "gsi2 "+it.GSI2PK,
+				Status: ledger.AccrualPending, PaidAt: now, PayableAt: now.Add(30 * 24 * time.Hour),
+				Day: ledger.DayCommission{Day: now.Format(time.DateOnly), Booked: 100}})
+			count(orders.writes, s, it.PK, "gsi1 "+it.GSI1PK, "gsi2 "+it.GSI2PK, "gsi3 "+it.GSI3PK,
 				balanceKey(id, "EUR").PK, pointsKey(id).PK, salesKey(id, "2026-11").PK, evidenceKeys(customer.EmailHash, "")[0].PK)
 		}
 	}

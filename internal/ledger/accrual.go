@@ -82,6 +82,9 @@ type OrderRecord struct {
 	UpdatedAt      time.Time
 
 	// Version guards read-modify-write: a commit only succeeds if the stored
+	// Day is what the commission did on the last day it moved, for the
+	// partner's daily earnings digest.
+	Day DayCommission
 	// record still has the version it was read at (0 = not stored yet).
 	Version int64
 }

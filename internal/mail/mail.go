@@ -2,8 +2,9 @@
 // which language, to whom and whether at all: every e-mail follows an
 // outbox event (recorded in the transaction of the change that causes
 // it), the dispatcher hands the event to Forward, which queues one job per
-// recipient (or adds a commission to the partner's daily digest), and
-// Deliver renders a job and sends it once, de-duplicated by its id.
+// recipient, and Deliver renders a job and sends it once, de-duplicated by
+// its id. Commission is mailed once a day per partner: SendDigests finds
+// the day's accruals the ledger wrote and queues one digest per partner.
 package mail
 
 import (
@@ -184,14 +185,13 @@ type Message struct {
 	Headers []Header
 }
 
-// DigestLine is one commission (or one reversal) of a partner's day.
+// DigestLine is what one order booked (or took back) on a partner's day.
 type DigestLine struct {
-	EventID  string    `json:"event_id" dynamodbav:"event_id"`
-	OrderID  string    `json:"order_id" dynamodbav:"order_id"`
-	Currency string    `json:"currency" dynamodbav:"currency"`
-	Amount   int64     `json:"amount" dynamodbav:"amount"` // minor units, positive
-	Reversal bool      `json:"reversal,omitempty" dynamodbav:"reversal,omitempty"`
-	At       time.Time `json:"at" dynamodbav:"at"`
+	OrderID  string
+	Currency string
+	Amount   int64 // minor units, positive
+	Reversal bool
+	At       time.Time
 }
 
 // DigestRef names a partner's digest of one day.

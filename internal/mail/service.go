@@ -36,14 +36,15 @@ type Store interface {
 	Claim(ctx context.Context, id string, now, leaseUntil time.Time) error
 	MarkSent(ctx context.Context, id, messageID string, at time.Time) error
 	Release(ctx context.Context, id string) error
-	// AddDigestLine adds a line to a partner's digest of a day, once per
-	// line's event however often it is added.
-	AddDigestLine(ctx context.Context, partnerID, day string, l DigestLine) error
-	// DueDigests lists the digests of days before the given one not yet
-	// queued; DoneDigest marks one queued.
-	DueDigests(ctx context.Context, beforeDay string) ([]DigestRef, error)
-	DoneDigest(ctx context.Context, ref DigestRef) error
+	// DigestPartners lists the partners whose commission moved on a day
+	// (the ledger records it with the accrual, in the order's own
+	// transaction); DigestLines reads what it booked and took back that day.
+	DigestPartners(ctx context.Context, day string) ([]string, error)
 	DigestLines(ctx context.Context, ref DigestRef) ([]DigestLine, error)
+	// DigestsQueued reports whether a day's digests were all queued;
+	// MarkDigestsQueued records it.
+	DigestsQueued(ctx context.Context, day string) (bool, error)
+	MarkDigestsQueued(ctx context.Context, day string, now time.Time) error
 	// Enrol saves a new partner's preferences with its invitation event,
 	// if any, in one transaction.
 	Enrol(ctx context.Context, partnerID string, p Preferences, events []outbox.Event) error
@@ -86,8 +87,8 @@ type Service struct {
 	// off (default 10 minutes).
 	Lease time.Duration
 	// DigestAfter is how long after a day ends (UTC) its digests go out
-	// (default 30 minutes), so commissions dispatched just after midnight
-	// still count for the day they were booked on.
+	// (default 30 minutes), so the index that lists a day's commissions
+	// has caught up with the day's last ones.
 	DigestAfter time.Duration
 	Now         func() time.Time
 	Log         *slog.Logger
@@ -127,10 +128,12 @@ var financeKinds = map[string]Kind{
 func (s *Service) Wants(_ context.Context, eventType string) bool {
 	if _, ok := financeKinds[eventType]; ok {
 		return len(s.FinanceTo) > 0
+// Commissions are not among them: the daily digest reads what the order's
+// own transaction wrote (see SendDigests), so an order pays no event for it.
 	}
 	_, ok := partnerKinds[eventType]
 	_, applicant := applicantKinds[eventType]
-	return ok || applicant || eventType == outbox.CommissionCreated || eventType == outbox.CommissionReversed
+	return ok || applicant
 }
 
 // eventData is every field the mailed events carry that e-mails use.
@@ -153,9 +156,9 @@ type eventData struct {
 	Reason     string         `json:"reason"`
 }
 
-// Forward turns one outbox event into mail work: a commission joins the
-// partner's digest of the day, anything else queues one job per
-// recipient. Forwarding an event twice changes nothing more.
+// Forward turns one outbox event into mail work: one job per recipient of
+// the events that mail. Forwarding an event twice queues the same jobs,
+// which are sent once.
 func (s *Service) Forward(ctx context.Context, evt outbox.Event) error {
 	if kind, ok := applicantKinds[evt.Type]; ok {
 		return s.forwardToApplicant(ctx, evt, kind)
@@ -163,13 +166,6 @@ func (s *Service) Forward(ctx context.Context, evt outbox.Event) error {
 	var d eventData
 	if err := json.Unmarshal(evt.Data, &d); err != nil {
 		return fmt.Errorf("event %s: %w", evt.ID, err)
-	}
-	if evt.Type == outbox.CommissionCreated || evt.Type == outbox.CommissionReversed {
-		// The day the commission reaches the dispatcher (within a minute
-		// of its booking), so a day's digest never misses a late line.
-		day := s.Now().UTC().Format(time.DateOnly)
-		return s.Store.AddDigestLine(ctx, d.PartnerID, day, DigestLine{EventID: evt.ID, OrderID: d.OrderID, Currency: string(d.Currency),
-			Amount: d.Amount, Reversal: evt.Type == outbox.CommissionReversed, At: evt.CreatedAt})
 	}
 	var jobs []Job
 	if kind, ok := financeKinds[evt.Type]; ok {
@@ -187,24 +183,43 @@ func (s *Service) Forward(ctx context.Context, evt outbox.Event) error {
 	return s.Queue.SendJobs(ctx, jobs)
 }
 
-// SendDigests queues the digest of every partner's complete day (ended
-// DigestAfter ago) that is not queued yet, and returns how many.
+// DigestDays is how many complete days a digest run looks back on, so a
+// run that failed for a day or two catches up.
+const DigestDays = 3
+
+// SendDigests queues the digest of every partner whose commission moved
+// on a complete day (ended DigestAfter ago) not queued yet, one job per
+// partner and day, and returns how many. A run that stops halfway queues
+// the day again; the jobs' ids keep each digest to one e-mail.
 func (s *Service) SendDigests(ctx context.Context) (int, error) {
-	before := s.Now().UTC().Add(-cmp.Or(s.DigestAfter, 30*time.Minute)).Format(time.DateOnly)
-	refs, err := s.Store.DueDigests(ctx, before)
-	if err != nil {
-		return 0, err
-	}
-	for i, ref := range refs {
-		job := Job{ID: JobID("digest:"+ref.Day, ref.PartnerID, KindDigest), Kind: KindDigest, PartnerID: ref.PartnerID, Day: ref.Day, At: s.Now().UTC()}
-		if err := s.Queue.SendJobs(ctx, []Job{job}); err != nil {
-			return i, err
+	now := s.Now().UTC()
+	lastComplete := now.Add(-cmp.Or(s.DigestAfter, 30*time.Minute)).AddDate(0, 0, -1)
+	queued := 0
+	for back := DigestDays - 1; back >= 0; back-- {
+		day := lastComplete.AddDate(0, 0, -back).Format(time.DateOnly)
+		done, err := s.Store.DigestsQueued(ctx, day)
+		if err != nil {
+			return queued, err
 		}
-		if err := s.Store.DoneDigest(ctx, ref); err != nil {
-			return i, err
+		if done {
+			continue
+		}
+		partners, err := s.Store.DigestPartners(ctx, day)
+		if err != nil {
+			return queued, err
+		}
+		for _, id := range partners {
+			job := Job{ID: JobID("digest:"+day, id, KindDigest), Kind: KindDigest, PartnerID: id, Day: day, At: now}
+			if err := s.Queue.SendJobs(ctx, []Job{job}); err != nil {
+				return queued, err
+			}
+			queued++
+		}
+		if err := s.Store.MarkDigestsQueued(ctx, day, now); err != nil {
+			return queued, err
 		}
 	}
-	return len(refs), nil
+	return queued, nil
 }
 
 // Deliver renders one job and sends it, once.
