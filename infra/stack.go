@@ -269,8 +269,19 @@ func newStage(stack awscdk.Stack, api awsapigatewayv2.HttpApi, stage Stage, prop
 			ThrottlingRateLimit: jsii.Number(cmp.Or(props.ThrottleRate, 500)), ThrottlingBurstLimit: jsii.Number(cmp.Or(props.ThrottleBurst, 1000)),
 			DetailedMetricsEnabled: jsii.Bool(false),
 		},
+		RouteSettings:     routeThrottles(),
 		AccessLogSettings: &awsapigatewayv2.CfnStage_AccessLogSettingsProperty{DestinationArn: logs.LogGroupArn(), Format: jsii.String(string(format))},
 	})
+}
+
+// routeThrottles are the stage's settings of the routes appspec throttles
+// below the stage's own limits, by route key.
+func routeThrottles() map[string]any {
+	out := map[string]any{}
+	for route, t := range appspec.RouteThrottles {
+		out[route] = map[string]any{"ThrottlingRateLimit": t.Rate, "ThrottlingBurstLimit": t.Burst}
+	}
+	return out
 }
 
 // scheduleDLQ keeps schedule ticks that could not be delivered (one queue
