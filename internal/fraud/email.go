@@ -2,16 +2,21 @@ package fraud
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	_ "embed"
+	"io"
 	"strings"
 	"sync"
 )
 
 // The domain lists ship with the binary; see data/ and the README's Fraud
-// section for where each comes from and how to refresh it.
+// section for where each comes from and how to refresh it. The disposable
+// list is gzipped: every function links this package through the ledger,
+// and compressed it weighs 0.7 MB instead of 1.8 MB.
 var (
-	//go:embed data/disposable_domains.txt
-	disposableList string
+	//go:embed data/disposable_domains.txt.gz
+	disposableGzip []byte
 	//go:embed data/free_domains.txt
 	freeList string
 )
@@ -36,10 +41,23 @@ func domainSet(list string) map[string]bool {
 	return set
 }
 
+// gunzipped is the text of embedded gzip data; a build that embeds a
+// broken file cannot screen orders, so it panics on first use.
+func gunzipped(data []byte) string {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err == nil {
+		var text []byte
+		if text, err = io.ReadAll(zr); err == nil {
+			return string(text)
+		}
+	}
+	panic("fraud: embedded list: " + err.Error())
+}
+
 // IsDisposable reports whether domain, or a domain it is under, is a
 // disposable-mail domain.
 func IsDisposable(domain string) bool {
-	disposableOnce.Do(func() { disposable = domainSet(disposableList) })
+	disposableOnce.Do(func() { disposable = domainSet(gunzipped(disposableGzip)) })
 	return underAny(domain, disposable)
 }
 
