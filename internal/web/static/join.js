@@ -94,7 +94,7 @@ async function joinPage(slug, chosen) {
   const submit = h('button', { type: 'submit', text: t('join.submit') });
   const form = h('form', { novalidate: true },
     field(t('join.name'), controls.name), field(t('join.email'), controls.email), field(t('join.country'), controls.country),
-    field(t('join.website'), controls.website, t('join.optional')),
+    field(t('join.website') + ' ' + t('join.optional'), controls.website),
     questions.map(({ q, control }) => q.type === 'checkbox'
       ? h('div', { class: 'field check' }, control, h('label', { for: control.id || (control.id = 'q-' + q.key), text: q.label }),
         h('p', { class: 'field-error', id: control.id + '-error', hidden: true }))
@@ -127,9 +127,9 @@ async function joinPage(slug, chosen) {
     submit.disabled = true;
     try {
       const res = await call('/v1/applications', { method: 'POST', body: JSON.stringify(body) });
-      render(main, h('h1', { text: page.title }), h('div', { class: 'card', role: 'status' },
+      render(main, h('div', { class: 'join' }, h('h1', { text: page.title }), h('section', { class: 'card', role: 'status' },
         h('h2', { text: t(res.status === 'approved' ? 'join.approvedTitle' : 'join.sentTitle') }),
-        h('p', { text: t(res.status === 'approved' ? 'join.approved' : 'join.sent', { email: body.email }) })));
+        h('p', { text: t(res.status === 'approved' ? 'join.approved' : 'join.sent', { email: body.email }) }))));
       main.focus();
     } catch (err) {
       submit.disabled = false;
