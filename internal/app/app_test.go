@@ -452,13 +452,13 @@ func TestReferralLinkRedirectsAndCountsTheClick(t *testing.T) {
 	h := newHarness(t)
 	code := h.createPartner(`{"name":"A","email":"a@a.example"}`)["referral_code"].(string)
 	res := h.do("GET", "/r/"+strings.ToLower(code), "", nil, nil)
-	if res.Status != http.StatusFound || res.Header.Get("Location") != "https://shop.example/?ref="+code ||
+	if res.Status != http.StatusFound || landing(res) != "https://shop.example/?ref="+code ||
 		!strings.Contains(res.Header.Get("Set-Cookie"), "pl_ref="+code) {
 		t.Fatalf("redirect: %d %v", res.Status, res.Header)
 	}
 	deep := h.do("GET", "/r/"+code+"?to=https://shop.example/products/drill", "", nil, nil)
 	evil := h.do("GET", "/r/"+code+"?to=https://evil.example/", "", nil, nil)
-	if deep.Header.Get("Location") != "https://shop.example/products/drill?ref="+code || evil.Header.Get("Location") != "https://shop.example/?ref="+code {
+	if landing(deep) != "https://shop.example/products/drill?ref="+code || landing(evil) != "https://shop.example/?ref="+code {
 		t.Fatalf("deep link %q, foreign target %q", deep.Header.Get("Location"), evil.Header.Get("Location"))
 	}
 	for _, bad := range []string{"/r/NOSUCHCODE", "/r/https:%2F%2Fevil.example"} {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/partner"
 )
@@ -177,6 +178,9 @@ func (s *table) readEvidence(ctx context.Context, q evidence.Query, consistent b
 		keys = append(keys, codeKey(c))
 	}
 	keys = append(keys, evidenceKeys(q.EmailHash, q.CustomerID)...)
+	if c := q.Click; c != nil {
+		keys = append(keys, clickCounterKey(c.PartnerID, c.Source, c.Hour))
+	}
 	seen := map[string]bool{}
 	err := s.batchRead(ctx, keys, consistent, func(item map[string]types.AttributeValue) error {
 		pk := item["pk"].(*types.AttributeValueMemberS).Value
@@ -194,6 +198,14 @@ func (s *table) readEvidence(ctx context.Context, q evidence.Query, consistent b
 			return err
 		case strings.HasPrefix(pk, "TOUCH#"):
 			return addEvidence(&found, item, seen)
+		case strings.HasPrefix(pk, "CLICKS#"):
+			var c fraud.Click
+			if err := unmarshal(item, &c); err != nil {
+				return err
+			}
+			c.PartnerID = q.Click.PartnerID
+			found.Click = &c
+			return nil
 		}
 		return onExtra(item)
 	})

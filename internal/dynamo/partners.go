@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -119,18 +120,34 @@ func clickCounterKey(partnerID, source string, at time.Time) key {
 	return key{"CLICKS#" + partnerID + "#" + source, at.UTC().Format("2006-01-02T15")}
 }
 
-// clickRetention keeps per-source click counters past their hour.
-const clickRetention = 48 * time.Hour
+// clickRetention keeps per-source click counters past their hour, with
+// what the fraud rules read of the click, for the orders that name it: 30
+// days, as long as the device hash may be kept.
+const clickRetention = 30 * 24 * time.Hour
 
 // AddClick counts the click in the partner's counter for the source and
-// the hour and returns it. Each source counts under a partition of its own,
-// and nothing else is written per click, so a viral link's clicks from
-// many visitors spread over as many partitions instead of making one
+// the hour and returns it; the counter keeps the latest click's fraud
+// facts (c) in the same write. Each source counts under a partition of its
+// own, and nothing else is written per click, so a viral link's clicks
+// from many visitors spread over as many partitions instead of making one
 // partner's item hot.
-func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error) {
+func (s *Partners) AddClick(ctx context.Context, partnerID, source string, at time.Time, c fraud.Click) (int64, error) {
 	counter := clickCounterKey(partnerID, source, at)
-	cexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("n"), expression.Value(1)).
-		Set(expression.Name("expires_at"), expression.Value(at.Add(clickRetention).Unix()))).Build()
+	upd := expression.Add(expression.Name("n"), expression.Value(1)).
+		Set(expression.Name("expires_at"), expression.Value(at.Add(clickRetention).Unix()))
+	for _, f := range []struct {
+		name string
+		v    any
+		kept bool
+	}{{"ad_params", c.AdParams, len(c.AdParams) > 0}, {"campaign", c.Campaign, c.Campaign != ""},
+		{"referer_host", c.RefererHost, c.RefererHost != ""}, {"device", c.Device, c.Device != ""}} {
+		if f.kept {
+			upd = upd.Set(expression.Name(f.name), expression.Value(f.v))
+		} else { // the latest click's facts, not an earlier one's
+			upd = upd.Remove(expression.Name(f.name))
+		}
+	}
+	cexpr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return 0, err
 	}

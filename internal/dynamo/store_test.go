@@ -258,11 +258,11 @@ func TestReferralCodesAreUniqueAndResolve(t *testing.T) {
 	if !errors.Is(err, partner.ErrCodeTaken) {
 		t.Fatalf("duplicate code: %v", err)
 	}
-	got, err := f.refs.Click(context.Background(), " "+p.ReferralCode, "src", 100)
+	got, _, err := f.refs.Click(context.Background(), " "+p.ReferralCode, referral.Visit{Source: "src"}, 100)
 	if err != nil || got.ID != p.ID {
 		t.Fatalf("click %+v %v", got, err)
 	}
-	if _, err := f.refs.Click(context.Background(), "../../evil", "src", 100); !errors.Is(err, partner.ErrNotFound) {
+	if _, _, err := f.refs.Click(context.Background(), "../../evil", referral.Visit{Source: "src"}, 100); !errors.Is(err, partner.ErrNotFound) {
 		t.Fatalf("malformed code: %v", err)
 	}
 }

@@ -5,8 +5,10 @@
 package evidence
 
 import (
+	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/partner"
 )
 
@@ -41,11 +43,41 @@ func (t Touch) First() time.Time {
 // Retention outlives the longest attribution window a program may set.
 const Retention = 366 * 24 * time.Hour
 
-// Query names an order's evidence: its codes and its customer.
+// Query names an order's evidence: its codes, its customer and the click
+// it came by.
 type Query struct {
 	Codes      []string // normalised referral code and coupon
 	EmailHash  string
 	CustomerID string
+	Click      *ClickRef
+}
+
+// ClickRef names one click's record: the partner's counter of clicks from
+// one source (a hash of the visitor's address) in one hour. The redirect
+// puts it on the landing URL and the shop passes it on with the order.
+type ClickRef struct {
+	PartnerID, Source string
+	Hour              time.Time
+}
+
+const clickHourLayout = "2006010215"
+
+// String is the reference as the landing URL carries it.
+func (c ClickRef) String() string {
+	return c.PartnerID + "." + c.Hour.UTC().Format(clickHourLayout) + "." + c.Source
+}
+
+// ParseClickRef reads a reference String made; anything else is not one.
+func ParseClickRef(s string) (ClickRef, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" || len(s) > 128 {
+		return ClickRef{}, false
+	}
+	hour, err := time.Parse(clickHourLayout, parts[1])
+	if err != nil {
+		return ClickRef{}, false
+	}
+	return ClickRef{PartnerID: parts[0], Source: parts[2], Hour: hour}, true
 }
 
 // Purchase is the order that claimed a purchase fingerprint.
@@ -64,6 +96,8 @@ type Found struct {
 	// PurchaseDay (only one day's are kept).
 	Purchases   map[string]Purchase
 	PurchaseDay string
+	// Click is what the redirect kept of the query's click, if it is kept.
+	Click *fraud.Click
 }
 
 // Claim takes a purchase fingerprint for an order.

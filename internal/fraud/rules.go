@@ -49,6 +49,9 @@ type Order struct {
 	// included (the device counter's answer).
 	Device          string
 	DeviceCustomers int
+	// Click is the click of the credited partner the order came by, when
+	// the order names it (the redirect's click reference).
+	Click *Click
 }
 
 // CustomerIsPartner fires when the customer's normalised address is the
@@ -94,26 +97,41 @@ func LargeCommission(o Order, r program.FraudRule) (Evidence, bool) {
 // click: Google (gclid, gbraid, wbraid), Meta, Microsoft and TikTok.
 var AdClickParams = []string{"gclid", "gbraid", "wbraid", "fbclid", "msclkid", "ttclid"}
 
-// Click is what the redirect keeps of one click on a partner's link: the
-// ad parameters and campaign of the link's URL, and the referring host
-// (never the referring URL or the visitor's address).
+// Click is what the redirect keeps of one click on a partner's link, on
+// the click's counter item: which ad parameters the link's URL carried (not
+// their values) and its campaign, the referring host (never the referring
+// URL), and the visitor's device as a keyed hash (never the address).
 type Click struct {
-	PartnerID   string
-	AdParams    []string // the AdClickParams the URL carried
-	Campaign    string   // its utm_campaign
-	RefererHost string
+	PartnerID   string   `dynamodbav:"-"`
+	AdParams    []string `dynamodbav:"ad_params,omitempty"` // the AdClickParams the URL carried
+	Campaign    string   `dynamodbav:"campaign,omitempty"`  // its utm_campaign
+	RefererHost string   `dynamodbav:"referer_host,omitempty"`
+	Device      string   `dynamodbav:"device,omitempty"`
 }
+
+// Bounds of what a click keeps: a campaign longer than MaxCampaign is cut
+// (it then matches no allowed campaign), a referring host longer than a
+// DNS name can be is dropped.
+const (
+	MaxCampaign    = 128
+	maxRefererHost = 253
+)
 
 // ClickFrom reads a click from the link's query and its Referer header.
 func ClickFrom(partnerID string, query url.Values, referer string) Click {
 	c := Click{PartnerID: partnerID, Campaign: query.Get("utm_campaign")}
+	if len(c.Campaign) > MaxCampaign {
+		c.Campaign = strings.ToValidUTF8(c.Campaign[:MaxCampaign], "")
+	}
 	for _, p := range AdClickParams {
 		if query.Has(p) {
 			c.AdParams = append(c.AdParams, p)
 		}
 	}
 	if u, err := url.Parse(referer); err == nil {
-		c.RefererHost = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		if h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); len(h) <= maxRefererHost {
+			c.RefererHost = h
+		}
 	}
 	return c
 }

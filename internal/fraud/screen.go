@@ -18,7 +18,18 @@ var orderRules = []struct {
 	{program.FraudSameDevice, func(o Order, _ Partner, r program.FraudRule) (Evidence, bool) {
 		return SameDevice(o.Device, o.DeviceCustomers, r)
 	}},
+	{program.FraudPaidAdClick, func(o Order, _ Partner, r program.FraudRule) (Evidence, bool) { return byClick(o, r, PaidAdClick) }},
+	{program.FraudBannedReferrer, func(o Order, _ Partner, r program.FraudRule) (Evidence, bool) { return byClick(o, r, BannedReferrer) }},
 	{program.FraudLargeCommission, func(o Order, _ Partner, r program.FraudRule) (Evidence, bool) { return LargeCommission(o, r) }},
+}
+
+// byClick judges the order's click by a click rule; an order that names
+// no click of its partner gives the rule nothing to judge.
+func byClick(o Order, r program.FraudRule, rule func(Click, program.FraudRule) (Evidence, bool)) (Evidence, bool) {
+	if o.Click == nil {
+		return nil, false
+	}
+	return rule(*o.Click, r)
 }
 
 // Screen runs the order-path rules cfg turns on over an order credited to

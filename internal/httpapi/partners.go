@@ -20,6 +20,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
+	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/statement"
 )
 
@@ -284,16 +285,20 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.Referrals.Click(r.Context(), r.PathValue("code"), clientSource(r), prog.Program.MaxClicksPerSourceHour)
+	addr := clientAddress(r)
+	visit := referral.Visit{Source: clientSource(addr), Address: addr, UserAgent: r.UserAgent(), Query: r.URL.Query(), Referer: r.Referer()}
+	p, click, err := s.Referrals.Click(r.Context(), r.PathValue("code"), visit, prog.Program.MaxClicksPerSourceHour)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	// The target is the landing URL or a deep link on a host the program
-	// allows; only the partner's own, validated code is added.
+	// allows; only the partner's own, validated code is added, and the
+	// click's reference for the order to name (order.click_id).
 	target := prog.Program.LandingTarget(r.URL.Query().Get("to"))
 	q := target.Query()
 	q.Set("ref", p.ReferralCode)
+	q.Set(clickParam, click.String())
 	target.RawQuery = q.Encode()
 	http.SetCookie(w, &http.Cookie{Name: "pl_ref", Value: p.ReferralCode, Path: "/", MaxAge: prog.Program.CookieDays * 86400,
 		HttpOnly: true, Secure: target.Scheme == "https", SameSite: http.SameSiteLaxMode})
@@ -311,14 +316,23 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, link, http.StatusFound)
 }
 
-// clientSource identifies where a click came from without storing the
-// address: a hash of the first X-Forwarded-For entry (set by API Gateway) or
-// of the peer address.
-func clientSource(r *http.Request) string {
+// clickParam is the landing URL's parameter that carries the click's
+// reference, for the shop to pass on as the order's click_id.
+const clickParam = "plc"
+
+// clientAddress is the visitor's address: the first X-Forwarded-For entry
+// (set by API Gateway) or the peer address.
+func clientAddress(r *http.Request) string {
 	addr := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-For"), ",")[0])
 	if addr == "" {
 		addr, _, _ = net.SplitHostPort(r.RemoteAddr)
 	}
+	return addr
+}
+
+// clientSource identifies where a click came from without storing the
+// address: a hash of it.
+func clientSource(addr string) string {
 	sum := sha256.Sum256([]byte(addr))
 	return hex.EncodeToString(sum[:8])
 }

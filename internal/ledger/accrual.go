@@ -43,6 +43,8 @@ type Attribution struct {
 	Hold  string // non-empty: accrue as held, for this reason
 	// Screened is what the fraud rules know of the partner.
 	Screened fraud.Partner
+	// Click is the partner's click the order came by, when it names one.
+	Click *fraud.Click
 }
 
 // OrderRecord is everything known about one order of one source. It exists

@@ -75,6 +75,10 @@ type Order struct {
 	Lines        []Line
 	Tax          int64
 	Shipping     int64
+	// Click is the reference of the click the customer came by, as the
+	// redirect put it on the landing URL (evidence.ClickRef), if the shop
+	// passed it on.
+	Click string
 }
 
 // Customer identifies the buyer; the e-mail is kept only as a keyed hash.
@@ -261,7 +265,8 @@ func (o Order) validate() error {
 		return invalid("tax and shipping must be between 0 and %d", money.MaxAmount)
 	}
 	if err := CheckBounds(bounds.ID.Check("order.referral_code", o.ReferralCode), bounds.ID.Check("order.coupon", o.Coupon),
-		bounds.ID.Check("order.subscription", o.Subscription), bounds.ID.Check("order.customer.id", o.Customer.ID)); err != nil {
+		bounds.ID.Check("order.subscription", o.Subscription), bounds.ID.Check("order.customer.id", o.Customer.ID),
+		bounds.ID.Check("order.click_id", o.Click)); err != nil {
 		return err
 	}
 	text := 0

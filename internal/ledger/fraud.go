@@ -30,7 +30,7 @@ func (s *Service) screen(ctx context.Context, rec OrderRecord, evt Event, attr *
 	}
 	n := change.Next
 	o := fraud.Order{Source: n.Source, OrderID: n.OrderID, Currency: n.Currency, Commission: n.Commission,
-		Customer: fraud.Customer{NormalHash: evt.Order.Customer.NormalHash, Domain: evt.Order.Customer.Domain}}
+		Customer: fraud.Customer{NormalHash: evt.Order.Customer.NormalHash, Domain: evt.Order.Customer.Domain}, Click: attr.Click}
 	p := attr.Screened
 	p.ID = attr.PartnerID
 	events, hold := fraud.Screen(o, p, cfg, n.PaidAt)

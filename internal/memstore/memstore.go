@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
@@ -220,8 +221,9 @@ func (s *Partners) ReferrerByCode(ctx context.Context, code string) (partner.Ref
 	return p.Referrer(), err
 }
 
-// AddClick counts a click in the partner's per-source counter of the hour.
-func (s *Partners) AddClick(_ context.Context, partnerID, source string, at time.Time) (int64, error) {
+// AddClick counts a click in the partner's per-source counter of the hour
+// (the fraud facts are the table's to keep).
+func (s *Partners) AddClick(_ context.Context, partnerID, source string, at time.Time, _ fraud.Click) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := clickHour{partnerID, source, at.UTC().Truncate(time.Hour)}

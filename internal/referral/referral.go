@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -29,8 +31,9 @@ type Store interface {
 	ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error)
 	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 	// AddClick counts a click and returns how many clicks the partner's link
-	// got from this source in the click's hour.
-	AddClick(ctx context.Context, partnerID, source string, at time.Time) (int64, error)
+	// got from this source in the click's hour; the counter keeps what the
+	// fraud rules read of the latest click (c).
+	AddClick(ctx context.Context, partnerID, source string, at time.Time, c fraud.Click) (int64, error)
 	FlagPartner(ctx context.Context, r partner.Referrer, until time.Time) error
 	PutTouch(ctx context.Context, t evidence.Touch) error
 }
@@ -45,6 +48,17 @@ type GroupTerms interface {
 // EmailHasher hashes customer e-mail addresses with a secret key, so stored
 // hashes cannot be reversed by guessing addresses.
 type EmailHasher struct{ Key []byte }
+
+// Device is the keyed hash of a visitor's address and user agent, what the
+// same_device rule compares; the address itself is kept nowhere.
+func (h EmailHasher) Device(address, userAgent string) string {
+	if address == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, h.Key)
+	m.Write([]byte("device\x00" + address + "\x00" + userAgent))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
 
 // Hash normalises and hashes an address; empty in, empty out.
 func (h EmailHasher) Hash(email string) string {
@@ -113,27 +127,41 @@ func (c *codeCache) resolve(code string, now time.Time, read func() (partner.Ref
 // FloodHold is how long a partner stays flagged after a click flood.
 const FloodHold = 24 * time.Hour
 
-// Click resolves a referral code for the redirect and counts the click from
-// source (a hash of the client address). More than maxPerHour clicks from one
+// Visit is one follow of a partner's link as the redirect sees it.
+type Visit struct {
+	// Source is a hash of the visitor's address, Address the address
+	// itself (hashed with the user agent for the device, never kept).
+	Source, Address, UserAgent string
+	Query                      url.Values // the link's query
+	Referer                    string
+}
+
+// Click resolves a referral code for the redirect and counts the visit's
+// click from its source, keeping what the fraud rules read of it (the ad
+// parameters and campaign, the referring host, the device hash) on the
+// same counter. It returns the partner and the click's reference, which the
+// landing URL carries to the order. More than maxPerHour clicks from one
 // source in an hour flag the partner: its code-credited orders are held for
 // FloodHold. Unknown, malformed and suspended codes are partner.ErrNotFound.
 // The code's resolution is kept for CodeCacheTTL.
-func (s *Service) Click(ctx context.Context, rawCode, source string, maxPerHour int64) (partner.Referrer, error) {
+func (s *Service) Click(ctx context.Context, rawCode string, v Visit, maxPerHour int64) (partner.Referrer, evidence.ClickRef, error) {
 	now := s.Now().UTC()
 	p, err := s.clicked.resolve(rawCode, now, func() (partner.Referrer, error) { return s.activePartner(ctx, rawCode) })
 	if err != nil {
-		return partner.Referrer{}, err
+		return partner.Referrer{}, evidence.ClickRef{}, err
 	}
-	n, err := s.Store.AddClick(ctx, p.ID, source, now)
+	c := fraud.ClickFrom(p.ID, v.Query, v.Referer)
+	c.Device = s.Hasher.Device(v.Address, v.UserAgent)
+	n, err := s.Store.AddClick(ctx, p.ID, v.Source, now, c)
 	if err != nil {
-		return partner.Referrer{}, fmt.Errorf("record click: %w", err)
+		return partner.Referrer{}, evidence.ClickRef{}, fmt.Errorf("record click: %w", err)
 	}
 	if maxPerHour > 0 && n == maxPerHour+1 { // flag once, on the first click over the limit
 		if err := s.Store.FlagPartner(ctx, p, now.Add(FloodHold)); err != nil {
-			return partner.Referrer{}, fmt.Errorf("flag partner: %w", err)
+			return partner.Referrer{}, evidence.ClickRef{}, fmt.Errorf("flag partner: %w", err)
 		}
 	}
-	return p, nil
+	return p, evidence.ClickRef{PartnerID: p.ID, Source: v.Source, Hour: now.Truncate(time.Hour)}, nil
 }
 
 // ErrInvalidLead wraps validation failures of a reported sign-up.
@@ -176,6 +204,9 @@ func (s *Service) Query(o ledger.Order) evidence.Query {
 		}
 	}
 	q.EmailHash, q.CustomerID = o.Customer.EmailHash, o.Customer.ID
+	if c, ok := evidence.ParseClickRef(o.Click); ok {
+		q.Click = &c
+	}
 	return q
 }
 
@@ -225,6 +256,11 @@ func (s *Service) Attribute(ctx context.Context, o ledger.Order, at time.Time, p
 	}
 	w.Touch, w.Expired = remember(o, win, found.Touches, at)
 	a := s.attribution(win.referrer, win.via, o, at)
+	// The click speaks for the order only when it was the credited
+	// partner's.
+	if c := found.Click; c != nil && c.PartnerID == win.referrer.ID {
+		a.Click = c
+	}
 	if s.Groups != nil {
 		terms, err := s.Groups.GroupTerms(ctx, win.referrer.Group())
 		if err != nil {

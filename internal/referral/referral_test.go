@@ -147,7 +147,7 @@ func TestHeldAttributions(t *testing.T) {
 	if a := w.attribute(t, ledger.Order{ReferralCode: suspended.ReferralCode}, program.LastClick); a == nil || a.Hold != ledger.HoldPartnerSuspended {
 		t.Errorf("a suspended partner's order: %+v", a)
 	}
-	if _, err := w.refs.Click(context.Background(), suspended.ReferralCode, "src", 100); !errors.Is(err, partner.ErrNotFound) {
+	if _, _, err := w.refs.Click(context.Background(), suspended.ReferralCode, referral.Visit{Source: "src"}, 100); !errors.Is(err, partner.ErrNotFound) {
 		t.Errorf("a suspended partner's link still redirects: %v", err)
 	}
 }
@@ -157,11 +157,11 @@ func TestClickFloodHoldsCodeCreditedOrders(t *testing.T) {
 	ctx := context.Background()
 	p := w.partner(t, "p@p.example")
 	for range 4 {
-		if _, err := w.refs.Click(ctx, p.ReferralCode, "bot", 3); err != nil {
+		if _, _, err := w.refs.Click(ctx, p.ReferralCode, referral.Visit{Source: "bot"}, 3); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.refs.Click(ctx, p.ReferralCode, "person", 3); err != nil {
+	if _, _, err := w.refs.Click(ctx, p.ReferralCode, referral.Visit{Source: "person"}, 3); err != nil {
 		t.Fatal(err)
 	}
 	flagged, err := w.store.GetPartner(ctx, p.ID)
@@ -245,7 +245,7 @@ func TestClicksOnOneCodeReadItOncePerTTL(t *testing.T) {
 	reads := &countingStore{Partners: w.store}
 	w.refs.Store = reads
 	for i := range 1000 {
-		if _, err := w.refs.Click(ctx, p.ReferralCode, fmt.Sprint("visitor-", i), 100); err != nil {
+		if _, _, err := w.refs.Click(ctx, p.ReferralCode, referral.Visit{Source: fmt.Sprint("visitor-", i)}, 100); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -256,7 +256,7 @@ func TestClicksOnOneCodeReadItOncePerTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.now = w.now.Add(referral.CodeCacheTTL)
-	if _, err := w.refs.Click(ctx, p.ReferralCode, "visitor-late", 100); !errors.Is(err, partner.ErrNotFound) {
+	if _, _, err := w.refs.Click(ctx, p.ReferralCode, referral.Visit{Source: "visitor-late"}, 100); !errors.Is(err, partner.ErrNotFound) {
 		t.Errorf("a suspended partner's link after the TTL: %v", err)
 	}
 	if n := reads.codeReads.Load(); n != 2 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/evidence"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -179,14 +180,14 @@ func Partners(t *testing.T, open func(t *testing.T) PartnerStore) {
 		must(t, s.CreatePartner(ctx, newPartner("p1", "ALPHA")))
 		at := time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)
 		for want := int64(1); want <= 3; want++ {
-			if n, err := s.AddClick(ctx, "p1", "src-a", at.Add(time.Duration(want)*time.Minute)); err != nil || n != want {
+			if n, err := s.AddClick(ctx, "p1", "src-a", at.Add(time.Duration(want)*time.Minute), fraud.Click{}); err != nil || n != want {
 				t.Errorf("click %d from src-a counted %d (%v)", want, n, err)
 			}
 		}
-		if n, _ := s.AddClick(ctx, "p1", "src-b", at); n != 1 {
+		if n, _ := s.AddClick(ctx, "p1", "src-b", at, fraud.Click{}); n != 1 {
 			t.Errorf("another source starts at %d", n)
 		}
-		if n, _ := s.AddClick(ctx, "p1", "src-a", at.Add(time.Hour)); n != 1 {
+		if n, _ := s.AddClick(ctx, "p1", "src-a", at.Add(time.Hour), fraud.Click{}); n != 1 {
 			t.Errorf("the next hour starts at %d", n)
 		}
 		until := at.Add(24 * time.Hour)

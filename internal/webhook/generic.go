@@ -29,6 +29,7 @@ type genericOrder struct {
 	Currency     string          `json:"currency"`
 	ReferralCode *string         `json:"referral_code"`
 	Coupon       *string         `json:"coupon"`
+	ClickID      string          `json:"click_id"`
 	Customer     genericCustomer `json:"customer"`
 	Lines        []struct {
 		SKU      string `json:"sku"`
@@ -103,7 +104,7 @@ func ParseGeneric(body []byte, h referral.EmailHasher) (ledger.Event, error) {
 	}
 	switch evt.Kind {
 	case ledger.OrderPaid:
-		order := &ledger.Order{ReferralCode: deref(o.ReferralCode), Coupon: deref(o.Coupon),
+		order := &ledger.Order{ReferralCode: deref(o.ReferralCode), Coupon: deref(o.Coupon), Click: o.ClickID,
 			Customer: h.Customer(string(o.Customer.ID), o.Customer.Email),
 			Tax:      o.Tax, Shipping: o.Shipping}
 		order.Customer.FirstName = ledger.FirstName(o.Customer.FirstName)
