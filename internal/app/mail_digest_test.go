@@ -182,7 +182,7 @@ func TestMailDonationMadeOnThePartnersBehalf(t *testing.T) {
 	// A quarter of the 120.00 commission goes to the charity.
 	gift := onlyMail(t, to, "A donation in your name: €30.00")
 	wantUnsubscribe(t, gift, false)
-	if !strings.Contains(gift.Body.Text, "to ch_water on your behalf") {
+	if !strings.Contains(gift.Body.Text, "to Clean Water e.V. on your behalf") {
 		t.Fatalf("donation: %s", gift.Body.Text)
 	}
 	onlyMail(t, to, "Payout sent: €90.00")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
@@ -98,11 +99,11 @@ type challengeItem struct {
 	GSI1SK string `dynamodbav:"gsi1sk"`
 }
 
-// PutChallenge stores a new challenge.
-func (s *Engagement) PutChallenge(ctx context.Context, c engage.Challenge) error {
+// PutChallenge stores a new challenge with the broadcast of its start.
+func (s *Engagement) PutChallenge(ctx context.Context, c engage.Challenge, notice messages.Message) error {
 	it := challengeItem{key: challengeKey(c.ID), Challenge: c, GSI1PK: "CHALLENGES", GSI1SK: sortableTime(c.StartsAt) + "#" + c.ID}
 	return s.transact(ctx, []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it),
-		ConditionExpression: aws.String(notExists)}}}, map[int]error{0: engage.ErrChallengeExists})
+		ConditionExpression: aws.String(notExists)}}, {Put: s.newMessage(notice)}}, map[int]error{0: engage.ErrChallengeExists})
 }
 
 // GetChallenge reads a challenge.
@@ -210,8 +211,9 @@ func (s *Engagement) Submissions(ctx context.Context, challengeID string) ([]eng
 }
 
 // Reject stores a rejected submission that was pending.
-func (s *Engagement) Reject(ctx context.Context, sub engage.Submission) error {
-	return s.transact(ctx, []types.TransactWriteItem{s.putSubmission(sub, true)}, map[int]error{0: engage.ErrAlreadyDecided})
+func (s *Engagement) Reject(ctx context.Context, sub engage.Submission, events []outbox.Event) error {
+	items := append([]types.TransactWriteItem{s.putSubmission(sub, true)}, s.eventPuts(events)...)
+	return s.transact(ctx, items, map[int]error{0: engage.ErrAlreadyDecided})
 }
 
 type badgeItem struct {

@@ -92,10 +92,17 @@ type replyItem struct {
 
 // CreateMessage writes a new broadcast, due at its send time.
 func (s *Messages) CreateMessage(ctx context.Context, m messages.Message) error {
+	put := s.newMessage(m)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
+	return err
+}
+
+// newMessage puts a new broadcast, listed and due at its send time (a
+// challenge's start notice is written in its challenge's transaction).
+func (s *table) newMessage(m messages.Message) *types.Put {
 	it := messageItem{key: messageKey(m.ID), Message: m, GSI1PK: messagesListKey, GSI1SK: messageSortKey(m.CreatedAt, m.ID),
 		GSI2PK: messagesDueKey, GSI2SK: messageSortKey(m.SendAt, m.ID)}
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)})
-	return err
+	return &types.Put{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)}
 }
 
 // GetMessage reads a broadcast.

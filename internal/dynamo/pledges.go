@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/payout"
 )
 
@@ -32,11 +33,22 @@ func openPledgeIndex(p payout.Pledge) (string, string) {
 	return sharded(openPledgesBase, p.Ref), sortableTime(p.At) + "#" + p.Ref
 }
 
-// PutPledge records a pledge once per ref.
-func (s *Pledges) PutPledge(ctx context.Context, p payout.Pledge) (bool, error) {
+// errPledgedBefore is a pledge whose ref was pledged before.
+var errPledgedBefore = errors.New("pledged before")
+
+// PutPledge records a pledge once per ref, with its events.
+func (s *Pledges) PutPledge(ctx context.Context, p payout.Pledge, events ...outbox.Event) (bool, error) {
 	it := pledgeItem{key: pledgeKey(p.Ref), Pledge: p}
 	it.GSI2PK, it.GSI2SK = openPledgeIndex(p)
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)})
+	put := &types.Put{TableName: &s.Table, Item: mustMarshal(it), ConditionExpression: aws.String(notExists)}
+	if len(events) > 0 {
+		err := s.transact(ctx, append([]types.TransactWriteItem{{Put: put}}, s.eventPuts(events)...), map[int]error{0: errPledgedBefore})
+		if errors.Is(err, errPledgedBefore) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return false, nil

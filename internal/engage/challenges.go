@@ -11,6 +11,7 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -174,7 +175,9 @@ func (s *Service) CreateChallenge(ctx context.Context, c Challenge, by string) (
 	c.ID = cmp.Or(c.ID, "ch_"+randomHex(6))
 	c.StartsAt, c.EndsAt, c.CreatedAt, c.CreatedBy = c.StartsAt.UTC(), c.EndsAt.UTC(), s.Now().UTC(), by
 	c.Completions, c.Submissions = 0, 0
-	return c, s.Store.PutChallenge(ctx, c)
+	notice := messages.ChallengeStarted(messages.ChallengeNotice{ID: c.ID, Name: c.Name, EndsAt: c.EndsAt}, c.Description, c.Tiers,
+		c.StartsAt, by, c.CreatedAt)
+	return c, s.Store.PutChallenge(ctx, c, notice)
 }
 
 // Challenges lists every challenge, newest first (finance's view).
@@ -352,13 +355,24 @@ func (s *Service) Reject(ctx context.Context, challengeID, id, reason, by string
 	if reason == "" || len(reason) > 1000 {
 		return Submission{}, fmt.Errorf("%w: reason is required (at most 1000 characters)", ErrInvalid)
 	}
-	_, sub, err := s.pendingSubmission(ctx, challengeID, id)
+	c, sub, err := s.pendingSubmission(ctx, challengeID, id)
 	if err != nil {
 		return Submission{}, err
 	}
 	now := s.Now().UTC()
 	sub.Status, sub.Reason, sub.DecidedAt, sub.DecidedBy = SubmissionRejected, reason, &now, by
-	return sub, s.Store.Reject(ctx, sub)
+	return sub, s.Store.Reject(ctx, sub, s.decisionEvents(ctx, c, sub))
+}
+
+// decisionEvents tell the partner finance's decision on its submission
+// (approved or rejected, with the reason).
+func (s *Service) decisionEvents(ctx context.Context, c Challenge, sub Submission) []outbox.Event {
+	typ := outbox.SubmissionApproved
+	if sub.Status == SubmissionRejected {
+		typ = outbox.SubmissionRejected
+	}
+	return outbox.Emit(ctx, s.Events, typ, sub.ID, *sub.DecidedAt, map[string]any{"partner_id": sub.PartnerID, "challenge_id": c.ID,
+		"challenge_name": c.Name, "submission_id": sub.ID, "reason": sub.Reason, "decided_at": *sub.DecidedAt})
 }
 
 func (s *Service) pendingSubmission(ctx context.Context, challengeID, id string) (Challenge, Submission, error) {
@@ -404,6 +418,9 @@ func (s *Service) complete(ctx context.Context, c Challenge, partnerID string, s
 	comp := Completion{Challenge: c, PartnerID: partnerID, At: now, Submission: sub,
 		Events: outbox.Emit(ctx, s.Events, outbox.ChallengeCompleted, ref, now,
 			map[string]any{"challenge_id": c.ID, "name": c.Name, "partner_id": partnerID, "completed_at": now, "reward": c.Reward})}
+	if sub != nil {
+		comp.Events = append(comp.Events, s.decisionEvents(ctx, c, *sub)...)
+	}
 	if p := c.Reward.Points; p > 0 {
 		comp.Credit = &Credit{Line: PointLine{Ref: ref, PartnerID: partnerID, Kind: LineChallenge, Points: p, Description: c.Name, At: now},
 			Points: ledger.Points{Earned: p, Available: p}}

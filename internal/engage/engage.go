@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/messages"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -75,7 +76,9 @@ type Store interface {
 	CreditPoints(ctx context.Context, c Credit) error
 	PointLines(ctx context.Context, partnerID string, limit int32) ([]PointLine, error)
 
-	PutChallenge(ctx context.Context, c Challenge) error // ErrChallengeExists
+	// PutChallenge adds a challenge with the broadcast that tells its
+	// audience it started, in one transaction (ErrChallengeExists).
+	PutChallenge(ctx context.Context, c Challenge, notice messages.Message) error
 	GetChallenge(ctx context.Context, id string) (Challenge, error)
 	ListChallenges(ctx context.Context) ([]Challenge, error)
 	// Completions maps the challenges a partner completed to when.
@@ -87,8 +90,9 @@ type Store interface {
 	PutSubmission(ctx context.Context, s Submission) error
 	GetSubmission(ctx context.Context, challengeID, id string) (Submission, error)
 	Submissions(ctx context.Context, challengeID string) ([]Submission, error)
-	// Reject decides a pending submission (ErrAlreadyDecided otherwise).
-	Reject(ctx context.Context, s Submission) error
+	// Reject decides a pending submission, with its events
+	// (ErrAlreadyDecided otherwise).
+	Reject(ctx context.Context, s Submission, events []outbox.Event) error
 
 	// AwardBadge gives a badge once per partner; false if it was held.
 	AwardBadge(ctx context.Context, partnerID string, b Award, events []outbox.Event) (bool, error)

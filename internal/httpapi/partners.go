@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/group"
 	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/mail"
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/obs"
 	"github.com/partnerloop/partnerloop/internal/partner"
@@ -181,11 +183,13 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 }
 
 // settingsFields are what PATCH /v1/partners/{id}/settings may change;
-// every other field of a partner is finance's.
-var settingsFields = []string{"charity", "payout_email", "show_on_leaderboard"}
+// every other field of a partner is finance's. The language is the one of
+// the notification preferences, where it is kept: one field, two doors.
+var settingsFields = []string{"charity", "payout_email", "show_on_leaderboard", "language"}
 
-// changeSettings lets a partner change its own charity and payout e-mail
-// (finance may too, for support); naming any other field answers 403.
+// changeSettings lets a partner change its own charity, payout e-mail,
+// leaderboard name and language (finance may too, for support); naming
+// any other field answers 403.
 func (s *Server) changeSettings(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	id := r.PathValue("id")
 	if !p.CanSeePartner(id) {
@@ -196,12 +200,12 @@ func (s *Server) changeSettings(w http.ResponseWriter, r *http.Request, p auth.P
 	if !ok {
 		return
 	}
-	in, err := decodeSettings(body)
+	in, language, err := decodeSettings(body)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	pt, err := s.Partners.ChangeSettings(r.Context(), id, in, p.Subject)
+	pt, err := s.changeSettingsAndLanguage(r.Context(), id, in, language, p.Subject)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -210,11 +214,35 @@ func (s *Server) changeSettings(w http.ResponseWriter, r *http.Request, p auth.P
 	writeJSON(w, http.StatusOK, s.view(pt))
 }
 
+// changeSettingsAndLanguage checks the language before anything is
+// written, so a refused request writes nothing, then changes the
+// partner's settings (if any besides the language) and its language.
+func (s *Server) changeSettingsAndLanguage(ctx context.Context, id string, in partner.Settings, language *string, by string) (partner.Partner, error) {
+	if language == nil {
+		return s.Partners.ChangeSettings(ctx, id, in, by)
+	}
+	if err := mail.CheckLanguage(*language); err != nil {
+		return partner.Partner{}, fmt.Errorf("%w: %w", partner.ErrInvalid, err)
+	}
+	var pt partner.Partner
+	var err error
+	if in != (partner.Settings{}) {
+		pt, err = s.Partners.ChangeSettings(ctx, id, in, by)
+	} else {
+		pt, err = s.Partners.Get(ctx, id)
+	}
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	_, err = s.Mail.UpdatePreferences(ctx, id, mail.Change{Language: language})
+	return pt, err
+}
+
 // decodeSettings reads a settings change: "charity": null stops giving.
-func decodeSettings(body []byte) (partner.Settings, error) {
+func decodeSettings(body []byte) (partner.Settings, *string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return partner.Settings{}, fmt.Errorf("%w: %v", errMalformedJSON, err)
+		return partner.Settings{}, nil, fmt.Errorf("%w: %v", errMalformedJSON, err)
 	}
 	var others []string
 	for name := range fields {
@@ -224,7 +252,7 @@ func decodeSettings(body []byte) (partner.Settings, error) {
 	}
 	if len(others) > 0 {
 		slices.Sort(others)
-		return partner.Settings{}, fmt.Errorf("%w: only %s may be changed here (finance changes %s)", errForbidden, strings.Join(settingsFields, ", "), strings.Join(others, ", "))
+		return partner.Settings{}, nil, fmt.Errorf("%w: only %s may be changed here (finance changes %s)", errForbidden, strings.Join(settingsFields, ", "), strings.Join(others, ", "))
 	}
 	var in partner.Settings
 	if raw, ok := fields["charity"]; ok {
@@ -234,21 +262,27 @@ func decodeSettings(body []byte) (partner.Settings, error) {
 			dec := json.NewDecoder(bytes.NewReader(raw))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&in.Charity); err != nil {
-				return partner.Settings{}, fmt.Errorf("%w: charity: %v", errMalformedJSON, err)
+				return partner.Settings{}, nil, fmt.Errorf("%w: charity: %v", errMalformedJSON, err)
 			}
 		}
 	}
 	if raw, ok := fields["show_on_leaderboard"]; ok {
 		if err := json.Unmarshal(raw, &in.ShowOnLeaderboard); err != nil || in.ShowOnLeaderboard == nil {
-			return partner.Settings{}, fmt.Errorf("%w: show_on_leaderboard must be true or false", errMalformedJSON)
+			return partner.Settings{}, nil, fmt.Errorf("%w: show_on_leaderboard must be true or false", errMalformedJSON)
 		}
 	}
 	if raw, ok := fields["payout_email"]; ok {
 		if err := json.Unmarshal(raw, &in.PayoutEmail); err != nil || in.PayoutEmail == nil {
-			return partner.Settings{}, fmt.Errorf("%w: payout_email must be a string", errMalformedJSON)
+			return partner.Settings{}, nil, fmt.Errorf("%w: payout_email must be a string", errMalformedJSON)
 		}
 	}
-	return in, nil
+	var language *string
+	if raw, ok := fields["language"]; ok {
+		if err := json.Unmarshal(raw, &language); err != nil || language == nil {
+			return partner.Settings{}, nil, fmt.Errorf("%w: language must be a string", errMalformedJSON)
+		}
+	}
+	return in, language, nil
 }
 
 type heldLine struct {

@@ -258,6 +258,9 @@ type Bonus struct {
 	Amount    int64
 	Ref       string // unique per goal, period and level: credited once
 	Rule      string
+	// Events are committed with the bonus, besides the commission's (the
+	// goal level's e-mail).
+	Events []outbox.Event
 }
 
 // CreditBonus books a bonus like an order's commission, under the same
@@ -275,7 +278,7 @@ func (s *Service) CreditBonus(ctx context.Context, b Bonus) (bool, error) {
 		rec.Status = AccrualPayable
 	}
 	change := Change{Next: rec, Delta: accrue(rec.Status, b.Amount), Sales: salesDelta(OrderRecord{}, rec)}
-	change.Events = s.events(ctx, change)
+	change.Events = append(s.events(ctx, change), b.Events...)
 	err = s.Store.CommitOrder(ctx, 0, change)
 	if errors.Is(err, ErrConflict) {
 		return false, nil

@@ -49,6 +49,10 @@ const (
 	KindTierChanged           Kind = "tier_changed"
 	KindBadgeAwarded          Kind = "badge_awarded"
 	KindRedemptionFulfilled   Kind = "redemption_fulfilled"
+	KindGoalReached           Kind = "goal_level_reached"
+	KindChallengeStarted      Kind = "challenge_started"
+	KindSubmissionApproved    Kind = "submission_approved"
+	KindSubmissionRejected    Kind = "submission_rejected"
 	KindBatchAwaitingApproval Kind = "batch_awaiting_approval"
 	KindPayoutFailed          Kind = "payout_failed"
 )
@@ -58,7 +62,8 @@ func (k Kind) Category() Category {
 	switch k {
 	case KindDigest:
 		return Earnings
-	case KindTierChanged, KindBadgeAwarded, KindRedemptionFulfilled:
+	case KindTierChanged, KindBadgeAwarded, KindRedemptionFulfilled, KindGoalReached, KindChallengeStarted,
+		KindSubmissionApproved, KindSubmissionRejected:
 		return Engagement
 	}
 	return Transactional

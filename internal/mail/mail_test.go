@@ -39,9 +39,11 @@ func TestMoneyAndDatesInEachLocale(t *testing.T) {
 }
 
 func TestEveryPartnerKindIsWrittenInEveryLanguage(t *testing.T) {
-	kinds := []Kind{KindInvitation, KindWelcome, KindDigest, KindPayoutSent, KindDonationMade, KindTierChanged, KindBadgeAwarded, KindRedemptionFulfilled}
+	kinds := []Kind{KindInvitation, KindWelcome, KindDigest, KindPayoutSent, KindDonationMade, KindTierChanged, KindBadgeAwarded, KindRedemptionFulfilled,
+		KindGoalReached, KindChallengeStarted, KindSubmissionApproved, KindSubmissionRejected}
 	facts := Facts{Name: "Anna", Amount: "€10.00", Method: "PayPal", Reference: "REF-1", Charity: "water", Tier: "Gold", From: "Silver",
-		Badge: "First sale", Reward: "Mug", Quantity: 2, Day: "March 5, 2026", Total: "€12.00", Link: "https://x.example/r/ABC"}
+		Badge: "First sale", Reward: "Mug", Quantity: 2, Day: "March 5, 2026", Total: "€12.00", Link: "https://x.example/r/ABC",
+		Goal: "spring", Level: 2, Period: "2026-03", Donation: "€5.00", Challenge: "Post a review", Reason: "no photo"}
 	for _, lang := range Languages() {
 		subjects := map[string]Kind{}
 		for _, k := range kinds {

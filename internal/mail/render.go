@@ -32,6 +32,11 @@ type Facts struct {
 	Item      string
 	Reason    string
 	Group     string // the name of the group an applicant applied to
+	Goal      string // a program goal's id
+	Level     int    // the goal's level reached, from 1
+	Period    string // the goal's period (2026-03, 2026-Q1, 2026)
+	Donation  string // what the program gives to a charity in the partner's name
+	Challenge string // a challenge's name
 }
 
 // Row is one line of a table in the e-mail (a digest's orders).

@@ -115,6 +115,9 @@ var partnerKinds = map[string]Kind{
 	outbox.TierChanged:         KindTierChanged,
 	outbox.BadgeAwarded:        KindBadgeAwarded,
 	outbox.RedemptionFulfilled: KindRedemptionFulfilled,
+	outbox.GoalLevelReached:    KindGoalReached,
+	outbox.SubmissionApproved:  KindSubmissionApproved,
+	outbox.SubmissionRejected:  KindSubmissionRejected,
 }
 
 // financeKinds are the event types that mail finance.
@@ -154,6 +157,17 @@ type eventData struct {
 	Quantity   int64          `json:"quantity"`
 	CreatedBy  string         `json:"created_by"`
 	Reason     string         `json:"reason"`
+	// A goal's level reached in a period, with the bonus (Amount) and the
+	// donation it brings.
+	GoalID   string `json:"goal_id"`
+	Level    int    `json:"level"`
+	Period   string `json:"period"`
+	Donation int64  `json:"donation"`
+	// The challenge a submission was made to.
+	ChallengeName string `json:"challenge_name"`
+	// The charity of a donation, by name (events recorded before it was
+	// carried name it by id only).
+	CharityName string `json:"charity_name"`
 }
 
 // Forward turns one outbox event into mail work: one job per recipient of
@@ -350,13 +364,23 @@ func (s *Service) partnerContent(ctx context.Context, loc Locale, job Job, d eve
 		}
 		c.Page, c.Facts.Amount, c.Facts.Method = s.portal("statement"), loc.Money(d.Amount, d.Currency), loc.Method(method)
 	case KindDonationMade:
-		c.Page, c.Facts.Amount, c.Facts.Charity = s.portal("statement"), loc.Money(d.Amount, d.Currency), d.CharityID
+		c.Page, c.Facts.Amount, c.Facts.Charity = s.portal("statement"), loc.Money(d.Amount, d.Currency), cmp.Or(d.CharityName, d.CharityID)
 	case KindTierChanged:
 		c.Page, c.Facts.From, c.Facts.Tier = s.portal("home"), loc.Tier(d.From), loc.Tier(d.To)
 	case KindBadgeAwarded:
 		c.Page, c.Facts.Badge = s.portal("rewards"), d.Name
 	case KindRedemptionFulfilled:
 		c.Page, c.Facts.Reward, c.Facts.Quantity = s.portal("rewards"), d.RewardName, d.Quantity
+	case KindGoalReached:
+		c.Page, c.Facts.Goal, c.Facts.Level, c.Facts.Period = s.portal("home"), d.GoalID, d.Level, d.Period
+		if d.Amount > 0 {
+			c.Facts.Amount = loc.Money(d.Amount, d.Currency)
+		}
+		if d.Donation > 0 {
+			c.Facts.Donation = loc.Money(d.Donation, d.Currency)
+		}
+	case KindSubmissionApproved, KindSubmissionRejected:
+		c.Page, c.Facts.Challenge, c.Facts.Reason = s.portal("rewards"), d.ChallengeName, d.Reason
 	default:
 		return Content{}, fmt.Errorf("no e-mail of kind %q for a partner", job.Kind)
 	}

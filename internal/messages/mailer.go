@@ -22,9 +22,17 @@ func announcement(m Message) mail.Announcement {
 	return mail.Announcement{Subject: m.Subject, HTML: htmltemplate.HTML(r.HTML), Text: r.Text}
 }
 
-// Announce sends a broadcast's e-mail to a partner.
+// Announce sends a broadcast's e-mail to a partner: a challenge's start
+// notice in the words of its kind, any other in the broadcast's own.
 func (ml Mail) Announce(ctx context.Context, m Message, partnerID string) (Outcome, error) {
-	out, err := ml.Service.Announce(ctx, mail.JobID(m.ID, partnerID, mail.KindAnnouncement), partnerID, announcement(m))
+	var out mail.Outcome
+	var err error
+	if c := m.Challenge; c != nil {
+		out, err = ml.Service.ChallengeStarted(ctx, mail.JobID(m.ID, partnerID, mail.KindChallengeStarted), partnerID,
+			mail.ChallengeStart{Name: c.Name, EndsAt: c.EndsAt})
+	} else {
+		out, err = ml.Service.Announce(ctx, mail.JobID(m.ID, partnerID, mail.KindAnnouncement), partnerID, announcement(m))
+	}
 	switch {
 	case errors.Is(err, mail.ErrClaimed):
 		return 0, errors.Join(ErrRetry, err)

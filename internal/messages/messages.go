@@ -150,6 +150,36 @@ type Message struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty" dynamodbav:"finished_at,omitempty"`
 	Counts
 	Replies int64 `json:"replies" dynamodbav:"replies"`
+	// Challenge, set on the notice of a challenge's start, makes each
+	// recipient's e-mail the challenge-started one (engagement mail in the
+	// partner's language) rather than the broadcast's own words.
+	Challenge *ChallengeNotice `json:"challenge,omitempty" dynamodbav:"challenge,omitempty"`
+}
+
+// ChallengeNotice is the challenge a start notice tells of.
+type ChallengeNotice struct {
+	ID     string    `json:"id" dynamodbav:"id"`
+	Name   string    `json:"name" dynamodbav:"name"`
+	EndsAt time.Time `json:"ends_at" dynamodbav:"ends_at"`
+}
+
+// ChallengeStarted is the broadcast telling a challenge's audience (its
+// tiers, or every partner) that it started. It is due at the challenge's
+// start, so the scheduler that sends broadcasts sends it then, through
+// the same paced, resumable fan-out; its id follows from the challenge's,
+// so a challenge has one notice.
+func ChallengeStarted(n ChallengeNotice, description string, tiers []program.Tier, startsAt time.Time, by string, now time.Time) Message {
+	body := strings.TrimSpace(description)
+	if body == "" {
+		body = n.Name
+	}
+	sendAt := now
+	if startsAt.After(now) {
+		sendAt = startsAt.UTC()
+	}
+	return Message{ID: "msg_challenge_" + n.ID, Subject: n.Name, Body: Markdown(body),
+		Audience: Audience{All: len(tiers) == 0, Tiers: slices.Clone(tiers)}, SendAt: sendAt, Status: StatusScheduled,
+		CreatedBy: by, CreatedAt: now, Challenge: &n}
 }
 
 func (m Message) rendered() Message {

@@ -38,6 +38,11 @@ const (
 	// rejected (the answer to the applicant).
 	ApplicationSubmitted = "application.submitted"
 	ApplicationRejected  = "application.rejected"
+	// A partner reaching a level of one of the program's goals in a period.
+	GoalLevelReached = "goal.level_reached"
+	// Finance's decision on a partner's submission to a task challenge.
+	SubmissionApproved = "submission.approved"
+	SubmissionRejected = "submission.rejected"
 )
 
 // Types lists every event type an endpoint may subscribe to.

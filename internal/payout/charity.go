@@ -228,8 +228,12 @@ func (s *Service) settleDonation(ctx context.Context, m Message) (Settlement, er
 	if err := s.Charities.PutReceipt(ctx, r); err != nil {
 		return "", fmt.Errorf("file receipt: %w", err)
 	}
+	charity, err := s.Charities.GetCharity(ctx, m.CharityID)
+	if err != nil {
+		return "", fmt.Errorf("read charity %s: %w", m.CharityID, err)
+	}
 	for _, it := range due {
-		if err := s.settleLeg(ctx, it, LegDonation, r.Reference, "worker", r.At); err != nil && !errors.Is(err, ErrAlreadySettled) {
+		if err := s.settleLeg(ctx, it, LegDonation, r.Reference, "worker", r.At, charity.Name); err != nil && !errors.Is(err, ErrAlreadySettled) {
 			return "", err
 		}
 	}

@@ -83,7 +83,7 @@ func (s *Service) MarkPaid(ctx context.Context, batchID, itemID, by, ref string)
 		if !fileMethod(it.Method) || it.PayoutStatus != LegDue {
 			return Batch{}, fmt.Errorf("%w: only a due payout paid from a file can be marked paid", ErrNotDraft)
 		}
-		if err := s.settleLeg(ctx, it, LegPayout, ref, by, s.Now().UTC()); err != nil && !errors.Is(err, ErrAlreadySettled) {
+		if err := s.settleLeg(ctx, it, LegPayout, ref, by, s.Now().UTC(), ""); err != nil && !errors.Is(err, ErrAlreadySettled) {
 			return Batch{}, err
 		}
 		return s.Get(ctx, batchID)

@@ -612,7 +612,7 @@ func (s *Service) Settle(ctx context.Context, m Message) (Settlement, error) {
 	if err != nil {
 		return "", fmt.Errorf("pay %s: %w", m.DeduplicationID(), err)
 	}
-	switch err := s.settleLeg(ctx, it, m.Leg, ref, "worker", s.Now().UTC()); {
+	switch err := s.settleLeg(ctx, it, m.Leg, ref, "worker", s.Now().UTC(), ""); {
 	case errors.Is(err, ErrAlreadySettled):
 		return AlreadySettled, nil
 	case err != nil:
@@ -641,16 +641,24 @@ func (s *Service) commitMoves(ctx context.Context, it Item, step func(Item) (Mov
 	return fmt.Errorf("item %s: %w", it.ID, ErrConflict)
 }
 
-// settleLeg records a paid leg; ErrAlreadySettled when it was not due.
-func (s *Service) settleLeg(ctx context.Context, it Item, leg Leg, reference, by string, at time.Time) error {
+// DonationEvent is the body of donation.paid: the partner's share of the
+// donation, with its charity named for the partner's e-mail.
+type DonationEvent struct {
+	Payment
+	CharityName string `json:"charity_name"`
+}
+
+// settleLeg records a paid leg; ErrAlreadySettled when it was not due. A
+// donation leg's event names its charity, charityName.
+func (s *Service) settleLeg(ctx context.Context, it Item, leg Leg, reference, by string, at time.Time, charityName string) error {
 	return s.commitMoves(ctx, it, func(it Item) (Move, error) {
 		mv, err := SettleLeg(it, leg, reference, by, at)
 		if p := mv.Settled; err == nil && p != nil {
-			typ := outbox.PayoutPaid
+			typ, data := outbox.PayoutPaid, any(p)
 			if leg == LegDonation {
-				typ = outbox.DonationPaid
+				typ, data = outbox.DonationPaid, DonationEvent{Payment: *p, CharityName: charityName}
 			}
-			mv.Events = outbox.Emit(ctx, s.Events, typ, p.ItemID+":"+string(leg), at, p)
+			mv.Events = outbox.Emit(ctx, s.Events, typ, p.ItemID+":"+string(leg), at, data)
 		}
 		return mv, err
 	})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 )
 
 // Pledge is a donation the program makes to a charity on a partner's behalf
@@ -22,13 +23,13 @@ type Pledge struct {
 	Status    LegStatus      `json:"status" dynamodbav:"status"` // due until the batch pays it
 }
 
-// PledgeStore keeps pledges. PutPledge keeps the first pledge per Ref and
-// reports whether this call made it. AttachPledge moves an open pledge into
-// a draft batch (false if it was taken meanwhile); DetachPledge returns it
-// when that batch is cancelled; SettlePledge marks it paid with its payment
-// (and so the partner's donation record), once.
+// PledgeStore keeps pledges. PutPledge keeps the first pledge per Ref, with
+// its events, and reports whether this call made it. AttachPledge moves an
+// open pledge into a draft batch (false if it was taken meanwhile);
+// DetachPledge returns it when that batch is cancelled; SettlePledge marks
+// it paid with its payment (and so the partner's donation record), once.
 type PledgeStore interface {
-	PutPledge(ctx context.Context, p Pledge) (bool, error)
+	PutPledge(ctx context.Context, p Pledge, events ...outbox.Event) (bool, error)
 	OpenPledges(ctx context.Context) ([]Pledge, error)
 	AttachPledge(ctx context.Context, p Pledge, batchID string) (bool, error)
 	DetachPledge(ctx context.Context, p Pledge, batchID string) error
@@ -36,8 +37,10 @@ type PledgeStore interface {
 }
 
 // Pledge records a donation on a partner's behalf; repeating the same Ref
-// changes nothing. It reports whether this call made the pledge.
-func (s *Service) Pledge(ctx context.Context, p Pledge) (bool, error) {
+// changes nothing. It reports whether this call made the pledge; events
+// are committed with it (the e-mail of a goal level that brings only a
+// donation).
+func (s *Service) Pledge(ctx context.Context, p Pledge, events ...outbox.Event) (bool, error) {
 	if p.Amount <= 0 || p.CharityID == "" {
 		return false, nil
 	}
@@ -45,7 +48,7 @@ func (s *Service) Pledge(ctx context.Context, p Pledge) (bool, error) {
 		return false, err
 	}
 	p.At, p.Status = s.Now().UTC(), LegDue
-	return s.Pledges.PutPledge(ctx, p)
+	return s.Pledges.PutPledge(ctx, p, events...)
 }
 
 // attachPledges moves every open pledge into the draft batch.

@@ -50,7 +50,7 @@ type Bonuses interface {
 
 // Pledges records donations the program makes on a partner's behalf.
 type Pledges interface {
-	Pledge(ctx context.Context, p payout.Pledge) (bool, error)
+	Pledge(ctx context.Context, p payout.Pledge, events ...outbox.Event) (bool, error)
 }
 
 // Service runs the evaluation.
@@ -197,8 +197,8 @@ func charityFor(prog program.Program, p partner.Partner) string {
 	return ""
 }
 
-func (s *Service) pledge(ctx context.Context, pl payout.Pledge, rep *Report) error {
-	made, err := s.Pledges.Pledge(ctx, pl)
+func (s *Service) pledge(ctx context.Context, pl payout.Pledge, rep *Report, events ...outbox.Event) error {
+	made, err := s.Pledges.Pledge(ctx, pl, events...)
 	if err != nil {
 		return fmt.Errorf("pledge %s: %w", pl.Ref, err)
 	}
@@ -318,18 +318,28 @@ func (s *Service) creditGoal(ctx context.Context, prog program.Program, p partne
 		if l.BonusBps > 0 {
 			amount = money.ApplyBasisPoints(gp.Measured, l.BonusBps)
 		}
+		donation := l.DonationFlat
+		if charityFor(prog, p) == "" {
+			donation = 0
+		}
+		// The level's e-mail commits with its first write, the bonus or
+		// else the donation, so it is told once, when that is made.
+		reached := outbox.Emit(ctx, s.Events, outbox.GoalLevelReached, ref, s.Now().UTC(), map[string]any{"partner_id": p.ID,
+			"goal_id": g.ID, "level": i + 1, "period": period.Key, "currency": g.Currency, "amount": amount, "donation": donation})
 		if amount > 0 {
-			ok, err := s.Bonuses.CreditBonus(ctx, ledger.Bonus{PartnerID: p.ID, Currency: g.Currency, Amount: amount, Ref: ref, Rule: rule})
+			ok, err := s.Bonuses.CreditBonus(ctx, ledger.Bonus{PartnerID: p.ID, Currency: g.Currency, Amount: amount, Ref: ref, Rule: rule,
+				Events: reached})
 			if err != nil {
 				return fmt.Errorf("credit goal %s: %w", g.ID, err)
 			}
 			if ok {
 				rep.Bonuses++
 			}
+			reached = nil
 		}
-		if l.DonationFlat > 0 && charityFor(prog, p) != "" {
-			pl := payout.Pledge{Ref: ref, PartnerID: p.ID, CharityID: charityFor(prog, p), Currency: g.Currency, Amount: l.DonationFlat, Reason: rule}
-			if err := s.pledge(ctx, pl, rep); err != nil {
+		if donation > 0 {
+			pl := payout.Pledge{Ref: ref, PartnerID: p.ID, CharityID: charityFor(prog, p), Currency: g.Currency, Amount: donation, Reason: rule}
+			if err := s.pledge(ctx, pl, rep, reached...); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/memstore"
 	"github.com/partnerloop/partnerloop/internal/money"
+	"github.com/partnerloop/partnerloop/internal/outbox"
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/payout"
 	"github.com/partnerloop/partnerloop/internal/performance"
@@ -42,7 +43,9 @@ func (b *bonuses) total() (n int, amount int64) {
 
 type noPledges struct{}
 
-func (noPledges) Pledge(context.Context, payout.Pledge) (bool, error) { return false, nil }
+func (noPledges) Pledge(context.Context, payout.Pledge, ...outbox.Event) (bool, error) {
+	return false, nil
+}
 
 // sell adds an order's net to the partner's counters of the month, as the
 // ledger does when it accrues.

@@ -302,7 +302,8 @@ async function rewards(screen) {
 }
 
 async function settings(screen, justSaved = false) {
-  const [p, { charities }] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities')]);
+  const [p, { charities }, prefs] = await Promise.all([api(`/v1/partners/${me.partner_id}`), api('/v1/charities'),
+    api(`/v1/partners/${me.partner_id}/notifications`)]);
   const status = h('div', { role: 'status' }, justSaved ? h('p', { class: 'notice', text: t('settings.saved') }) : null);
   const charity = h('select', {}, h('option', { value: '', text: t('settings.noCharity') }),
     charities.map((c) => h('option', { value: c.id, text: c.name, selected: p.charity?.charity_id === c.id })));
@@ -310,6 +311,7 @@ async function settings(screen, justSaved = false) {
   const email = h('input', { type: 'email', autocomplete: 'email', value: p.payout?.email || '' });
   const paysByEmail = p.payout && (p.payout.method === 'paypal' || p.payout.method === 'wise');
   const shown = h('input', { type: 'checkbox', checked: Boolean(p.show_on_leaderboard) });
+  const language = h('select', {}, ['en', 'it', 'ru'].map((l) => h('option', { value: l, text: t('language.' + l), selected: prefs.language === l })));
   const save = h('button', { type: 'submit', text: t('common.save') });
   const form = h('form', { novalidate: true },
     h('section', { class: 'card', 'aria-labelledby': 'give-h' }, h('h2', { id: 'give-h', text: t('settings.giving') }),
@@ -321,6 +323,8 @@ async function settings(screen, justSaved = false) {
     h('section', { class: 'card', 'aria-labelledby': 'lbs-h' }, h('h2', { id: 'lbs-h', text: t('rewards.leaderboard') }),
       h('label', { class: 'check' }, shown, ' ', t('settings.showOnLeaderboard')),
       h('p', { class: 'muted', text: t('settings.showOnLeaderboardHelp') })),
+    h('section', { class: 'card', 'aria-labelledby': 'lang-h' }, h('h2', { id: 'lang-h', text: t('settings.language') }),
+      field(t('settings.language'), language), h('p', { class: 'muted', text: t('settings.languageHelp') })),
     p.settings_changed_at ? h('p', { class: 'muted', text: t('settings.lastChanged', { when: dateTime(p.settings_changed_at), by: p.settings_changed_by }) }) : null,
     h('p', { class: 'muted', text: t('settings.nextBatch') }),
     save, status);
@@ -330,12 +334,13 @@ async function settings(screen, justSaved = false) {
     const body = { charity: charity.value ? { charity_id: charity.value, share_bps: Math.round(Number(share.value) * 100) } : null };
     if (paysByEmail) body.payout_email = email.value.trim();
     body.show_on_leaderboard = shown.checked;
+    body.language = language.value;
     busy(save, async () => {
       try {
         await api(`/v1/partners/${me.partner_id}/settings`, { method: 'PATCH', body });
       } catch (err) {
         // The form keeps what was typed, so nothing is lost.
-        const target = { payout_email: email, charity, 'charity.share_bps': share }[err.field];
+        const target = { payout_email: email, charity, 'charity.share_bps': share, language }[err.field];
         if (target) showFieldError(target, errorText(err));
         render(status, alertBox(err));
         return;
