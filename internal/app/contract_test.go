@@ -165,7 +165,15 @@ func TestEveryRouteAnswersOneShape(t *testing.T) {
 	endpoint := h.do("GET", "/v1/webhook-endpoints", h.tokens["bob"], nil, nil).Body["endpoints"].([]any)[0].(map[string]any)["id"].(string)
 	message := h.broadcast(`{"subject":"Hello","body":"*Spring* is here","audience":{"all":true}}`)["id"].(string)
 	h.sendBroadcasts()
+	h.createGroup(joinGroup("resellers"))
+	application := h.appliedAndConfirmed("resellers", mailbox("contract"))
 	samples := map[string]string{
+		"/join/{slug}":                          "/join/resellers",
+		"/join/confirm/{token}":                 "", // a signed link's page: TestAVisitorJoinsInItalianAndFinanceApprovesInTheConsole
+		"/v1/join/{slug}":                       "/v1/join/resellers",
+		"/v1/applications":                      "/v1/applications",
+		"/v1/applications/{id}":                 "/v1/applications/" + application,
+		"/v1/reports/applications":              "/v1/reports/applications?period=" + month,
 		"/v1/messages":                          "/v1/messages",
 		"/v1/messages/{id}":                     "/v1/messages/" + message,
 		"/v1/messages/{id}/replies":             "/v1/messages/" + message + "/replies",
