@@ -356,6 +356,13 @@ var (
 				{"GET", "/v1/webhook-endpoints/{id}", true},
 				{"DELETE", "/v1/webhook-endpoints/{id}", true},
 				{"GET", "/v1/webhook-endpoints/{id}/deliveries", true},
+				// The console's edits, points adjustments and webhook care.
+				{"PATCH", "/v1/challenges/{id}", true},
+				{"POST", "/v1/challenges/{id}/end", true},
+				{"PATCH", "/v1/rewards/{id}", true},
+				{"POST", "/v1/partners/{id}/points", true},
+				{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", true},
+				{"POST", "/v1/webhook-endpoints/{id}/deliveries/{event_id}/resend", true},
 				{"GET", "/v1/audit", true},
 				{"GET", "/v1/team", true},
 				{"POST", "/v1/team", true},
@@ -395,7 +402,7 @@ var (
 				{"GET", "/console", false},
 				{"GET", "/assets/{file}", false},
 			},
-			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name}, RedriveDLQs: true,
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}, RedriveDLQs: true,
 				MailLinks: true, ManagesTeam: true},
 			Work:   Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},

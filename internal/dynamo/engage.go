@@ -3,6 +3,7 @@ package dynamo
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -77,12 +78,18 @@ func (s *table) transact(ctx context.Context, items []types.TransactWriteItem, e
 	return err
 }
 
-// CreditPoints books a credit for an existing partner, once per line ref.
+// CreditPoints books a credit for an existing partner, once per line ref;
+// one taking available points (a staff debit) takes them only if there.
 func (s *Engagement) CreditPoints(ctx context.Context, c engage.Credit) error {
 	exists := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table,
 		Key: partnerKey(c.Line.PartnerID).av(), ConditionExpression: aws.String("attribute_exists(pk)")}}
-	items := append([]types.TransactWriteItem{exists}, s.creditItems(c, nil)...)
-	return s.transact(ctx, items, map[int]error{0: engage.ErrUnknownPartner, 2: engage.ErrDuplicate})
+	var enough *expression.ConditionBuilder
+	if take := -c.Points.Available; take > 0 {
+		cond := expression.Name("available").GreaterThanEqual(expression.Value(take))
+		enough = &cond
+	}
+	items := append([]types.TransactWriteItem{exists}, s.creditItems(c, enough)...)
+	return s.transact(ctx, items, map[int]error{0: engage.ErrUnknownPartner, 1: engage.ErrInsufficientPoints, 2: engage.ErrDuplicate})
 }
 
 // PointLines lists a partner's latest stored point lines, newest first.
@@ -120,6 +127,37 @@ func (s *Engagement) GetChallenge(ctx context.Context, id string) (engage.Challe
 func (s *Engagement) ListChallenges(ctx context.Context) ([]engage.Challenge, error) {
 	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("CHALLENGES"))},
 		func(it challengeItem) engage.Challenge { return it.Challenge })
+}
+
+// updateItem applies upd to the item at k if cond holds (notMet
+// otherwise) and reads the item as it is after into out.
+func (s *table) updateItem(ctx context.Context, k key, upd expression.UpdateBuilder, cond expression.ConditionBuilder, notMet error, out any) error {
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("dynamo: update expression: %w", err)
+	}
+	res, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k.av(),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(), ReturnValues: types.ReturnValueAllNew,
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()})
+	if ccf := (*types.ConditionalCheckFailedException)(nil); errors.As(err, &ccf) {
+		return notMet
+	}
+	if err != nil {
+		return err
+	}
+	return unmarshal(res.Attributes, out)
+}
+
+// UpdateChallenge stores what an edit changes (name, description, end,
+// who and when) if the end is still was; the counts move on their own.
+func (s *Engagement) UpdateChallenge(ctx context.Context, c engage.Challenge, was time.Time) error {
+	upd := expression.Set(expression.Name("name"), expression.Value(c.Name)).
+		Set(expression.Name("description"), expression.Value(c.Description)).
+		Set(expression.Name("ends_at"), expression.Value(c.EndsAt)).
+		Set(expression.Name("updated_at"), expression.Value(c.UpdatedAt)).
+		Set(expression.Name("updated_by"), expression.Value(c.UpdatedBy))
+	var it challengeItem
+	return s.updateItem(ctx, challengeKey(c.ID), upd, expression.Name("ends_at").Equal(expression.Value(was)), engage.ErrChallengeChanged, &it)
 }
 
 type completionItem struct {
@@ -351,6 +389,28 @@ func (s *Engagement) GetReward(ctx context.Context, id string) (engage.Reward, e
 func (s *Engagement) ListRewards(ctx context.Context) ([]engage.Reward, error) {
 	return queryAll(ctx, s.table, lookup{index: "gsi1", key: expression.Key("gsi1pk").Equal(expression.Value("REWARDS"))},
 		func(it rewardItem) engage.Reward { return it.Reward })
+}
+
+// UpdateReward stores an edited reward; the stock only when setStock, as
+// redemptions move it meanwhile.
+func (s *Engagement) UpdateReward(ctx context.Context, r engage.Reward, setStock bool) (engage.Reward, error) {
+	upd := expression.Set(expression.Name("name"), expression.Value(r.Name)).
+		Set(expression.Name("description"), expression.Value(r.Description)).
+		Set(expression.Name("points_cost"), expression.Value(r.PointsCost))
+	if r.RetiredAt != nil {
+		upd = upd.Set(expression.Name("retired_at"), expression.Value(*r.RetiredAt))
+	} else {
+		upd = upd.Remove(expression.Name("retired_at"))
+	}
+	switch {
+	case setStock && r.Stock != nil:
+		upd = upd.Set(expression.Name("stock"), expression.Value(*r.Stock))
+	case setStock:
+		upd = upd.Remove(expression.Name("stock"))
+	}
+	var it rewardItem
+	err := s.updateItem(ctx, rewardKey(r.ID), upd, expression.AttributeExists(expression.Name("pk")), engage.ErrRewardNotFound, &it)
+	return it.Reward, err
 }
 
 type redemptionItem struct {

@@ -118,12 +118,61 @@ func (s *Notifications) DoneEvent(ctx context.Context, id string) error {
 	return err
 }
 
-// RecordDelivery logs one attempt under its endpoint.
-func (s *Notifications) RecordDelivery(ctx context.Context, endpointID string, d notify.Delivery) error {
+// sentEventKey keeps an event an endpoint was sent, for resending.
+func sentEventKey(endpointID, eventID string) key {
+	return key{"WEBHOOK#" + endpointID, "SENT#" + eventID}
+}
+
+type sentEventItem struct {
+	key
+	ID        string    `dynamodbav:"id"`
+	Type      string    `dynamodbav:"type"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	Data      string    `dynamodbav:"data"`
+	ExpiresAt int64     `dynamodbav:"expires_at"`
+}
+
+// RecordDelivery logs one attempt under its endpoint; the first attempt
+// also keeps the event for as long as its attempts are listed.
+func (s *Notifications) RecordDelivery(ctx context.Context, endpointID string, d notify.Delivery, evt outbox.Event) error {
+	expires := d.At.Add(deliveryRetention).Unix()
 	k := key{"WEBHOOK#" + endpointID, fmt.Sprintf("DELIVERY#%s#%s#%03d", sortableTime(d.At), d.EventID, d.Attempt)}
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table,
-		Item: mustMarshal(deliveryItem{key: k, Delivery: d, ExpiresAt: d.At.Add(deliveryRetention).Unix()})})
+		Item: mustMarshal(deliveryItem{key: k, Delivery: d, ExpiresAt: expires})})
+	if err != nil || d.Attempt > 1 {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: mustMarshal(sentEventItem{key: sentEventKey(endpointID, evt.ID),
+		ID: evt.ID, Type: evt.Type, CreatedAt: evt.CreatedAt, Data: string(evt.Data), ExpiresAt: expires})})
 	return err
+}
+
+// SentEvent reads an event kept for resending; one past its retention
+// (which DynamoDB deletes within days) is gone already.
+func (s *Notifications) SentEvent(ctx context.Context, endpointID, eventID string) (outbox.Event, error) {
+	var it sentEventItem
+	found, err := s.get(ctx, sentEventKey(endpointID, eventID), &it)
+	if err != nil {
+		return outbox.Event{}, err
+	}
+	if !found || time.Unix(it.ExpiresAt, 0).Before(time.Now()) {
+		return outbox.Event{}, notify.ErrNotDelivered
+	}
+	return outbox.Event{ID: it.ID, Type: it.Type, CreatedAt: it.CreatedAt, Data: json.RawMessage(it.Data)}, nil
+}
+
+// RotateSecret stores an endpoint's new secret and the overlap of its
+// previous one, if nobody rotated it since it was read.
+func (s *Notifications) RotateSecret(ctx context.Context, e notify.Endpoint, was string) error {
+	upd := expression.Set(expression.Name("secret"), expression.Value(e.Secret))
+	if e.PreviousSecretExpiresAt != nil {
+		upd = upd.Set(expression.Name("previous_secret"), expression.Value(e.PreviousSecret)).
+			Set(expression.Name("previous_secret_expires_at"), expression.Value(*e.PreviousSecretExpiresAt))
+	} else {
+		upd = upd.Remove(expression.Name("previous_secret")).Remove(expression.Name("previous_secret_expires_at"))
+	}
+	var it endpointItem
+	return s.updateItem(ctx, endpointKey(e.ID), upd, expression.Name("secret").Equal(expression.Value(was)), notify.ErrRotated, &it)
 }
 
 // Deliveries lists an endpoint's latest attempts, newest first.

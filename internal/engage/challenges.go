@@ -45,6 +45,8 @@ type Challenge struct {
 	Reward      Prize          `json:"reward" dynamodbav:"reward"`
 	CreatedAt   time.Time      `json:"created_at" dynamodbav:"created_at"`
 	CreatedBy   string         `json:"created_by" dynamodbav:"created_by"`
+	UpdatedAt   *time.Time     `json:"updated_at,omitempty" dynamodbav:"updated_at,omitempty"`
+	UpdatedBy   string         `json:"updated_by,omitempty" dynamodbav:"updated_by,omitempty"`
 	// Completions and Submissions count partners who completed it and
 	// submissions received (finance's view).
 	Completions int64 `json:"completions" dynamodbav:"completions"`
@@ -478,4 +480,74 @@ func monthsOf(from, to time.Time) []string {
 		out = append(out, ledger.Month(m))
 	}
 	return out
+}
+
+// ChallengeChange is what staff may change in a challenge that has not
+// ended: what partners read, and when it ends. Absent fields stay.
+type ChallengeChange struct {
+	Name        *string    `json:"name"`
+	Description *string    `json:"description"`
+	EndsAt      *time.Time `json:"ends_at"`
+}
+
+// ChangeChallenge edits a challenge that has not ended. Its kind, target
+// and reward stay what partners signed up for; a new end must be in the
+// future (ending now is EndChallenge) and within a year of the start.
+func (s *Service) ChangeChallenge(ctx context.Context, id string, ch ChallengeChange, by string) (Challenge, error) {
+	c, err := s.runningOrFuture(ctx, id)
+	if err != nil {
+		return Challenge{}, err
+	}
+	was := c.EndsAt
+	if ch.Name != nil {
+		if *ch.Name == "" || bounds.Name.Check("name", *ch.Name) != nil {
+			return Challenge{}, fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "name", Reason: "is required, at most 200 characters"})
+		}
+		c.Name = *ch.Name
+	}
+	if ch.Description != nil {
+		if len(*ch.Description) > 5000 {
+			return Challenge{}, fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "description", Reason: "must be at most 5000 characters"})
+		}
+		c.Description = *ch.Description
+	}
+	if ch.EndsAt != nil {
+		end := ch.EndsAt.UTC()
+		if !end.After(s.Now()) || !end.After(c.StartsAt) || end.Sub(c.StartsAt) > 366*24*time.Hour {
+			return Challenge{}, fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "ends_at", Reason: "must be in the future, after starts_at and within a year of it"})
+		}
+		c.EndsAt = end
+	}
+	now := s.Now().UTC()
+	c.UpdatedAt, c.UpdatedBy = &now, by
+	return c, s.Store.UpdateChallenge(ctx, c, was)
+}
+
+// EndChallenge ends a challenge now: no submission is taken after it, and
+// sales count up to it. One that has not started ends at its start, so it
+// never runs.
+func (s *Service) EndChallenge(ctx context.Context, id, by string) (Challenge, error) {
+	c, err := s.runningOrFuture(ctx, id)
+	if err != nil {
+		return Challenge{}, err
+	}
+	was := c.EndsAt
+	now := s.Now().UTC()
+	c.EndsAt, c.UpdatedAt, c.UpdatedBy = c.StartsAt, &now, by
+	if now.After(c.StartsAt) {
+		c.EndsAt = now
+	}
+	return c, s.Store.UpdateChallenge(ctx, c, was)
+}
+
+// runningOrFuture reads a challenge that has not ended (ErrChallengeEnded).
+func (s *Service) runningOrFuture(ctx context.Context, id string) (Challenge, error) {
+	c, err := s.Store.GetChallenge(ctx, id)
+	if err != nil {
+		return Challenge{}, err
+	}
+	if !s.Now().Before(c.EndsAt) {
+		return Challenge{}, ErrChallengeEnded
+	}
+	return c, nil
 }

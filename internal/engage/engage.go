@@ -27,11 +27,14 @@ var (
 	ErrDuplicate          = errors.New("already recorded")
 	ErrChallengeNotFound  = errors.New("challenge not found")
 	ErrChallengeExists    = errors.New("a challenge with this id exists")
+	ErrChallengeEnded     = errors.New("the challenge has ended")
+	ErrChallengeChanged   = errors.New("the challenge changed while the request ran; retry")
 	ErrSubmissionNotFound = errors.New("submission not found")
 	ErrAlreadyDecided     = errors.New("submission already decided")
 	ErrAlreadyCompleted   = errors.New("the partner already completed this challenge")
 	ErrRewardNotFound     = errors.New("reward not found")
 	ErrRewardExists       = errors.New("a reward with this id exists")
+	ErrRewardRetired      = errors.New("the reward is retired")
 	ErrInsufficientPoints = errors.New("not enough available points")
 	ErrOutOfStock         = errors.New("reward out of stock")
 	ErrRedemptionNotFound = errors.New("redemption not found")
@@ -47,6 +50,7 @@ const (
 	LineChallenge           = "challenge"
 	LineRedemption          = "redemption"
 	LineRedemptionCancelled = "redemption_cancelled"
+	LineAdjustment          = "adjustment"
 )
 
 // PointLine is one movement of a partner's points. Order lines (and their
@@ -72,7 +76,8 @@ type Credit struct {
 // Store keeps what this package books. Each write is one transaction.
 type Store interface {
 	// CreditPoints books a credit for an existing partner (ErrUnknownPartner
-	// otherwise), once per line ref (ErrDuplicate).
+	// otherwise), once per line ref (ErrDuplicate); one that takes available
+	// points needs them there (ErrInsufficientPoints).
 	CreditPoints(ctx context.Context, c Credit) error
 	PointLines(ctx context.Context, partnerID string, limit int32) ([]PointLine, error)
 
@@ -80,6 +85,9 @@ type Store interface {
 	// audience it started, in one transaction (ErrChallengeExists).
 	PutChallenge(ctx context.Context, c Challenge, notice messages.Message) error
 	GetChallenge(ctx context.Context, id string) (Challenge, error)
+	// UpdateChallenge stores a changed challenge whose end was still was
+	// (ErrChallengeChanged otherwise), keeping its counts.
+	UpdateChallenge(ctx context.Context, c Challenge, was time.Time) error
 	ListChallenges(ctx context.Context) ([]Challenge, error)
 	// Completions maps the challenges a partner completed to when.
 	Completions(ctx context.Context, partnerID string) (map[string]time.Time, error)
@@ -109,6 +117,9 @@ type Store interface {
 	PutReward(ctx context.Context, r Reward) error // ErrRewardExists
 	GetReward(ctx context.Context, id string) (Reward, error)
 	ListRewards(ctx context.Context) ([]Reward, error)
+	// UpdateReward stores an edited reward (ErrRewardNotFound if gone),
+	// its stock only when setStock, and returns it as stored.
+	UpdateReward(ctx context.Context, r Reward, setStock bool) (Reward, error)
 	// Redeem takes the points and the stock and records the redemption
 	// (and a donation's pledge) in one transaction; ErrInsufficientPoints
 	// or ErrOutOfStock change nothing.

@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/ledger"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
 // Activity is something a partner did that earns points: a training
@@ -106,4 +110,67 @@ func (s *Service) StatementLines(ctx context.Context, partnerID string, recs []l
 		lines = []PointLine{}
 	}
 	return lines, nil
+}
+
+// MaxAdjustment bounds one staff adjustment of a partner's points, either way.
+const MaxAdjustment = program.MaxPoints
+
+// Adjustment is staff correcting a partner's points by Delta (positive
+// credits, negative takes back), saying why.
+type Adjustment struct {
+	Delta  int64  `json:"delta"`
+	Reason string `json:"reason"`
+}
+
+// Adjusted is a booked adjustment with the partner's points after it.
+type Adjusted struct {
+	ID        string        `json:"id"`
+	PartnerID string        `json:"partner_id"`
+	Delta     int64         `json:"delta"`
+	Reason    string        `json:"reason"`
+	By        string        `json:"by"`
+	At        time.Time     `json:"at"`
+	Points    ledger.Points `json:"points"`
+}
+
+func (a Adjustment) validate() error {
+	if a.Delta == 0 || a.Delta > MaxAdjustment || a.Delta < -MaxAdjustment {
+		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "delta",
+			Reason: fmt.Sprintf("must be a whole number of points from -%d to %d, not 0", MaxAdjustment, MaxAdjustment)})
+	}
+	if strings.TrimSpace(a.Reason) == "" || utf8.RuneCountInString(a.Reason) > 500 {
+		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "reason", Reason: "is required, at most 500 characters"})
+	}
+	return nil
+}
+
+// adjustmentPoints is how an adjustment moves the books: a credit is earned
+// and available at once, a debit is reversed out of available points, so
+// earned − reversed = pending + available + redeemed holds either way.
+func adjustmentPoints(delta int64) ledger.Points {
+	if delta > 0 {
+		return ledger.Points{Earned: delta, Available: delta}
+	}
+	return ledger.Points{Reversed: -delta, Available: delta}
+}
+
+// AdjustPoints books a staff adjustment as its own point line. A debit
+// needs that many available points (ErrInsufficientPoints otherwise, and
+// nothing changes): points already redeemed or still pending are not
+// taken back this way.
+func (s *Service) AdjustPoints(ctx context.Context, partnerID string, a Adjustment, by string) (Adjusted, error) {
+	if err := a.validate(); err != nil {
+		return Adjusted{}, err
+	}
+	if _, err := s.Partners.Get(ctx, partnerID); err != nil {
+		return Adjusted{}, err
+	}
+	out := Adjusted{ID: "pa_" + randomHex(8), PartnerID: partnerID, Delta: a.Delta, Reason: a.Reason, By: by, At: s.Now().UTC()}
+	line := PointLine{Ref: "adjustment:" + out.ID, PartnerID: partnerID, Kind: LineAdjustment, Points: a.Delta, Description: a.Reason, At: out.At}
+	if err := s.Store.CreditPoints(ctx, Credit{Line: line, Points: adjustmentPoints(a.Delta)}); err != nil {
+		return Adjusted{}, err
+	}
+	points, err := s.Points.Points(ctx, partnerID)
+	out.Points = points
+	return out, err
 }

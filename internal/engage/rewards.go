@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
@@ -33,6 +35,9 @@ type Reward struct {
 	CharityID     string                   `json:"charity_id,omitempty" dynamodbav:"charity_id,omitempty"`
 	DonationValue map[money.Currency]int64 `json:"donation_value,omitempty" dynamodbav:"donation_value,omitempty"`
 	CreatedAt     time.Time                `json:"created_at" dynamodbav:"created_at"`
+	// RetiredAt: since then partners neither see nor redeem it; its
+	// redemptions are still fulfilled or cancelled.
+	RetiredAt *time.Time `json:"retired_at,omitempty" dynamodbav:"retired_at,omitempty"`
 }
 
 // Redemption statuses.
@@ -67,18 +72,33 @@ type Amount struct {
 	Amount   int64          `json:"amount" dynamodbav:"amount"`
 }
 
+// maxStock bounds a reward's stock.
+const maxStock = 1_000_000
+
+// validateEditable checks what both a new reward and an edit set.
+func (r Reward) validateEditable() error {
+	switch {
+	case r.Name == "" || bounds.Name.Check("name", r.Name) != nil:
+		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "name", Reason: "is required, at most 200 characters"})
+	case bounds.Text.Check("description", r.Description) != nil:
+		return fmt.Errorf("%w: %w", ErrInvalid, bounds.Text.Check("description", r.Description))
+	case r.PointsCost <= 0 || r.PointsCost > program.MaxPoints:
+		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "points_cost", Reason: fmt.Sprintf("must be between 1 and %d", program.MaxPoints)})
+	case r.Stock != nil && (*r.Stock < 0 || *r.Stock > maxStock):
+		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "stock", Reason: fmt.Sprintf("must be between 0 and %d", maxStock)})
+	}
+	return nil
+}
+
 // AddReward puts a reward in the catalog.
 func (s *Service) AddReward(ctx context.Context, r Reward) (Reward, error) {
-	switch {
-	case r.ID == "" || len(r.ID) > 64:
+	if r.ID == "" || len(r.ID) > 64 {
 		return Reward{}, fmt.Errorf("%w: id must be 1 to 64 characters", ErrInvalid)
-	case r.Name == "" || bounds.Name.Check("name", r.Name) != nil || bounds.Text.Check("description", r.Description) != nil:
-		return Reward{}, fmt.Errorf("%w: name (1 to 200 characters) is required; description at most 2000", ErrInvalid)
-	case r.PointsCost <= 0 || r.PointsCost > program.MaxPoints:
-		return Reward{}, fmt.Errorf("%w: points_cost must be between 1 and %d", ErrInvalid, program.MaxPoints)
-	case r.Stock != nil && (*r.Stock < 0 || *r.Stock > 1_000_000):
-		return Reward{}, fmt.Errorf("%w: stock must be between 0 and 1000000", ErrInvalid)
 	}
+	if err := r.validateEditable(); err != nil {
+		return Reward{}, err
+	}
+	r.RetiredAt = nil
 	switch r.Kind {
 	case RewardItem, RewardVoucher:
 		if r.CharityID != "" || r.DonationValue != nil {
@@ -101,13 +121,79 @@ func (s *Service) AddReward(ctx context.Context, r Reward) (Reward, error) {
 	return r, s.Store.PutReward(ctx, r)
 }
 
-// Rewards lists the catalog.
-func (s *Service) Rewards(ctx context.Context) ([]Reward, error) {
+// Rewards lists the catalog; retired rewards only with withRetired
+// (staff's view).
+func (s *Service) Rewards(ctx context.Context, withRetired bool) ([]Reward, error) {
 	list, err := s.Store.ListRewards(ctx)
+	if !withRetired {
+		list = slices.DeleteFunc(list, func(r Reward) bool { return r.RetiredAt != nil })
+	}
 	if list == nil {
 		list = []Reward{}
 	}
 	return list, err
+}
+
+// Reward reads one reward of the catalog.
+func (s *Service) Reward(ctx context.Context, id string) (Reward, error) {
+	return s.Store.GetReward(ctx, id)
+}
+
+// StockChange is a reward's new stock as an edit gives it: a number, or
+// null for unlimited; Set is false when the edit leaves the stock alone.
+type StockChange struct {
+	Set   bool
+	Value *int64
+}
+
+// UnmarshalJSON is called for a present "stock", null included.
+func (c *StockChange) UnmarshalJSON(b []byte) error {
+	c.Set = true
+	return json.Unmarshal(b, &c.Value)
+}
+
+// RewardChange is an edit of a catalog entry; absent fields stay. Retired
+// true takes it out of the partners' catalog, false puts it back. Its
+// kind and donation stay what redemptions were made of.
+type RewardChange struct {
+	Name        *string     `json:"name"`
+	Description *string     `json:"description"`
+	PointsCost  *int64      `json:"points_cost"`
+	Stock       StockChange `json:"stock"`
+	Retired     *bool       `json:"retired"`
+}
+
+// ChangeReward edits a reward. A new stock replaces the stock left (what
+// redemptions took since it was read included); redemptions already made
+// keep the cost they were made at.
+func (s *Service) ChangeReward(ctx context.Context, id string, ch RewardChange) (Reward, error) {
+	r, err := s.Store.GetReward(ctx, id)
+	if err != nil {
+		return Reward{}, err
+	}
+	if ch.Name != nil {
+		r.Name = *ch.Name
+	}
+	if ch.Description != nil {
+		r.Description = *ch.Description
+	}
+	if ch.PointsCost != nil {
+		r.PointsCost = *ch.PointsCost
+	}
+	if ch.Stock.Set {
+		r.Stock = ch.Stock.Value
+	}
+	if err := r.validateEditable(); err != nil {
+		return Reward{}, err
+	}
+	if ch.Retired != nil {
+		r.RetiredAt = nil
+		if *ch.Retired {
+			now := s.Now().UTC()
+			r.RetiredAt = &now
+		}
+	}
+	return s.Store.UpdateReward(ctx, r, ch.Stock.Set)
 }
 
 // RedeemRequest is what a partner orders.
@@ -129,6 +215,9 @@ func (s *Service) Redeem(ctx context.Context, partnerID string, in RedeemRequest
 	r, err := s.Store.GetReward(ctx, in.RewardID)
 	if err != nil {
 		return Redemption{}, err
+	}
+	if r.RetiredAt != nil {
+		return Redemption{}, ErrRewardRetired
 	}
 	now := s.Now().UTC()
 	red := Redemption{ID: "rd_" + randomHex(8), PartnerID: partnerID, RewardID: r.ID, RewardName: r.Name, Kind: r.Kind,

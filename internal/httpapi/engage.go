@@ -138,8 +138,9 @@ func (s *Server) addReward(w http.ResponseWriter, r *http.Request, _ auth.Princi
 	s.answer(w, r, http.StatusCreated, rw, err)
 }
 
-func (s *Server) listRewards(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	list, err := s.Engage.Rewards(r.Context())
+// listRewards: staff see retired rewards too, partners what they may redeem.
+func (s *Server) listRewards(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	list, err := s.Engage.Rewards(r.Context(), p.IsStaff())
 	s.answer(w, r, http.StatusOK, map[string]any{"rewards": list}, err)
 }
 

@@ -194,6 +194,7 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 		"DELETE /v1/team/{id}":                                 s.removeMember,
 	}
 	maps.Copy(signedIn, s.messageRoutes())
+	maps.Copy(signedIn, s.staffWorkRoutes())
 	maps.Copy(signedIn, s.fraudRoutes())
 	maps.Copy(signedIn, s.customerRoutes())
 	maps.Copy(signedIn, s.applicationRoutes())

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/outbox"
 )
 
@@ -27,9 +28,24 @@ type Endpoint struct {
 	ID        string    `json:"id" dynamodbav:"id"`
 	URL       string    `json:"url" dynamodbav:"url"`
 	Events    []string  `json:"events" dynamodbav:"events"`
-	Secret    string    `json:"secret,omitempty" dynamodbav:"secret,omitempty"` // only in the answer that creates it
+	Secret    string    `json:"secret,omitempty" dynamodbav:"secret,omitempty"` // only in the answer that creates or rotates it
 	CreatedAt time.Time `json:"created_at" dynamodbav:"created_at"`
 	CreatedBy string    `json:"created_by" dynamodbav:"created_by"`
+	// PreviousSecret still signs deliveries, beside Secret, until
+	// PreviousSecretExpiresAt: the overlap of a rotation, while the
+	// receiver moves to the new secret.
+	PreviousSecret          string     `json:"-" dynamodbav:"previous_secret,omitempty"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty" dynamodbav:"previous_secret_expires_at,omitempty"`
+}
+
+// signingSecrets are the secrets a delivery at now is signed with: the
+// current one, and the previous one during a rotation's overlap.
+func (e Endpoint) signingSecrets(now time.Time) [][]byte {
+	out := [][]byte{[]byte(e.Secret)}
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt != nil && now.Before(*e.PreviousSecretExpiresAt) {
+		out = append(out, []byte(e.PreviousSecret))
+	}
+	return out
 }
 
 // Delivery is one attempt to post an event to an endpoint.
@@ -53,12 +69,26 @@ const (
 type Message struct {
 	EndpointID string       `json:"endpoint_id" dynamodbav:"endpoint_id"`
 	Event      outbox.Event `json:"event" dynamodbav:"event"`
+	// Resend tells an admin's resend apart from the event's first
+	// delivery, which the queue would otherwise drop as a repeat.
+	Resend string `json:"resend,omitempty" dynamodbav:"resend,omitempty"`
 }
 
 // Errors of the endpoint routes.
 var (
 	ErrInvalid  = errors.New("invalid webhook endpoint")
 	ErrNotFound = errors.New("webhook endpoint not found")
+	// ErrNotDelivered is a resend of an event the endpoint was not sent
+	// in the days its deliveries are listed.
+	ErrNotDelivered = errors.New("no delivery of this event to this endpoint is listed")
+	// ErrRotated is a rotation that lost a race with another one.
+	ErrRotated = errors.New("the endpoint's secret changed while the request ran; retry")
+)
+
+// Rotation overlaps: how long the previous secret keeps signing.
+const (
+	DefaultOverlap = 24 * time.Hour
+	MaxOverlap     = 7 * 24 * time.Hour
 )
 
 // Store keeps endpoints, the outbox and delivery attempts.
@@ -71,8 +101,14 @@ type Store interface {
 	PendingEvents(ctx context.Context, limit int32) ([]outbox.Event, error)
 	// DoneEvent removes an event from the outbox once it is queued.
 	DoneEvent(ctx context.Context, id string) error
-	RecordDelivery(ctx context.Context, endpointID string, d Delivery) error
+	// RecordDelivery logs an attempt; the first attempt also keeps the
+	// event, for resending while its deliveries are listed.
+	RecordDelivery(ctx context.Context, endpointID string, d Delivery, evt outbox.Event) error
 	Deliveries(ctx context.Context, endpointID string, limit int32) ([]Delivery, error)
+	// SentEvent is an event kept for resending (ErrNotDelivered).
+	SentEvent(ctx context.Context, endpointID, eventID string) (outbox.Event, error)
+	// RotateSecret stores e's secrets if its secret is still was (ErrRotated).
+	RotateSecret(ctx context.Context, e Endpoint, was string) error
 }
 
 // Forwarder takes an outbox event somewhere besides the endpoints; a
@@ -186,6 +222,53 @@ func (s *Service) Deliveries(ctx context.Context, id string, limit int32) ([]Del
 	return s.Store.Deliveries(ctx, id, limit)
 }
 
+// RotateSecret gives an endpoint a new secret, answered once. For overlap
+// (0 to MaxOverlap) the previous secret signs deliveries beside it, so the
+// receiver can switch without refusing a delivery.
+func (s *Service) RotateSecret(ctx context.Context, id string, overlap time.Duration) (Endpoint, error) {
+	if overlap < 0 || overlap > MaxOverlap {
+		return Endpoint{}, fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "overlap_seconds",
+			Reason: fmt.Sprintf("must be between 0 and %d", int(MaxOverlap.Seconds()))})
+	}
+	e, err := s.Store.GetEndpoint(ctx, id)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	was := e.Secret
+	e.Secret, e.PreviousSecret, e.PreviousSecretExpiresAt = "whsec_"+randomHex(24), "", nil
+	if overlap > 0 {
+		until := s.Now().UTC().Add(overlap)
+		e.PreviousSecret, e.PreviousSecretExpiresAt = was, &until
+	}
+	if err := s.Store.RotateSecret(ctx, e, was); err != nil {
+		return Endpoint{}, err
+	}
+	e.PreviousSecret = ""
+	return e, nil
+}
+
+// Resent is a resend queued.
+type Resent struct {
+	EndpointID string `json:"endpoint_id"`
+	EventID    string `json:"event_id"`
+	ResendID   string `json:"resend_id"`
+}
+
+// Resend queues one more delivery of an event the endpoint was sent (it
+// keeps its id, so a receiver that handled it can tell), signed with the
+// endpoint's secrets of now.
+func (s *Service) Resend(ctx context.Context, endpointID, eventID string) (Resent, error) {
+	if _, err := s.Store.GetEndpoint(ctx, endpointID); err != nil {
+		return Resent{}, err
+	}
+	evt, err := s.Store.SentEvent(ctx, endpointID, eventID)
+	if err != nil {
+		return Resent{}, err
+	}
+	out := Resent{EndpointID: endpointID, EventID: eventID, ResendID: "rs_" + randomHex(8)}
+	return out, s.Queue.SendDeliveries(ctx, []Message{{EndpointID: endpointID, Event: evt, Resend: out.ResendID}})
+}
+
 // Wants reports whether an endpoint subscribes to the type, from a list
 // read at most CacheFor ago. When the list cannot be read it answers yes:
 // an event nobody wants costs a row, a lost one cannot be recovered.
@@ -282,7 +365,7 @@ func (s *Service) Deliver(ctx context.Context, m Message, attempt int) error {
 	if postErr != nil {
 		d.Status, d.Error = DeliveryFailed, failureCategory(code, postErr)
 	}
-	if err := s.Store.RecordDelivery(ctx, e.ID, d); err != nil {
+	if err := s.Store.RecordDelivery(ctx, e.ID, d, m.Event); err != nil {
 		s.Log.WarnContext(ctx, "delivery attempt not recorded", "endpoint_id", e.ID, "event_id", m.Event.ID, "error", err)
 	}
 	if postErr != nil {

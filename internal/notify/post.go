@@ -19,7 +19,9 @@ import (
 	"github.com/partnerloop/partnerloop/internal/webhook"
 )
 
-// SignatureHeader carries "t=<unix>,v1=<hex>", the scheme inbound webhooks use.
+// SignatureHeader carries "t=<unix>,v1=<hex>", the scheme inbound webhooks
+// use; during a secret rotation's overlap it carries a second v1, made with
+// the previous secret, and a receiver accepts the delivery if either matches.
 const SignatureHeader = "Partnerloop-Signature"
 
 // Timeout bounds one delivery attempt.
@@ -104,7 +106,8 @@ func (p *Poster) Post(ctx context.Context, e Endpoint, evt outbox.Event) (int, e
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Partnerloop-Webhooks/1")
-	req.Header.Set(SignatureHeader, webhook.SignTimestamped(body, []byte(e.Secret), p.now()))
+	now := p.now()
+	req.Header.Set(SignatureHeader, webhook.SignTimestampedWith(body, now, e.signingSecrets(now)...))
 	res, err := p.client.Do(req)
 	if err != nil {
 		return 0, err

@@ -189,7 +189,8 @@ type Deliveries struct {
 
 // SendDeliveries enqueues each delivery, ten per request. The group is the
 // event and endpoint, so one failing endpoint never holds back another's
-// events; the deduplication id drops a re-send within five minutes.
+// events; the deduplication id drops a re-send within five minutes, unless
+// it is an admin's resend, which has its own.
 func (d *Deliveries) SendDeliveries(ctx context.Context, ms []notify.Message) error {
 	for chunk := range slices.Chunk(ms, 10) {
 		entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, len(chunk))
@@ -199,8 +200,12 @@ func (d *Deliveries) SendDeliveries(ctx context.Context, ms []notify.Message) er
 				return err
 			}
 			id := m.Event.ID + ":" + m.EndpointID
+			dedup := id
+			if m.Resend != "" {
+				dedup += ":" + m.Resend
+			}
 			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(string(body)),
-				MessageGroupId: aws.String(id), MessageDeduplicationId: aws.String(id)})
+				MessageGroupId: aws.String(id), MessageDeduplicationId: aws.String(dedup)})
 		}
 		out, err := d.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(d.URL), Entries: entries})
 		if err != nil {

@@ -75,11 +75,21 @@ func VerifyTimestamped(header string, body, secret []byte, now time.Time) error 
 // SignTimestamped produces the header VerifyTimestamped accepts; shops,
 // tests and the README examples use it.
 func SignTimestamped(body, secret []byte, at time.Time) string {
+	return SignTimestampedWith(body, at, secret)
+}
+
+// SignTimestampedWith signs with each secret in turn, one v1 each, as a
+// sender rotating its secret does while receivers move to the new one.
+func SignTimestampedWith(body []byte, at time.Time, secrets ...[]byte) string {
 	t := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(t + "."))
-	mac.Write(body)
-	return "t=" + t + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	header := "t=" + t
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte(t + "."))
+		mac.Write(body)
+		header += ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	}
+	return header
 }
 
 // VerifyBase64HMAC checks a base64 HMAC-SHA256 of the raw body, the scheme

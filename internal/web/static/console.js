@@ -15,6 +15,7 @@ import { challengesScreen } from './challenges.js';
 import { rewardsScreen } from './rewards.js';
 import { endpointsScreen } from './endpoints.js';
 import { pointsCard } from './points.js';
+import { payoutSettingsCard } from './payoutsettings.js';
 
 const main = document.getElementById('main');
 const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud', 'audit', 'groups', 'applications', 'challenges', 'rewards', 'webhooks'];
@@ -226,6 +227,7 @@ async function partner(screen, id) {
       columns: [{ label: t('common.currency'), value: (r) => r.currency },
         ...['pending', 'payable', 'in_payout', 'paid', 'reversed', 'donated'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))] })),
     pointsCard(id, p.points, can('POST /v1/partners/{id}/points'), () => partner(screen, id)),
+    can('PATCH /v1/partners/{id}/settings') ? await payoutSettingsCard(p, () => partner(screen, id)) : null,
     cases, card(t('portal.nav.statement'), lines.node));
 }
 
