@@ -149,6 +149,15 @@ func TestWhatEachScenarioCosts(t *testing.T) {
 		t.Fatalf("order a rule fires on: %d %s", res.Status, res.Raw)
 	}
 	within(t, "order a rule fires on", rec.Bill(), 1, budget{read: attributed.ReadUnits + 1.5, write: attributed.WriteUnits + 6, requests: attributed.Requests + 2})
+	// An order naming its partner's click reads the click's counter in its
+	// one BatchGetItem and, same_device on, adds its customer to the
+	// device's record in its transaction: no read of the record.
+	clickID := h.click(code, "", "", "198.51.100.40")
+	rec.Reset()
+	if res := h.postGeneric("/webhooks/orders", paidAfterClick("ord_click", code, clickID, "click@b.example")); res.Body["accrual_status"] != "pending" {
+		t.Fatalf("order naming a click: %d %s", res.Status, res.Raw)
+	}
+	within(t, "order naming a click", rec.Bill(), 1, budget{read: attributed.ReadUnits + 0.5, write: attributed.WriteUnits + 2, requests: attributed.Requests})
 
 	// Maturity: accruals held 30 days, matured by a run 31 days later.
 	const accruals = 5

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -22,8 +23,10 @@ import (
 //	                                                  gsi2 FRAUDPARTNER#<partner> / <opened>#<id>
 //	event       FRAUDCASE#<id>               EVENT#<event id>
 //	open case   FRAUDOPEN#<partner>#<rule>   OPEN     (the case's id)
+//	device      DEVICE#<partner>#<device>    WINDOW#<start>  (the customers it converted; expires)
 //
-// Cases are rare next to orders, so the status key is not sharded.
+// Cases are rare next to orders, so the status key is not sharded; a
+// device's key is its own partition already.
 type Fraud struct{ *table }
 
 func fraudCaseKey(id string) key { return key{"FRAUDCASE#" + id, "CASE"} }
@@ -32,6 +35,34 @@ func fraudEventKey(caseID, eventID string) key {
 }
 func fraudOpenKey(partnerID, rule string) key {
 	return key{"FRAUDOPEN#" + partnerID + "#" + rule, "OPEN"}
+}
+
+func deviceKey(v fraud.DeviceVisit) key {
+	return key{"DEVICE#" + v.PartnerID + "#" + v.Device, "WINDOW#" + v.Window.UTC().Format(time.RFC3339)}
+}
+
+// deviceRetention is how long a device's customers are kept: as long as
+// the click that names the device.
+const deviceRetention = clickRetention
+
+// customerSet marshals as a string set, which ADD merges.
+type customerSet []string
+
+func (c customerSet) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
+	return &types.AttributeValueMemberSS{Value: c}, nil
+}
+
+// deviceVisit adds the customer to its device's set for the window, on
+// condition that the customer is in it already or the set stays below the
+// limit: the customer that would reach it fails the transaction
+// (ErrDeviceLimit) instead of being read for.
+func (s *table) deviceVisit(v fraud.DeviceVisit, at time.Time) types.TransactWriteItem {
+	customers := expression.Name("customers")
+	upd := expression.Add(customers, expression.Value(customerSet{v.Customer})).
+		Set(expression.Name("expires_at"), expression.Value(at.Add(deviceRetention).Unix()))
+	below := expression.AttributeNotExists(customers).Or(expression.Contains(customers, v.Customer),
+		expression.Size(customers).LessThan(expression.Value(v.Limit-1)))
+	return s.update(deviceKey(v), upd, &below)
 }
 
 type fraudCaseItem struct {

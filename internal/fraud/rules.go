@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/partnerloop/partnerloop/internal/money"
 	"github.com/partnerloop/partnerloop/internal/program"
@@ -185,22 +186,52 @@ func SharedPayoutMethod(partnerID string, methods []string, owners map[string][]
 	return Evidence{"shared_with": strings.Join(others, ",")}, true
 }
 
-// DefaultDeviceCustomers is how many distinct customers one device may
-// convert for a partner within the window before same_device fires.
-const DefaultDeviceCustomers = 3
+// Defaults of same_device: how many distinct customers one device may
+// convert for a partner within how many hours before it fires.
+const (
+	DefaultDeviceCustomers   = 3
+	DefaultDeviceWindowHours = 24
+)
+
+// DeviceLimit is the number of distinct customers that fires same_device.
+func DeviceLimit(r program.FraudRule) int {
+	if r.Customers == 0 {
+		return DefaultDeviceCustomers
+	}
+	return r.Customers
+}
 
 // SameDevice fires when one device (hashed address and user agent) has
 // converted customers distinct customers for the partner within the rule's
 // window, counting this order's.
 func SameDevice(device string, customers int, r program.FraudRule) (Evidence, bool) {
-	limit := r.Customers
-	if limit == 0 {
-		limit = DefaultDeviceCustomers
-	}
-	if device == "" || customers < limit {
+	if device == "" || customers < DeviceLimit(r) {
 		return nil, false
 	}
 	return Evidence{"device": device, "customers": strconv.Itoa(customers)}, true
+}
+
+// DeviceVisit counts an order's customer on the device of the click it
+// names: the distinct customers one device converts for a partner in one
+// window of the rule's hours (windows are fixed, counted from the Unix
+// epoch). The store adds the customer only while the device stays below
+// Limit, and refuses the one that would reach it: the rule then fires.
+type DeviceVisit struct {
+	PartnerID, Device string
+	// Customer is the keyed hash of the customer's normalised e-mail.
+	Customer string
+	Window   time.Time
+	Limit    int
+}
+
+// NewDeviceVisit is the visit of an order paid at on device under r.
+func NewDeviceVisit(partnerID, device, customer string, at time.Time, r program.FraudRule) DeviceVisit {
+	hours := r.WindowHours
+	if hours == 0 {
+		hours = DefaultDeviceWindowHours
+	}
+	return DeviceVisit{PartnerID: partnerID, Device: device, Customer: customer,
+		Window: at.UTC().Truncate(time.Duration(hours) * time.Hour), Limit: DeviceLimit(r)}
 }
 
 // CouponCounts are a partner's coupon orders in a month and those of them

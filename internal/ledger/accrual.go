@@ -162,6 +162,9 @@ type Change struct {
 	Events []outbox.Event
 	// Fraud files the fraud events the order fired in their cases.
 	Fraud []fraud.Filed
+	// Device counts the order's customer on its click's device
+	// (same_device), refused when it would reach the rule's limit.
+	Device *fraud.DeviceVisit
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by

@@ -18,12 +18,19 @@ type FraudCases interface {
 	OpenCase(ctx context.Context, partnerID, rule string) (fraud.Case, error)
 }
 
+// ErrDeviceLimit means the order's customer would bring its click's
+// device to the same_device limit: the store wrote nothing, and the order
+// is screened again with the rule firing.
+var ErrDeviceLimit = errors.New("device reached the same_device limit")
+
 // screen runs the fraud rules of the credited partner's terms over a paid
 // order whose accrual change would be, inside the decision: the first rule
 // that fires and holds holds the accrual ("fraud:<rule>"), and every event
 // is filed in its case, both committed with the order. An accrual already
-// held for another reason keeps it; the events then only flag.
-func (s *Service) screen(ctx context.Context, rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned, change Change, now time.Time) (Change, error) {
+// held for another reason keeps it; the events then only flag. An order
+// naming its partner's click counts its customer on the click's device
+// (change.Device) unless deviceFull says the store refused that customer.
+func (s *Service) screen(ctx context.Context, rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned, change Change, now time.Time, deviceFull bool) (Change, error) {
 	cfg := prog.Program.FraudFor(attr.Group.Fraud)
 	if len(cfg.Rules) == 0 || s.Fraud == nil {
 		return change, nil
@@ -31,10 +38,20 @@ func (s *Service) screen(ctx context.Context, rec OrderRecord, evt Event, attr *
 	n := change.Next
 	o := fraud.Order{Source: n.Source, OrderID: n.OrderID, Currency: n.Currency, Commission: n.Commission,
 		Customer: fraud.Customer{NormalHash: evt.Order.Customer.NormalHash, Domain: evt.Order.Customer.Domain}, Click: attr.Click}
+	var visit *fraud.DeviceVisit
+	if r, on := cfg.Rule(program.FraudSameDevice); on && attr.Click != nil && attr.Click.Device != "" && o.Customer.NormalHash != "" {
+		o.Device = attr.Click.Device
+		if v := fraud.NewDeviceVisit(attr.PartnerID, o.Device, o.Customer.NormalHash, n.PaidAt, r); deviceFull || v.Limit <= 1 {
+			o.DeviceCustomers = v.Limit
+		} else {
+			visit = &v
+		}
+	}
 	p := attr.Screened
 	p.ID = attr.PartnerID
 	events, hold := fraud.Screen(o, p, cfg, n.PaidAt)
 	if len(events) == 0 {
+		change.Device = visit
 		return change, nil
 	}
 	if hold != "" && attr.Hold == "" {
@@ -64,6 +81,7 @@ func (s *Service) screen(ctx context.Context, rec OrderRecord, evt Event, attr *
 			change.Fraud = append(change.Fraud, filed)
 		}
 	}
+	change.Device = visit
 	return change, nil
 }
 
