@@ -116,16 +116,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	a := app.New(db, q, app.Config{Web: site,
+	cfg := app.Config{Web: site,
 		Table: res.Table, PayoutsURL: res.PayoutsURL(), DonationsURL: res.DonationsURL(),
 		PayoutsDLQURL: res.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: res.QueueURLs[appspec.DonationsQueue.Name+"-dlq"], PublicBaseURL: base, Program: prog,
 		NotifyURL: res.NotifyURL(), LocalWebhooks: true,
-		MailURL: res.MailURL(), SES: emu.SES(), MailFrom: env(appspec.EnvMailFrom), FinanceEmails: strings.Split(env(appspec.EnvFinanceEmails), ","),
+		MailURL: res.MailURL(), FinanceEmails: strings.Split(env(appspec.EnvFinanceEmails), ","),
 		Secrets: app.Secrets{Generic: env("PARTNERLOOP_WEBHOOK_SECRET"), Shopify: env("PARTNERLOOP_SHOPIFY_SECRET"),
 			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY"),
 			UnsubscribeKey: env("PARTNERLOOP_UNSUBSCRIBE_KEY")},
-		StripeAPIKey: stripeKey, StripeAPIBase: stripeBase,
-	}, httpapi.BearerHS256(jwt), log)
+	}
+	devenv.Adapters{SES: emu.SES(), MailFrom: env(appspec.EnvMailFrom), StripeAPIKey: stripeKey, StripeAPIBase: stripeBase}.Wire(&cfg)
+	a := app.New(db, q, cfg, httpapi.BearerHS256(jwt), log)
 
 	demo, err := a.Server.Partners.Create(ctx, partner.NewPartner{Name: "Demo Reseller", Email: "demo@partner.example", Tier: "silver"})
 	if err != nil {

@@ -1,7 +1,12 @@
 // Command api is the api Lambda function behind the HTTP API; its routes are
-// listed in internal/appspec.
+// listed in internal/appspec. It keeps the team in the Cognito user pool and
+// creates the Stripe codes of stripe discounts.
 package main
 
-import "github.com/partnerloop/partnerloop/internal/app"
+import (
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/app/withcognito"
+	"github.com/partnerloop/partnerloop/internal/app/withstripe"
+)
 
-func main() { app.StartHTTP("api") }
+func main() { app.StartHTTP("api", withcognito.Team, withstripe.Discounts) }

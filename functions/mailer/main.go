@@ -3,6 +3,9 @@
 // by SNS) on the suppression list.
 package main
 
-import "github.com/partnerloop/partnerloop/internal/app"
+import (
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/app/withses"
+)
 
-func main() { app.StartMailer() }
+func main() { app.StartMailer(withses.Mailer) }

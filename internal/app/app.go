@@ -19,10 +19,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -31,7 +29,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/audit"
 	"github.com/partnerloop/partnerloop/internal/auth"
-	"github.com/partnerloop/partnerloop/internal/cognito"
+	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/fraud"
@@ -49,10 +47,9 @@ import (
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/referral"
 	"github.com/partnerloop/partnerloop/internal/reports"
-	"github.com/partnerloop/partnerloop/internal/sesmail"
+	"github.com/partnerloop/partnerloop/internal/sesnotice"
 	"github.com/partnerloop/partnerloop/internal/sqsqueue"
 	"github.com/partnerloop/partnerloop/internal/statement"
-	"github.com/partnerloop/partnerloop/internal/stripepay"
 	"github.com/partnerloop/partnerloop/internal/team"
 	"github.com/partnerloop/partnerloop/internal/web"
 )
@@ -85,14 +82,10 @@ type Config struct {
 	NotifyRetryBase time.Duration
 	LocalWebhooks   bool
 	PublicBaseURL   string
-	// MailURL is the mail queue. SES sends e-mail (nil where no function
-	// sends) from MailFrom through the configuration set MailConfigurationSet;
-	// FinanceEmails hear of batches waiting for approval and failed payouts.
-	MailURL              string
-	SES                  *sesv2.Client
-	MailFrom             string
-	MailConfigurationSet string
-	FinanceEmails        []string
+	// MailURL is the mail queue. FinanceEmails hear of batches waiting for
+	// approval and failed payouts.
+	MailURL       string
+	FinanceEmails []string
 	// MailSendRate is how many e-mails a second a broadcast sends at most
 	// (0: no limit, local runs and tests).
 	MailSendRate float64
@@ -104,17 +97,23 @@ type Config struct {
 	// WebhookSecrets, if set, replaces the fixed Secrets for webhook
 	// verification (in AWS: re-read from Secrets Manager).
 	WebhookSecrets httpapi.SecretSource
-	// StripeAPIKey enables Stripe Connect payouts; StripeAPIBase points the
-	// client at stripe-mock locally. Stripe, if set, replaces the fixed key.
-	StripeAPIKey  string
-	StripeAPIBase string
-	Stripe        payout.Method
 	// Metrics receives the EMF metric lines; nil emits none.
 	Metrics *obs.Metrics
 	// Web serves the portal and console; nil where no function serves them.
 	Web *web.Site
 	// AuditRetention is how long audit entries are kept; zero keeps them.
 	AuditRetention time.Duration
+	// The adapters of outside services, each nil where the function does
+	// not use it. A function's main builds them (internal/app/with*), so a
+	// function links only the SDKs it uses.
+	//
+	// Mailer sends e-mail (Amazon SES); only the mailer sends.
+	Mailer mail.Sender
+	// Stripe pays Stripe Connect legs; without it a Stripe leg fails.
+	Stripe payout.Method
+	// StripeDiscounts creates Stripe coupons and promotion codes; nil
+	// refuses stripe discounts.
+	StripeDiscounts discount.StripeCodes
 	// TeamDirectory creates the team's sign-ins (the stack's Cognito user
 	// pool); nil keeps the team in the table, as the local sign-in reads it.
 	TeamDirectory team.Directory
@@ -166,7 +165,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	notifications := &notify.Service{Store: store.Notify, Queue: &sqsqueue.Deliveries{SQS: q, URL: cfg.NotifyURL},
 		Poster: notify.NewPoster(cfg.LocalWebhooks, now), Now: now, Log: log, AllowInsecure: cfg.LocalWebhooks, CacheFor: ProgramCacheFor}
 	mailer := &mail.Service{Store: store.Mail, Queue: &sqsqueue.MailJobs{SQS: q, URL: cfg.MailURL}, Partners: store.Partners,
-		Sender: &sesmail.Sender{Client: cfg.SES, From: cfg.MailFrom, ConfigurationSet: cfg.MailConfigurationSet},
+		Sender: cfg.Mailer,
 		Signer: mail.NewSigner(cfg.Secrets.UnsubscribeKey), BaseURL: cfg.PublicBaseURL, FinanceTo: cfg.FinanceEmails, Now: now, Log: log}
 	notifications.Also = mailer
 	broadcasts := &messages.Service{Store: store.Messages, Mailer: messages.Mail{Service: mailer}, Pages: &sqsqueue.BroadcastPages{SQS: q, URL: cfg.MailURL},
@@ -212,14 +211,11 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 }
 
 // payoutMethods pays each leg by its method: manual always, Stripe Connect
-// when a key is configured.
+// where the function has it.
 func payoutMethods(cfg Config) map[string]payout.Method {
 	methods := map[string]payout.Method{partner.MethodManual: payout.Manual{}}
-	switch {
-	case cfg.Stripe != nil:
+	if cfg.Stripe != nil {
 		methods[partner.MethodStripe] = cfg.Stripe
-	case cfg.StripeAPIKey != "":
-		methods[partner.MethodStripe] = stripepay.New(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
 	return methods
 }
@@ -249,16 +245,6 @@ func AWSConfig(ctx context.Context) (*dynamodb.Client, *sqs.Client, aws.Config, 
 	return db, q, cfg, nil
 }
 
-// SESClient is the SES v2 client; PARTNERLOOP_SES_ENDPOINT points it at
-// the local emulator.
-func SESClient(cfg aws.Config) *sesv2.Client {
-	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
-		if ep := os.Getenv("PARTNERLOOP_SES_ENDPOINT"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
-}
-
 // addressList reads a comma-separated list of e-mail addresses.
 func addressList(v string) []string {
 	var out []string
@@ -271,8 +257,9 @@ func addressList(v string) []string {
 }
 
 // FromLambdaEnv builds the app as a deployed function does: names from the
-// stack's environment, secrets from Secrets Manager when the function has them.
-func FromLambdaEnv(ctx context.Context) (*App, error) {
+// stack's environment, secrets from Secrets Manager when the function has
+// them, and the adapters its main wires.
+func FromLambdaEnv(ctx context.Context, wirings ...Wiring) (*App, error) {
 	db, q, awsCfg, err := AWSConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -297,9 +284,6 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 	if days, err := strconv.Atoi(os.Getenv(appspec.EnvAuditRetentionDays)); err == nil && days > 0 {
 		cfg.AuditRetention = time.Duration(days) * 24 * time.Hour
 	}
-	if pool := os.Getenv(appspec.EnvUserPoolID); pool != "" {
-		cfg.TeamDirectory = cognito.Directory{Client: cognitoidentityprovider.NewFromConfig(awsCfg), PoolID: pool}
-	}
 	sm := secretsmanager.NewFromConfig(awsCfg)
 	if arn := os.Getenv(appspec.EnvSecretARN); arn != "" {
 		r := &refreshing[Secrets]{read: secretReader[Secrets](sm, arn), ttl: SecretsRefresh, now: time.Now}
@@ -321,16 +305,18 @@ func FromLambdaEnv(ctx context.Context) (*App, error) {
 		}
 		cfg.Secrets.UnsubscribeKey = keys.UnsubscribeKey
 	}
-	cfg.MailURL, cfg.SES = os.Getenv(appspec.EnvMailQueue), SESClient(awsCfg)
-	cfg.MailFrom, cfg.MailConfigurationSet = os.Getenv(appspec.EnvMailFrom), os.Getenv(appspec.EnvMailConfigurationSet)
+	cfg.MailURL = os.Getenv(appspec.EnvMailQueue)
 	cfg.FinanceEmails = addressList(os.Getenv(appspec.EnvFinanceEmails))
 	if v := os.Getenv(appspec.EnvMailSendRate); v != "" {
 		if cfg.MailSendRate, err = strconv.ParseFloat(v, 64); err != nil || cfg.MailSendRate <= 0 {
 			return nil, fmt.Errorf("%s must be a positive number of e-mails a second, not %q", appspec.EnvMailSendRate, v)
 		}
 	}
-	if arn := os.Getenv(appspec.EnvProviderSecretARN); arn != "" {
-		cfg.Stripe = &refreshingStripe{keys: &refreshing[ProviderSecrets]{read: secretReader[ProviderSecrets](sm, arn), ttl: SecretsRefresh, now: time.Now}}
+	env := Env{AWS: awsCfg, secrets: sm}
+	for _, wire := range wirings {
+		if err := wire(ctx, env, &cfg); err != nil {
+			return nil, err
+		}
 	}
 	return New(db, q, cfg, GatewayJWT, Logger()), nil
 }
@@ -364,15 +350,15 @@ func Function(dir string) appspec.Function {
 
 // StartHTTP runs the named function's routes as a Lambda handler for API
 // Gateway HTTP API (payload format 2.0) events.
-func StartHTTP(dir string) {
-	a := MustFromLambdaEnv()
+func StartHTTP(dir string, wirings ...Wiring) {
+	a := MustFromLambdaEnv(wirings...)
 	lambda.Start(httpadapter.NewV2(a.Server.Handler(Function(dir).Routes)).ProxyWithContext)
 }
 
 // MustFromLambdaEnv is FromLambdaEnv for a function's init phase: a
 // misconfigured function logs why and exits, and Lambda reports the failure.
-func MustFromLambdaEnv() *App {
-	a, err := FromLambdaEnv(context.Background())
+func MustFromLambdaEnv(wirings ...Wiring) *App {
+	a, err := FromLambdaEnv(context.Background(), wirings...)
 	if err != nil {
 		Logger().Error("startup failed", "error", err)
 		os.Exit(1)
@@ -393,8 +379,8 @@ func StartScheduled(what string, job func(context.Context, *App) (int, error)) {
 
 // StartQueueWorker settles payout or donation messages from the function's
 // SQS queue, reporting partial batch failures so only failed ones are retried.
-func StartQueueWorker() {
-	a := MustFromLambdaEnv()
+func StartQueueWorker(wirings ...Wiring) {
+	a := MustFromLambdaEnv(wirings...)
 	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		return sqsqueue.HandleBatch(ctx, a.Payouts, ev, a.Metrics), nil
 	})
@@ -410,8 +396,8 @@ func StartNotifier() {
 
 // StartMailer sends e-mail jobs from the mail queue and suppresses the
 // addresses of SES bounce and complaint notifications arriving by SNS.
-func StartMailer() {
-	a := MustFromLambdaEnv()
+func StartMailer(wirings ...Wiring) {
+	a := MustFromLambdaEnv(wirings...)
 	lambda.Start(a.HandleMailerEvent)
 }
 
@@ -448,7 +434,7 @@ func (a *App) MailWork() sqsqueue.MailWork {
 // suppression list; a failure is returned so SNS invokes again.
 func (a *App) HandleFeedback(ctx context.Context, ev events.SNSEvent) error {
 	for _, r := range ev.Records {
-		f, ok, err := sesmail.ParseFeedback(r.SNS.Message)
+		f, ok, err := sesnotice.Feedback(r.SNS.Message)
 		if err != nil {
 			a.Log.WarnContext(ctx, "SNS message is not an SES notification; dropped", "message_id", r.SNS.MessageID, "error", err)
 			continue

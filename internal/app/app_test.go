@@ -52,7 +52,7 @@ type harness struct {
 	// runs its jobs with only the table actions its grant allows.
 	fns    map[string]*app.App
 	served map[string]http.Handler
-	cfg    app.Config
+	cfg    testConfig
 	authn  httpapi.Authenticator
 	log    *slog.Logger
 	srv    *httptest.Server
@@ -68,6 +68,21 @@ type harness struct {
 	ahead atomic.Int64
 }
 
+// testConfig is the services' configuration and the adapters every
+// function of the harness gets (e-mail to the SES emulator, Stripe to
+// stripe-mock).
+type testConfig struct {
+	app.Config
+	devenv.Adapters
+}
+
+// wired is the configuration with its adapters.
+func (c testConfig) wired() app.Config {
+	cfg := c.Config
+	c.Wire(&cfg)
+	return cfg
+}
+
 func newHarness(t testing.TB) *harness {
 	return newObservedHarness(t, slog.New(slog.NewJSONHandler(io.Discard, nil)), nil)
 }
@@ -80,12 +95,12 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 	prog.MinimumPayout = map[money.Currency]int64{"EUR": 1000, "USD": 1000}
 	jwt := auth.HS256{Secret: []byte("test-jwt")}
 	cfg := app.Config{Table: env.Table, PayoutsURL: env.PayoutsURL(), DonationsURL: env.DonationsURL(),
-		StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t),
 		PayoutsDLQURL: env.QueueURLs[appspec.PayoutsQueue.Name+"-dlq"], DonationsDLQURL: env.QueueURLs[appspec.DonationsQueue.Name+"-dlq"],
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t),
 		NotifyURL: env.QueueURLs[appspec.NotifyQueue.Name], NotifyRetryBase: time.Second, LocalWebhooks: true,
-		MailURL: env.MailURL(), SES: devtest.SES(), MailFrom: "partners@shop.example", FinanceEmails: []string{"anna@shop.example", "ben@shop.example"}}
-	h := &harness{t: t, env: env, cfg: cfg, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
+		MailURL: env.MailURL(), FinanceEmails: []string{"anna@shop.example", "ben@shop.example"}}
+	adapters := devenv.Adapters{SES: devtest.SES(), MailFrom: "partners@shop.example", StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t)}
+	h := &harness{t: t, env: env, cfg: testConfig{cfg, adapters}, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
 	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
@@ -120,11 +135,12 @@ func testSite(t testing.TB) *web.Site {
 // build makes the services: the all-permissions app and one app per
 // function on a DynamoDB client that allows only its grant, each with opts.
 func (h *harness) build(opts ...func(*dynamodb.Options)) {
-	h.app = app.New(dynamodb.New(h.env.DB.Options(), opts...), h.env.SQS, h.cfg, h.authn, h.log)
+	cfg := h.cfg.wired()
+	h.app = app.New(dynamodb.New(h.env.DB.Options(), opts...), h.env.SQS, cfg, h.authn, h.log)
 	h.fns, h.served = map[string]*app.App{}, map[string]http.Handler{}
 	for _, f := range appspec.Functions {
 		granted := append(slices.Clone(opts), h.iam.allow(f.Name, f.Access.Table))
-		a := app.New(dynamodb.New(h.env.DB.Options(), granted...), h.env.SQS, h.cfg, h.authn, h.log)
+		a := app.New(dynamodb.New(h.env.DB.Options(), granted...), h.env.SQS, cfg, h.authn, h.log)
 		h.fns[f.Name] = a
 		if len(f.Routes) > 0 {
 			h.served[f.Name] = a.Server.Handler(f.Routes)

@@ -15,17 +15,13 @@ import (
 	"github.com/partnerloop/partnerloop/internal/partner"
 	"github.com/partnerloop/partnerloop/internal/program"
 	"github.com/partnerloop/partnerloop/internal/statement"
-	"github.com/partnerloop/partnerloop/internal/stripepay"
 )
 
 // customerReferrals gives the server API keys, partners' discount codes
 // (issued as partners join a group that gives a discount) and the
 // embedded widget.
 func customerReferrals(srv *httpapi.Server, store dynamo.Adapters, cfg Config, partners *partner.Service, groups *group.Service, programs program.Provider, statements *statement.Query) {
-	discounts := &discount.Service{Store: store.Discounts, Terms: discountTerms{groups, programs}, Coupons: partnerCoupons{partners}}
-	if cfg.StripeAPIKey != "" {
-		discounts.Stripe = stripepay.NewDiscounts(cfg.StripeAPIKey, cfg.StripeAPIBase)
-	}
+	discounts := &discount.Service{Store: store.Discounts, Terms: discountTerms{groups, programs}, Coupons: partnerCoupons{partners}, Stripe: cfg.StripeDiscounts}
 	partners.Joined = func(ctx context.Context, p partner.Partner) partner.Partner {
 		c, found, err := discounts.Issue(ctx, p.ID, p.ReferralCode, p.Group())
 		if err != nil {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/partnerloop/partnerloop/internal/httpapi"
-	"github.com/partnerloop/partnerloop/internal/payout"
-	"github.com/partnerloop/partnerloop/internal/stripepay"
 )
 
 // SecretsRefresh is how long a function keeps a secret before reading it
@@ -70,41 +67,4 @@ func webhookSecretSource(r *refreshing[Secrets]) httpapi.SecretSource {
 
 func (s Secrets) webhook() httpapi.WebhookSecrets {
 	return httpapi.WebhookSecrets{Generic: []byte(s.Generic), Shopify: []byte(s.Shopify), Stripe: []byte(s.Stripe), WooCommerce: []byte(s.WooCommerce)}
-}
-
-// ProviderSecrets are the payout providers' API keys.
-type ProviderSecrets struct {
-	StripeAPIKey string `json:"stripe_api_key"`
-}
-
-// errStripeNotConfigured fails a Stripe leg (its amount returns to payable)
-// while no API key is set.
-var errStripeNotConfigured = errors.New("no Stripe API key in the provider secret")
-
-// refreshingStripe pays with the Stripe key currently in the provider
-// secret, building a new client when the key changes.
-type refreshingStripe struct {
-	keys    *refreshing[ProviderSecrets]
-	apiBase string
-
-	mu     sync.Mutex
-	key    string
-	client *stripepay.Connect
-}
-
-func (s *refreshingStripe) Pay(ctx context.Context, m payout.Message) (string, error) {
-	keys, err := s.keys.get(ctx)
-	if err != nil {
-		return "", err // retried through SQS
-	}
-	if keys.StripeAPIKey == "" {
-		return "", errors.Join(payout.ErrFinal, errStripeNotConfigured)
-	}
-	s.mu.Lock()
-	if keys.StripeAPIKey != s.key {
-		s.key, s.client = keys.StripeAPIKey, stripepay.New(keys.StripeAPIKey, s.apiBase)
-	}
-	client := s.client
-	s.mu.Unlock()
-	return client.Pay(ctx, m)
 }
