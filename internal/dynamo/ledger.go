@@ -64,6 +64,7 @@ type orderItem struct {
 	// What a referred order shows of its customer's discount and name.
 	DiscountCode   string `json:"discount_code,omitempty" dynamodbav:"discount_code,omitempty"`
 	BuyerFirstName string `json:"buyer_first_name,omitempty" dynamodbav:"buyer_first_name,omitempty"`
+	CustomerReward string `json:"customer_reward,omitempty" dynamodbav:"customer_reward,omitempty"`
 }
 
 type refundItem struct {
@@ -89,7 +90,8 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 		Paid: r.Paid, Cancelled: r.Cancelled, Net: r.Net, Gross: r.Gross, Sales: r.Sales, PartnerID: r.PartnerID, Via: r.Via,
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Points: r.Points, PointsRev: r.PointsReversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version,
-		DigestDay: r.Day.Day, DayBooked: r.Day.Booked, DayReversed: r.Day.Reversed, DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName}
+		DigestDay: r.Day.Day, DayBooked: r.Day.Booked, DayReversed: r.Day.Reversed, DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName,
+		CustomerReward: r.CustomerReward}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
 	}
@@ -113,7 +115,7 @@ func (it orderItem) record() ledger.OrderRecord {
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
 		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Points: it.Points, PointsReversed: it.PointsRev, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
 		UpdatedAt: it.UpdatedAt, Version: it.Version, Day: ledger.DayCommission{Day: it.DigestDay, Booked: it.DayBooked, Reversed: it.DayReversed},
-		DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName}
+		DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName, CustomerReward: it.CustomerReward}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
 		r.PaidAt = *it.PaidAt
@@ -209,16 +211,9 @@ func (s *Ledger) CommitOrder(ctx context.Context, prevVersion int64, change ledg
 	}
 	items = append(items, s.evidenceWrites(change.Evidence, change.Next.UpdatedAt)...)
 	items = append(items, s.fraudWrites(change.Fraud)...)
-	device := -1
-	if change.Device != nil {
-		device = len(items)
-		items = append(items, s.deviceVisit(*change.Device, change.Next.UpdatedAt))
-	}
 	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed, ok := cancelledAt(err); ok && len(failed) == 1 && failed[device] {
-		return ledger.ErrDeviceLimit
-	} else if ok || isTransactionConflict(err) {
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
 		return ledger.ErrConflict
 	}
 	return err

@@ -73,6 +73,9 @@ type Token struct {
 type Issued struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// PartnerID is the customer's partner, which the customer_credit
+	// events name.
+	PartnerID string `json:"partner_id"`
 }
 
 // Claim is a customer's place in a group: the partner it is, once created.
@@ -150,7 +153,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
 	if err := s.Store.PutToken(ctx, hash(secret), t); err != nil {
 		return Issued{}, err
 	}
-	return Issued{Token: secret, ExpiresAt: t.ExpiresAt}, nil
+	return Issued{Token: secret, ExpiresAt: t.ExpiresAt, PartnerID: p.ID}, nil
 }
 
 // customer is the customer's partner, created when it has none.

@@ -7,16 +7,11 @@ import (
 	"slices"
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/program"
 )
 
 // MaxEmbedOrigins bounds the origins that may frame a group's widget.
 const MaxEmbedOrigins = 20
-
-// Customer rewards: store credit, or points for the rewards catalog.
-const (
-	RewardMoney  = "money"
-	RewardPoints = "points"
-)
 
 // checkCustomers checks what a group of customers sets: its discount, the
 // origins that frame its widget and how its customers are rewarded.
@@ -38,7 +33,7 @@ func (g Group) checkCustomers() error {
 			return refused(field, "must be an https origin (https://shop.example), once")
 		}
 	}
-	if g.CustomerRewards != "" && g.CustomerRewards != RewardMoney && g.CustomerRewards != RewardPoints {
+	if g.CustomerRewards != "" && g.CustomerRewards != program.RewardMoney && g.CustomerRewards != program.RewardPoints {
 		return refused("customer_rewards", "must be money or points")
 	}
 	return nil

@@ -326,7 +326,7 @@ func checkURL(field, v string) error {
 
 // Terms are what the group changes of the program's terms.
 func (g Group) Terms() program.GroupTerms {
-	return program.GroupTerms{ID: g.ID, Commission: g.Commission, HoldDays: g.HoldDays, Fraud: g.Fraud}
+	return program.GroupTerms{ID: g.ID, Commission: g.Commission, HoldDays: g.HoldDays, Fraud: g.Fraud, CustomerRewards: g.CustomerRewards}
 }
 
 // Parse reads a group strictly: a misspelt field is refused, not ignored.

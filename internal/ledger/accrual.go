@@ -21,6 +21,10 @@ const (
 	AccrualPayable  AccrualStatus = "payable"  // may be paid out
 	AccrualReversed AccrualStatus = "reversed" // fully refunded or cancelled
 	AccrualHeld     AccrualStatus = "held"     // suspected abuse: waits for finance
+	// A customer rewarded in money: matured, it was paid as store credit
+	// (a customer_credit.earned event for the shop) and never enters a
+	// payout batch.
+	AccrualCredited AccrualStatus = "credited"
 )
 
 // Reasons an accrual is held.
@@ -77,6 +81,9 @@ type OrderRecord struct {
 	// the commission's hold and reversals.
 	Points         int64
 	PointsReversed int64
+	// CustomerReward is the partner's group's customer rewards
+	// (program.RewardMoney, RewardPoints) when the order was paid.
+	CustomerReward string
 	Status         AccrualStatus
 	HoldReason     string
 	PaidAt         time.Time
@@ -127,9 +134,24 @@ func (p Points) Add(o Points) Points {
 		Available: p.Available + o.Available, Redeemed: p.Redeemed + o.Redeemed}
 }
 
+// matured reports whether an accrual of the status is past its return
+// window and not taken back.
+func matured(status AccrualStatus) bool {
+	return status == AccrualPayable || status == AccrualCredited
+}
+
+// maturedStatus is where the accrual goes when its return window ends:
+// payable, or paid at once as store credit for a customer rewarded in money.
+func (r OrderRecord) maturedStatus() AccrualStatus {
+	if r.CustomerReward == program.RewardMoney {
+		return AccrualCredited
+	}
+	return AccrualPayable
+}
+
 // earnPoints books points into the bucket of the accrual's status.
 func earnPoints(status AccrualStatus, n int64) Points {
-	if status == AccrualPayable {
+	if matured(status) {
 		return Points{Earned: n, Available: n}
 	}
 	return Points{Earned: n, Pending: n}
@@ -162,9 +184,6 @@ type Change struct {
 	Events []outbox.Event
 	// Fraud files the fraud events the order fired in their cases.
 	Fraud []fraud.Filed
-	// Device counts the order's customer on its click's device
-	// (same_device), refused when it would reach the rule's limit.
-	Device *fraud.DeviceVisit
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by
@@ -195,10 +214,15 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 			res := terms.Evaluate(commissionInput(evt))
 			next.Lines, next.Commission = res.Lines, res.Total
 			next.Points = prog.Program.Points.ForRevenue(next.Currency, next.Net)
+			next.CustomerReward = attr.Group.CustomerRewards
+			if next.CustomerReward == program.RewardPoints {
+				next.Points += next.Commission
+				next.Commission = 0
+			}
 			next.PayableAt = next.PaidAt.Add(terms.Hold()) // a late delivery's hold has partly passed
 			next.Status = AccrualPending
 			if !next.PayableAt.After(now) {
-				next.Status = AccrualPayable
+				next.Status = next.maturedStatus()
 			}
 			if attr.Hold != "" {
 				next.Status, next.HoldReason = AccrualHeld, attr.Hold
@@ -262,22 +286,35 @@ func (r OrderRecord) duePointsReversal() int64 {
 	return min(r.Points, money.MulDivFloor(r.Points, r.refundedNet(), r.Net))
 }
 
+// bucket is the balance an accrual of the status keeps its amount in:
+// pending inside the return window, paid once issued as store credit,
+// payable otherwise (matured, or paid out through a batch).
+func bucket(status AccrualStatus, amount int64) Balance {
+	switch status {
+	case AccrualPending:
+		return Balance{Pending: amount}
+	case AccrualCredited:
+		return Balance{Paid: amount}
+	}
+	return Balance{Payable: amount}
+}
+
 // accrue books commission into the bucket of its status.
 func accrue(status AccrualStatus, amount int64) Balance {
-	if status == AccrualPayable {
-		return Balance{Accrued: amount, Payable: amount}
-	}
-	return Balance{Accrued: amount, Pending: amount}
+	b := bucket(status, amount)
+	b.Accrued = amount
+	return b
 }
 
 // reversal takes commission back: still in the return window it comes off
 // pending; payable (or already paid out) it comes off payable, which may go
-// negative and is netted by the next batch.
+// negative and is netted by the next batch. Store credit already issued
+// comes off paid: the shop takes it back (customer_credit.reversed), as no
+// batch would net it.
 func reversal(status AccrualStatus, amount int64) Balance {
-	if status == AccrualPending {
-		return Balance{Reversed: amount, Pending: -amount}
-	}
-	return Balance{Reversed: amount, Payable: -amount}
+	b := bucket(status, -amount)
+	b.Reversed = amount
+	return b
 }
 
 func (b Balance) add(o Balance) Balance {
@@ -295,7 +332,7 @@ func Release(rec OrderRecord, now time.Time) (Change, bool) {
 	next.HoldReason, next.UpdatedAt = "", now
 	next.Status = AccrualPending
 	if !next.PayableAt.After(now) {
-		next.Status = AccrualPayable
+		next.Status = rec.maturedStatus()
 	}
 	delta := accrue(next.Status, rec.Commission)
 	points := earnPoints(next.Status, rec.Points)
@@ -393,14 +430,15 @@ func (r OrderRecord) refundedNet() int64 {
 	return min(net, r.Net)
 }
 
-// Mature moves a pending accrual whose return window has passed to payable.
+// Mature moves a pending accrual whose return window has passed to payable,
+// or to paid as store credit for a customer rewarded in money.
 func Mature(rec OrderRecord, now time.Time) (Change, bool) {
 	if rec.Status != AccrualPending || rec.PayableAt.After(now) {
 		return Change{Next: rec, Noop: true}, false
 	}
 	next := rec
-	next.Status = AccrualPayable
+	next.Status = rec.maturedStatus()
 	next.UpdatedAt = now
 	open, openPts := rec.Commission-rec.Reversed, rec.Points-rec.PointsReversed
-	return Change{Next: next, Delta: Balance{Pending: -open, Payable: open}, Points: Points{Pending: -openPts, Available: openPts}}, true
+	return Change{Next: next, Delta: Balance{Pending: -open}.add(bucket(next.Status, open)), Points: Points{Pending: -openPts, Available: openPts}}, true
 }

@@ -5,15 +5,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/program"
 	"pgregory.net/rapid"
 )
 
 // TestLedgerInvariantUnderReorderingAndDuplicates applies random histories of
 // payments, refunds, cancellations and maturity runs, with duplicates and in
-// shuffled order, and checks the books after every step and at the end.
+// shuffled order, and checks the books after every step and at the end,
+// for a partner and for customers rewarded in store credit or points.
 func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		hold := rapid.IntRange(0, 2).Draw(t, "hold")
+		attr := *silver
+		attr.Group.CustomerRewards = rapid.SampledFrom([]string{"", program.RewardMoney, program.RewardPoints}).Draw(t, "customer rewards")
 		orders := rapid.IntRange(1, 4).Draw(t, "orders")
 		heldOrders := map[string]bool{}
 		var events, releases []Event
@@ -46,8 +50,8 @@ func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 		perm = append(perm, rapid.Permutation(releases).Draw(t, "releases")...)
 		events = append(events, releases...)
 
-		totals, points := replay(t, perm, hold, heldOrders)
-		inOrder, pointsInOrder := replay(t, events, hold, heldOrders)
+		totals, points := replay(t, perm, hold, heldOrders, &attr)
+		inOrder, pointsInOrder := replay(t, events, hold, heldOrders, &attr)
 		if totals.Accrued != inOrder.Accrued || totals.Reversed != inOrder.Reversed {
 			t.Fatalf("delivery order changed the books: %+v vs %+v", totals, inOrder)
 		}
@@ -60,7 +64,7 @@ func TestLedgerInvariantUnderReorderingAndDuplicates(t *testing.T) {
 // releaseKind marks where finance releases a held accrual in a history.
 const releaseKind EventKind = "test.release"
 
-func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) (Balance, Points) {
+func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool, attr *Attribution) (Balance, Points) {
 	recs := map[string]OrderRecord{}
 	counters := map[string]int64{}
 	count := func(c Change) {
@@ -79,11 +83,11 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) (B
 		case e.Kind == releaseKind:
 			c, _ = Release(recs[e.OrderID], now)
 		case e.Kind == OrderPaid && heldOrders[e.OrderID]:
-			a := *silver
+			a := *attr
 			a.Hold = HoldSelfReferral
 			c = Apply(recs[e.OrderID], e, &a, testProgram(hold), now)
 		default:
-			c = Apply(recs[e.OrderID], e, silver, testProgram(hold), now)
+			c = Apply(recs[e.OrderID], e, attr, testProgram(hold), now)
 		}
 		recs[e.OrderID], b, pts = c.Next, b.add(c.Delta), pts.Add(c.Points)
 		count(c)
@@ -98,6 +102,7 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) (B
 		}
 		checkInvariant(t, b)
 		checkPointsInvariant(t, pts)
+		checkCustomerRewards(t, b, attr.Group.CustomerRewards)
 	}
 	var want Balance
 	var wantPts Points
@@ -109,14 +114,17 @@ func replay(t *rapid.T, events []Event, hold int, heldOrders map[string]bool) (B
 		want.Reversed += rec.Reversed
 		wantPts.Earned += rec.Points
 		wantPts.Reversed += rec.PointsReversed
-		if rec.Status == AccrualPayable {
+		if rec.Status == AccrualCredited {
+			want.Paid += rec.Commission - rec.Reversed
+		}
+		if matured(rec.Status) {
 			wantPts.Available += rec.Points - rec.PointsReversed
 		}
 		if rec.Reversed > rec.Commission || rec.Commission > rec.Net {
 			t.Fatalf("order %s: reversed %d commission %d net %d", rec.OrderID, rec.Reversed, rec.Commission, rec.Net)
 		}
 	}
-	if want.Accrued != b.Accrued || want.Reversed != b.Reversed {
+	if want.Accrued != b.Accrued || want.Reversed != b.Reversed || want.Paid != b.Paid {
 		t.Fatalf("balance %+v does not match the orders' accruals %+v", b, want)
 	}
 	if wantPts.Earned != pts.Earned || wantPts.Reversed != pts.Reversed || wantPts.Available != pts.Available {
@@ -143,6 +151,18 @@ func checkPointsInvariant(t *rapid.T, p Points) {
 	}
 	if p.Pending < 0 || p.Reversed < 0 || p.Earned < 0 || p.Reversed > p.Earned {
 		t.Fatalf("negative points counter: %+v", p)
+	}
+}
+
+// checkCustomerRewards: a customer rewarded in store credit is paid as its
+// commission matures, never through a payout (nothing payable); one
+// rewarded in points earns no money at all.
+func checkCustomerRewards(t *rapid.T, b Balance, rewards string) {
+	switch {
+	case rewards == program.RewardMoney && (b.Payable != 0 || b.Paid < 0):
+		t.Fatalf("store credit left payable or paid below zero: %+v", b)
+	case rewards == program.RewardPoints && b != (Balance{}):
+		t.Fatalf("a customer rewarded in points booked money: %+v", b)
 	}
 }
 

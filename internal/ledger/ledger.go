@@ -23,8 +23,8 @@ var ErrConflict = errors.New("order changed concurrently")
 // Store persists order records and balances. CommitOrder must be atomic: the
 // order record (guarded by its version), the balance delta and the
 // evidence write are written together or not at all, else ErrConflict when
-// a condition failed, or ErrDeviceLimit when only the device visit's did.
-// A purchase fingerprint belongs to the first order that claims it.
+// a condition failed. A purchase fingerprint belongs to the first order
+// that claims it.
 type Store interface {
 	GetOrder(ctx context.Context, source, orderID string) (OrderRecord, error)
 	// ReadOrder reads the order record (the zero record when new) and, when
@@ -101,7 +101,6 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		query := s.Attributor.Query(*evt.Order)
 		q = &query
 	}
-	deviceFull := false
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		retry := attempt > 0
 		rec, found, err := s.Store.ReadOrder(ctx, evt.Source, evt.OrderID, q, retry)
@@ -127,16 +126,13 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 			return outcome(StatusDuplicate, rec), nil
 		}
 		if attr != nil {
-			if change, err = s.screen(ctx, rec, evt, attr, prog, change, s.Now().UTC(), deviceFull); err != nil {
+			if change, err = s.screen(ctx, rec, evt, attr, prog, change, s.Now().UTC()); err != nil {
 				return Outcome{}, err
 			}
 		}
 		change.Evidence = write
 		change.Events = s.events(ctx, change)
 		switch err := s.Store.CommitOrder(ctx, rec.Version, change); {
-		case errors.Is(err, ErrDeviceLimit):
-			deviceFull = true
-			continue
 		case errors.Is(err, ErrConflict):
 			continue
 		case err != nil:
@@ -197,6 +193,7 @@ func (s *Service) MatureDue(ctx context.Context) (int, error) {
 			if !ok {
 				continue
 			}
+			change.Events = s.events(ctx, change)
 			switch err := s.Store.CommitTransition(ctx, rec.Version, change); {
 			case errors.Is(err, ErrConflict):
 				// Changed meanwhile (refund, another run); the next page re-reads it.
@@ -321,7 +318,40 @@ func (s *Service) events(ctx context.Context, c Change) []outbox.Event {
 		ref := fmt.Sprintf("%s:%s:%d", n.Source, n.OrderID, n.Reversed)
 		out = append(out, outbox.Emit(ctx, s.Events, outbox.CommissionReversed, ref, n.UpdatedAt, body(c.Delta.Reversed))...)
 	}
+	out = append(out, s.creditEvents(ctx, c)...)
 	return append(out, s.fraudEvents(ctx, c.Fraud)...)
+}
+
+// CustomerCreditEvent is the body of customer_credit.earned and
+// customer_credit.reversed: store credit the shop gives its customer (the
+// partner its embed token request created), or takes back, once per
+// order and credited total.
+type CustomerCreditEvent struct {
+	PartnerID string         `json:"partner_id"`
+	Source    string         `json:"source"`
+	OrderID   string         `json:"order_id"`
+	Currency  money.Currency `json:"currency"`
+	Amount    int64          `json:"amount"`
+	// Credited is the order's store credit after this event.
+	Credited int64 `json:"credited"`
+}
+
+// creditEvents tell the shop of store credit a change issued or took back:
+// only a customer rewarded in money moves its paid balance in the ledger.
+func (s *Service) creditEvents(ctx context.Context, c Change) []outbox.Event {
+	n := c.Next
+	body := func(amount int64) CustomerCreditEvent {
+		return CustomerCreditEvent{PartnerID: n.PartnerID, Source: n.Source, OrderID: n.OrderID, Currency: n.Currency,
+			Amount: amount, Credited: n.Commission - n.Reversed}
+	}
+	ref := fmt.Sprintf("%s:%s:%d", n.Source, n.OrderID, n.Reversed)
+	switch {
+	case c.Delta.Paid > 0:
+		return outbox.Emit(ctx, s.Events, outbox.CustomerCreditEarned, ref, n.UpdatedAt, body(c.Delta.Paid))
+	case c.Delta.Paid < 0:
+		return outbox.Emit(ctx, s.Events, outbox.CustomerCreditReversed, ref, n.UpdatedAt, body(-c.Delta.Paid))
+	}
+	return nil
 }
 
 // BonusSource is the source of bonus accruals in statements.

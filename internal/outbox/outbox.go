@@ -25,6 +25,11 @@ const (
 	DonationPaid       = "donation.paid"
 	FraudCaseOpened    = "fraud.case_opened"
 	FraudCaseDecided   = "fraud.case_decided"
+	// Store credit for a customer rewarded in money, for the shop to apply
+	// when the commission matures, and to take back when a later refund
+	// reverses it.
+	CustomerCreditEarned   = "customer_credit.earned"
+	CustomerCreditReversed = "customer_credit.reversed"
 )
 
 // Event types only the e-mail pipeline reads (not offered to endpoints).
@@ -48,7 +53,7 @@ const (
 // Types lists every event type an endpoint may subscribe to.
 func Types() []string {
 	return []string{CommissionCreated, CommissionReversed, TierChanged, ChallengeCompleted, BadgeAwarded,
-		RedemptionCreated, PayoutPaid, DonationPaid, FraudCaseOpened, FraudCaseDecided}
+		RedemptionCreated, PayoutPaid, DonationPaid, FraudCaseOpened, FraudCaseDecided, CustomerCreditEarned, CustomerCreditReversed}
 }
 
 // Event is one thing that happened, as endpoints receive it. Its id is

@@ -22,7 +22,18 @@ type GroupTerms struct {
 	HoldDays   *int
 	// Fraud replaces, rule by rule, the program's fraud settings.
 	Fraud map[string]FraudRule
+	// CustomerRewards is how a group of customers is rewarded
+	// (RewardMoney, RewardPoints); empty rewards as any partner.
+	CustomerRewards string
 }
+
+// How a group's customers are rewarded: store credit the shop applies
+// when the commission matures, or the commission as points for the
+// rewards catalog, one point per minor unit.
+const (
+	RewardMoney  = "money"
+	RewardPoints = "points"
+)
 
 // Level is how terms and commission lines name the group.
 func (g GroupTerms) Level() string { return "group:" + g.ID }

@@ -56,6 +56,8 @@ type Tab struct {
 	t   testing.TB
 	ctx context.Context
 	b   *Browser
+	// frame, if set, is the title of the iframe finding looks inside.
+	frame string
 }
 
 // NewTab opens a tab whose browser speaks lang (an Accept-Language such as
@@ -85,6 +87,44 @@ func (tab *Tab) For(t testing.TB) *Tab {
 	c := *tab
 	c.t = t
 	return &c
+}
+
+// Frame is the tab finding elements inside the iframe with the title, as
+// a user reads a widget another origin's page frames: Wait, Count and
+// Click look there.
+func (tab *Tab) Frame(title string) *Tab {
+	c := *tab
+	c.frame = title
+	return &c
+}
+
+// frameDocument is the document inside the tab's iframe, once loaded;
+// DevTools reaches it whatever its origin.
+func (tab *Tab) frameDocument() (cdp.BackendNodeID, error) {
+	depth, pierce := int64(-1), true
+	doc, err := chromedp.Call(tab.ctx, dom.GetDocument, dom.GetDocumentParams{Depth: &depth, Pierce: &pierce})
+	if err != nil {
+		return 0, err
+	}
+	var walk func(n *cdp.Node) cdp.BackendNodeID
+	walk = func(n *cdp.Node) cdp.BackendNodeID {
+		// Attributes alternate names and values.
+		for i := 0; n.NodeName == "IFRAME" && n.ContentDocument != nil && i+1 < len(n.Attributes); i += 2 {
+			if n.Attributes[i] == "title" && n.Attributes[i+1] == tab.frame {
+				return n.ContentDocument.BackendNodeID
+			}
+		}
+		for _, c := range n.Children {
+			if id := walk(c); id != 0 {
+				return id
+			}
+		}
+		return 0
+	}
+	if id := walk(doc.Root); id != 0 {
+		return id, nil
+	}
+	return 0, fmt.Errorf("no iframe titled %q", tab.frame)
 }
 
 func (tab *Tab) check(err error) {
@@ -127,12 +167,21 @@ func (tab *Tab) waitFor(what string, found func() (bool, error)) {
 // find returns the DOM nodes with the role and accessible name, skipping
 // those hidden from assistive technology.
 func (tab *Tab) find(role, name string) ([]cdp.BackendNodeID, error) {
-	doc, err := chromedp.Call(tab.ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: "document"})
-	if err != nil {
-		return nil, err
+	query := accessibility.QueryAXTreeParams{Role: role, AccessibleName: name}
+	if tab.frame != "" {
+		id, err := tab.frameDocument()
+		if err != nil {
+			return nil, err
+		}
+		query.BackendNodeID = id
+	} else {
+		doc, err := chromedp.Call(tab.ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: "document"})
+		if err != nil {
+			return nil, err
+		}
+		query.ObjectID = doc.Result.ObjectID
 	}
-	res, err := chromedp.Call(tab.ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{
-		ObjectID: doc.Result.ObjectID, Role: role, AccessibleName: name})
+	res, err := chromedp.Call(tab.ctx, accessibility.QueryAXTree, query)
 	if err != nil {
 		return nil, err
 	}
