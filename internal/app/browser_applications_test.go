@@ -29,6 +29,10 @@ func TestAVisitorJoinsInItalianAndFinanceApprovesInTheConsole(t *testing.T) {
 	visitor.Choose("Paese", "Italia")
 	visitor.Fill("textbox", "Il tuo negozio", "https://shop.giulia.example")
 	visitor.Click("checkbox", "Accetto le condizioni del programma")
+	// The name box is as wide as the other boxes of the form.
+	if widths := visitor.Evaluate(`document.querySelector('[name=name]').offsetWidth === document.querySelector('[name=email]').offsetWidth`); widths != "true" {
+		t.Error("the name box is not as wide as the e-mail box")
+	}
 	visitor.Screenshot("join-form-it")
 	visitor.Click("button", "Invia la candidatura")
 	visitor.Wait("heading", "Ci siamo quasi")
@@ -47,12 +51,42 @@ func TestAVisitorJoinsInItalianAndFinanceApprovesInTheConsole(t *testing.T) {
 	console.Wait("heading", "Join page preview")
 	console.Click("button", "Preview in it")
 	console.WaitText("Guadagna il 20% sugli attrezzi")
+	// The preview labels the page's own fields in its language too, and
+	// marks the optional ones as the page does.
+	console.WaitText("Il tuo nome")
+	console.WaitText("Canale (facoltativo)")
+	// The editor's text boxes span the form, and the auto-approval box sits
+	// on its label's line.
+	if layout := console.Evaluate(`(() => {
+		const label = (text) => [...document.querySelectorAll('label')].find((l) => l.textContent === text);
+		const name = label('Name').control, auto = label('Approve matching applications automatically');
+		const middle = (r) => r.top + r.height / 2;
+		return name.offsetWidth === name.closest('form').clientWidth &&
+			Math.abs(middle(auto.control.getBoundingClientRect()) - middle(auto.getBoundingClientRect())) < 4;
+	})()`); layout != "true" {
+		t.Error("the group editor's boxes are not laid out as the form's")
+	}
 	console.Screenshot("console-group-preview-it")
 
 	console.Click("link", "Applications")
 	console.Click("link", "Giulia Bianchi")
 	console.Wait("heading", "Giulia Bianchi")
 	console.WaitText("https://shop.giulia.example")
+	// The answers carry the form's labels, the group its name, the
+	// country and the language their names, all in the viewer's language.
+	details := console.Text()
+	for _, want := range []string{"Your shop\nhttps://shop.giulia.example", "News\nNo", "Group\nResellers rivenditori", "Country\nItaly", "Language\nItalian"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("the application does not show %q:\n%s", want, details)
+		}
+	}
+	// The decision is two parts: approving at a tier, rejecting with a
+	// reason and a note.
+	parts := console.Evaluate(`[...document.querySelectorAll('fieldset')].map((f) => f.querySelector('legend').textContent + ': ' +
+		[...f.querySelectorAll('label, button')].map((e) => e.textContent).join(', ')).join(' | ')`)
+	if want := `"Approve and invite: Tier, Approve | Reject with a reason: Reason, Note, Reject"`; parts != want {
+		t.Errorf("decision parts: %s, want %s", parts, want)
+	}
 	console.Screenshot("console-application")
 	console.Click("button", "Approve")
 	console.WaitText("Approved: the partner is invited.")

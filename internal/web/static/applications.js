@@ -3,12 +3,17 @@
 // ones approvable in bulk), and one application with its answers, its
 // steps and the decision on it.
 import { api } from './session.js';
-import { t, dateTime, count } from './i18n.js';
+import { t, lang, dateTime, count } from './i18n.js';
 import { h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, field } from './ui.js';
 
 const STATUSES = ['pending', 'approved', 'rejected'];
 const REASONS = ['not_a_fit', 'incomplete', 'duplicate', 'fraud_suspected', 'other'];
 const STEPS = ['visited', 'started', 'submitted', 'confirmed', 'approved', 'rejected'];
+const regions = new Intl.DisplayNames([lang], { type: 'region' });
+
+function countryName(code) {
+  return code ? regions.of(code) : '—';
+}
 
 function card(title, ...body) {
   const id = 'h-' + title.replace(/\W+/g, '-').toLowerCase();
@@ -42,6 +47,7 @@ async function funnelCard() {
 export async function applicationsScreen(screen, id, can) {
   if (id) return applicationScreen(screen, id, can);
   const groups = (await api('/v1/groups?limit=200')).groups;
+  const groupNames = new Map(groups.map((g) => [g.id, g.name]));
   const status = h('select', {}, STATUSES.map((s) => h('option', { value: s, text: t('status.' + s) })));
   const group = h('select', {}, h('option', { value: '', text: t('apps.anyGroup') }), groups.map((g) => h('option', { value: g.id, text: g.name })));
   const results = h('div', { 'aria-live': 'polite' });
@@ -49,7 +55,7 @@ export async function applicationsScreen(screen, id, can) {
     try {
       const q = new URLSearchParams({ status: status.value, limit: '100' });
       if (group.value) q.set('group', group.value);
-      render(results, queue((await api('/v1/applications?' + q)).applications, status.value === 'pending' && can('POST /v1/applications/{id}/approve'), load));
+      render(results, queue((await api('/v1/applications?' + q)).applications, groupNames, status.value === 'pending' && can('POST /v1/applications/{id}/approve'), load));
     } catch (err) { render(results, alertBox(err)); }
   };
   status.addEventListener('change', load);
@@ -62,7 +68,7 @@ export async function applicationsScreen(screen, id, can) {
 
 // queue lists applications; pending ones get a box each and one button
 // approving the ticked ones.
-function queue(apps, approvable, reload) {
+function queue(apps, groupNames, approvable, reload) {
   const ticked = new Set();
   const rows = table({
     rows: apps, empty: t('apps.none'),
@@ -71,8 +77,8 @@ function queue(apps, approvable, reload) {
         onchange: (ev) => (ev.currentTarget.checked ? ticked.add(a.id) : ticked.delete(a.id)) }) },
       { label: t('common.name'), value: (a) => h('a', { href: '#/applications/' + encodeURIComponent(a.id), text: a.name }) },
       { label: t('common.email'), value: (a) => a.email },
-      { label: t('apps.country'), value: (a) => a.country },
-      { label: t('apps.group'), value: (a) => a.group },
+      { label: t('apps.country'), value: (a) => countryName(a.country) },
+      { label: t('apps.group'), value: (a) => groupNames.get(a.group) || a.group },
       { label: t('apps.submitted'), value: (a) => dateTime(a.submitted_at) },
       { label: t('common.status'), value: (a) => badge(a.status) },
     ].filter(Boolean),
@@ -102,12 +108,22 @@ function answerText(v) {
   return String(v);
 }
 
+// answerFacts labels the answers as the group's form does in the viewer's
+// language, in the form's order; an answer to a question since removed
+// from the form keeps its key.
+function answerFacts(answers, form) {
+  const asked = form.filter((q) => q.key in answers).map((q) => [q.label[lang] || q.label.en || q.key, answerText(answers[q.key])]);
+  const dropped = Object.keys(answers).filter((k) => !form.some((q) => q.key === k)).map((k) => [k, answerText(answers[k])]);
+  return [...asked, ...dropped];
+}
+
 async function applicationScreen(screen, id, can) {
   const a = await api('/v1/applications/' + encodeURIComponent(id));
+  const group = await api('/v1/groups/' + encodeURIComponent(a.group));
   const facts = [
-    [t('common.name'), a.name], [t('common.email'), a.email], [t('apps.country'), a.country], [t('apps.website'), a.website || '—'],
-    [t('apps.group'), a.group], [t('apps.language'), a.language], [t('apps.confirmedAt'), dateTime(a.email_confirmed_at)],
-    ...Object.entries(a.answers).map(([k, v]) => [k, answerText(v)]),
+    [t('common.name'), a.name], [t('common.email'), a.email], [t('apps.country'), countryName(a.country)], [t('apps.website'), a.website || '—'],
+    [t('apps.group'), group.name], [t('apps.language'), t('language.' + a.language)], [t('apps.confirmedAt'), dateTime(a.email_confirmed_at)],
+    ...answerFacts(a.answers, group.form || []),
   ];
   const details = h('dl', { class: 'kv' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
   const steps = h('ol', {}, a.events.map((e) => h('li', { text: [t('apps.step.' + e.step), dateTime(e.at), e.by].filter(Boolean).join(' · ') })));
@@ -124,7 +140,7 @@ function decide(a, redraw) {
   const tier = h('select', {}, h('option', { value: '', text: t('apps.groupTier') }),
     ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x) })));
   const reason = h('select', {}, REASONS.map((r) => h('option', { value: r, text: t('apps.reason.' + r) })));
-  const note = h('textarea', { rows: 2, maxlength: 2000 });
+  const note = h('textarea', { class: 'short', rows: 2, maxlength: 2000 });
   const status = h('div', { role: 'status' });
   const send = (path, body) => async (ev) => busy(ev.currentTarget, async () => {
     try {
@@ -137,7 +153,8 @@ function decide(a, redraw) {
   approve.addEventListener('click', (ev) => send('approve', tier.value ? { tier: tier.value } : {})(ev));
   const reject = h('button', { type: 'button', class: 'secondary', text: t('apps.reject') });
   reject.addEventListener('click', (ev) => send('reject', note.value.trim() ? { reason: reason.value, note: note.value.trim() } : { reason: reason.value })(ev));
-  return card(t('apps.decision'),
-    h('div', { class: 'stack' }, field(t('apps.tier'), tier), approve),
-    h('div', { class: 'stack' }, field(t('apps.reasonLabel'), reason), field(t('apps.note'), note, t('apps.noteHint')), reject), status);
+  return card(t('apps.decision'), h('div', { class: 'grid decision' },
+    h('fieldset', {}, h('legend', { text: t('apps.approvePart') }), h('div', { class: 'link-box' }, field(t('apps.tier'), tier), approve)),
+    h('fieldset', {}, h('legend', { text: t('apps.rejectPart') }), field(t('apps.reasonLabel'), reason),
+      field(t('apps.note'), note, t('apps.noteHint')), reject)), status);
 }

@@ -3,6 +3,7 @@
 // and the landing) beside a live preview of its join page in each language.
 import { api } from './session.js';
 import { t } from './i18n.js';
+import { messages } from './messages.js';
 import { h, render, drawScreen, table, busy, toast, alertBox, field, showFieldError, clearFieldErrors } from './ui.js';
 
 const LANGUAGES = ['en', 'it', 'ru'];
@@ -40,24 +41,24 @@ async function editScreen(screen, id, can) {
   const g = creating ? blank() : await api('/v1/groups/' + encodeURIComponent(id));
   const landing = g.landing || blank().landing;
   const c = {
-    id: h('input', { value: g.id, required: true, disabled: !creating }),
-    name: h('input', { value: g.name, required: true, maxlength: 200 }),
-    slug: h('input', { value: g.slug, required: true, maxlength: 64, pattern: '[a-z0-9-]+' }),
+    id: h('input', { type: 'text', value: g.id, required: true, disabled: !creating }),
+    name: h('input', { type: 'text', value: g.name, required: true, maxlength: 200 }),
+    slug: h('input', { type: 'text', value: g.slug, required: true, maxlength: 64, pattern: '[a-z0-9-]+' }),
     default_tier: h('select', {}, h('option', { value: '', text: '—' }),
       ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x), selected: g.default_tier === x }))),
     hold_days: h('input', { type: 'number', min: 0, max: 365, value: g.hold_days ?? '' }),
     reapply_after_days: h('input', { type: 'number', min: 0, max: 365, value: g.reapply_after_days ?? '' }),
     'auto_approve.enabled': h('input', { type: 'checkbox', checked: !!g.auto_approve?.enabled }),
-    'auto_approve.countries': h('input', { value: (g.auto_approve?.countries || []).join(', ') }),
-    'auto_approve.email_domains': h('input', { value: (g.auto_approve?.email_domains || []).join(', ') }),
+    'auto_approve.countries': h('input', { type: 'text', value: (g.auto_approve?.countries || []).join(', ') }),
+    'auto_approve.email_domains': h('input', { type: 'text', value: (g.auto_approve?.email_domains || []).join(', ') }),
     form: h('textarea', { rows: 8, class: 'code', value: JSON.stringify(g.form || [], null, 2) }),
     commission: h('textarea', { rows: 4, class: 'code', value: g.commission ? JSON.stringify(g.commission, null, 2) : '' }),
     'landing.terms_url': h('input', { type: 'url', value: landing.terms_url, required: true }),
     'landing.logo_url': h('input', { type: 'url', value: landing.logo_url || '' }),
-    'landing.brand_color': h('input', { value: landing.brand_color || '', placeholder: '#1f5eff' }),
+    'landing.brand_color': h('input', { type: 'text', value: landing.brand_color || '', placeholder: '#1f5eff' }),
   };
   for (const lang of LANGUAGES) {
-    c['landing.title.' + lang] = h('input', { value: landing.title[lang], maxlength: 200 });
+    c['landing.title.' + lang] = h('input', { type: 'text', value: landing.title[lang], maxlength: 200 });
     c['landing.description.' + lang] = h('textarea', { rows: 5, value: landing.description[lang] });
   }
   const status = h('div', { role: 'status' });
@@ -68,10 +69,13 @@ async function editScreen(screen, id, can) {
     try { form = JSON.parse(c.form.value || '[]'); } catch { /* the save names the field */ }
     const title = c['landing.title.' + shown].value || c['landing.title.en'].value;
     const description = c['landing.description.' + shown].value || c['landing.description.en'].value;
+    // The join page's own labels, in the previewed language, as it marks them.
+    const say = (key) => messages[shown][key] ?? messages.en[key];
+    const optional = (label, required) => (required ? label : label + ' ' + say('join.optional'));
     render(preview, h('div', { role: 'group', 'aria-label': t('groups.previewIn', { lang: shown }) },
       h('h3', { text: title }), markdownPreview(description),
-      h('ul', {}, [t('common.name'), t('common.email'), t('apps.country'), t('apps.website'),
-        ...(Array.isArray(form) ? form : []).map((q) => (q.label?.[shown] || q.label?.en || q.key) + (q.required ? ' *' : ''))].map((l) => h('li', { text: l })))));
+      h('ul', {}, [say('join.name'), say('join.email'), say('join.country'), optional(say('join.website'), false),
+        ...(Array.isArray(form) ? form : []).map((q) => optional(q.label?.[shown] || q.label?.en || q.key, q.required || q.type === 'checkbox'))].map((l) => h('li', { text: l })))));
   };
   const tabs = h('div', { class: 'stack', role: 'group', 'aria-label': t('groups.previewLanguage') }, LANGUAGES.map((lang) => h('button', {
     type: 'button', class: 'secondary', text: lang.toUpperCase(), 'aria-label': t('groups.previewIn', { lang }),
@@ -82,7 +86,7 @@ async function editScreen(screen, id, can) {
     h('fieldset', {}, h('legend', { text: t('groups.terms') }), field(t('groups.defaultTier'), c.default_tier), field(t('groups.holdDays'), c.hold_days),
       field(t('groups.commission'), c.commission, t('groups.commissionHint'))),
     h('fieldset', {}, h('legend', { text: t('groups.applications') }), field(t('groups.reapplyDays'), c.reapply_after_days),
-      h('div', { class: 'field check' }, c['auto_approve.enabled'], h('label', { for: c['auto_approve.enabled'].id = 'auto-enabled', text: t('groups.autoApprove') })),
+      h('div', { class: 'field' }, h('label', { class: 'check' }, c['auto_approve.enabled'], t('groups.autoApprove'))),
       field(t('groups.countries'), c['auto_approve.countries'], t('groups.listHint')), field(t('groups.domains'), c['auto_approve.email_domains'], t('groups.listHint')),
       field(t('groups.form'), c.form, t('groups.formHint'))),
     h('fieldset', {}, h('legend', { text: t('groups.landing') }),

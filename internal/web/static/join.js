@@ -80,7 +80,7 @@ async function joinPage(slug, chosen) {
   } catch { /* not a URL: no logo */ }
 
   const controls = {
-    name: h('input', { name: 'name', required: true, maxlength: 200, autocomplete: 'name' }),
+    name: h('input', { name: 'name', type: 'text', required: true, maxlength: 200, autocomplete: 'name' }),
     email: h('input', { name: 'email', type: 'email', required: true, maxlength: 254, autocomplete: 'email' }),
     country: countrySelect(),
     website: h('input', { name: 'website', type: 'url', maxlength: 2000, placeholder: 'https://', autocomplete: 'url' }),
