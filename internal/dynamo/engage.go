@@ -149,15 +149,47 @@ func (s *table) updateItem(ctx context.Context, k key, upd expression.UpdateBuil
 }
 
 // UpdateChallenge stores what an edit changes (name, description, end,
-// who and when) if the end is still was; the counts move on their own.
-func (s *Engagement) UpdateChallenge(ctx context.Context, c engage.Challenge, was time.Time) error {
+// who and when) if the end is still was, and rewrites its start notice
+// while that is scheduled; the counts move on their own.
+func (s *Engagement) UpdateChallenge(ctx context.Context, c engage.Challenge, was time.Time, notice messages.Message) error {
+	rewrite := expression.Set(expression.Name("subject"), expression.Value(notice.Subject)).
+		Set(expression.Name("body"), expression.Value(notice.Body)).
+		Set(expression.Name("challenge"), expression.Value(notice.Challenge))
+	return s.changeChallenge(ctx, c, was, s.update(messageKey(notice.ID), rewrite, &noticeScheduled))
+}
+
+// CancelChallenge stores a challenge ended before its start if its end is
+// still was, and deletes its start notice while that is scheduled: it has
+// reached no inbox yet.
+func (s *Engagement) CancelChallenge(ctx context.Context, c engage.Challenge, was time.Time) error {
+	expr, err := expression.NewBuilder().WithCondition(noticeScheduled).Build()
+	if err != nil {
+		return fmt.Errorf("dynamo: condition expression: %w", err)
+	}
+	withdraw := types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: messageKey(messages.ChallengeNoticeID(c.ID)).av(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}
+	return s.changeChallenge(ctx, c, was, withdraw)
+}
+
+var noticeScheduled = expression.Name("status").Equal(expression.Value(messages.StatusScheduled))
+
+// changeChallenge writes a challenge's edit together with what it does to
+// the start notice; a notice no longer scheduled (sending or sent) stays
+// as it is, and the edit is written alone.
+func (s *Engagement) changeChallenge(ctx context.Context, c engage.Challenge, was time.Time, notice types.TransactWriteItem) error {
 	upd := expression.Set(expression.Name("name"), expression.Value(c.Name)).
 		Set(expression.Name("description"), expression.Value(c.Description)).
 		Set(expression.Name("ends_at"), expression.Value(c.EndsAt)).
 		Set(expression.Name("updated_at"), expression.Value(c.UpdatedAt)).
 		Set(expression.Name("updated_by"), expression.Value(c.UpdatedBy))
-	var it challengeItem
-	return s.updateItem(ctx, challengeKey(c.ID), upd, expression.Name("ends_at").Equal(expression.Value(was)), engage.ErrChallengeChanged, &it)
+	sameEnd := expression.Name("ends_at").Equal(expression.Value(was))
+	edit := s.update(challengeKey(c.ID), upd, &sameEnd)
+	errNoticeGone := errors.New("start notice no longer scheduled")
+	err := s.transact(ctx, []types.TransactWriteItem{edit, notice}, map[int]error{0: engage.ErrChallengeChanged, 1: errNoticeGone})
+	if errors.Is(err, errNoticeGone) {
+		err = s.transact(ctx, []types.TransactWriteItem{edit}, map[int]error{0: engage.ErrChallengeChanged})
+	}
+	return err
 }
 
 type completionItem struct {

@@ -177,9 +177,14 @@ func (s *Service) CreateChallenge(ctx context.Context, c Challenge, by string) (
 	c.ID = cmp.Or(c.ID, "ch_"+randomHex(6))
 	c.StartsAt, c.EndsAt, c.CreatedAt, c.CreatedBy = c.StartsAt.UTC(), c.EndsAt.UTC(), s.Now().UTC(), by
 	c.Completions, c.Submissions = 0, 0
-	notice := messages.ChallengeStarted(messages.ChallengeNotice{ID: c.ID, Name: c.Name, EndsAt: c.EndsAt}, c.Description, c.Tiers,
-		c.StartsAt, by, c.CreatedAt)
-	return c, s.Store.PutChallenge(ctx, c, notice)
+	return c, s.Store.PutChallenge(ctx, c, c.notice())
+}
+
+// notice is the broadcast telling the challenge's audience it started, as
+// the challenge reads now.
+func (c Challenge) notice() messages.Message {
+	return messages.ChallengeStarted(messages.ChallengeNotice{ID: c.ID, Name: c.Name, EndsAt: c.EndsAt}, c.Description, c.Tiers,
+		c.StartsAt, c.CreatedBy, c.CreatedAt)
 }
 
 // Challenges lists every challenge, newest first (finance's view).
@@ -520,12 +525,12 @@ func (s *Service) ChangeChallenge(ctx context.Context, id string, ch ChallengeCh
 	}
 	now := s.Now().UTC()
 	c.UpdatedAt, c.UpdatedBy = &now, by
-	return c, s.Store.UpdateChallenge(ctx, c, was)
+	return c, s.Store.UpdateChallenge(ctx, c, was, c.notice())
 }
 
 // EndChallenge ends a challenge now: no submission is taken after it, and
 // sales count up to it. One that has not started ends at its start, so it
-// never runs.
+// never runs, and its start notice is withdrawn.
 func (s *Service) EndChallenge(ctx context.Context, id, by string) (Challenge, error) {
 	c, err := s.runningOrFuture(ctx, id)
 	if err != nil {
@@ -534,10 +539,11 @@ func (s *Service) EndChallenge(ctx context.Context, id, by string) (Challenge, e
 	was := c.EndsAt
 	now := s.Now().UTC()
 	c.EndsAt, c.UpdatedAt, c.UpdatedBy = c.StartsAt, &now, by
-	if now.After(c.StartsAt) {
-		c.EndsAt = now
+	if !now.After(c.StartsAt) {
+		return c, s.Store.CancelChallenge(ctx, c, was)
 	}
-	return c, s.Store.UpdateChallenge(ctx, c, was)
+	c.EndsAt = now
+	return c, s.Store.UpdateChallenge(ctx, c, was, c.notice())
 }
 
 // runningOrFuture reads a challenge that has not ended (ErrChallengeEnded).

@@ -86,8 +86,14 @@ type Store interface {
 	PutChallenge(ctx context.Context, c Challenge, notice messages.Message) error
 	GetChallenge(ctx context.Context, id string) (Challenge, error)
 	// UpdateChallenge stores a changed challenge whose end was still was
-	// (ErrChallengeChanged otherwise), keeping its counts.
-	UpdateChallenge(ctx context.Context, c Challenge, was time.Time) error
+	// (ErrChallengeChanged otherwise), keeping its counts, and gives its
+	// start notice notice's subject, body and challenge while the notice
+	// is still scheduled (one sent stays as it went out).
+	UpdateChallenge(ctx context.Context, c Challenge, was time.Time, notice messages.Message) error
+	// CancelChallenge stores a challenge ended before its start, as
+	// UpdateChallenge does, and withdraws its start notice while that is
+	// still scheduled.
+	CancelChallenge(ctx context.Context, c Challenge, was time.Time) error
 	ListChallenges(ctx context.Context) ([]Challenge, error)
 	// Completions maps the challenges a partner completed to when.
 	Completions(ctx context.Context, partnerID string) (map[string]time.Time, error)

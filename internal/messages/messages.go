@@ -177,10 +177,13 @@ func ChallengeStarted(n ChallengeNotice, description string, tiers []program.Tie
 	if startsAt.After(now) {
 		sendAt = startsAt.UTC()
 	}
-	return Message{ID: "msg_challenge_" + n.ID, Subject: n.Name, Body: Markdown(body),
+	return Message{ID: ChallengeNoticeID(n.ID), Subject: n.Name, Body: Markdown(body),
 		Audience: Audience{All: len(tiers) == 0, Tiers: slices.Clone(tiers)}, SendAt: sendAt, Status: StatusScheduled,
 		CreatedBy: by, CreatedAt: now, Challenge: &n}
 }
+
+// ChallengeNoticeID is the id of the start notice of the challenge id.
+func ChallengeNoticeID(challengeID string) string { return "msg_challenge_" + challengeID }
 
 func (m Message) rendered() Message {
 	m.HTML = m.Body.Render().HTML
