@@ -24,12 +24,16 @@ type Entry struct {
 	Action string    `json:"action" dynamodbav:"action"`
 	// Target names what changed, "<kind>:<id>" (partner:pt_1, batch:pb_1,
 	// program); Item a part of it (a batch's item).
-	Target    string         `json:"target" dynamodbav:"target"`
-	Item      string         `json:"item,omitempty" dynamodbav:"item,omitempty"`
-	Reason    string         `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
-	Before    map[string]any `json:"before,omitempty" dynamodbav:"before,omitempty"`
-	After     map[string]any `json:"after,omitempty" dynamodbav:"after,omitempty"`
-	RequestID string         `json:"request_id,omitempty" dynamodbav:"request_id,omitempty"`
+	Target string `json:"target" dynamodbav:"target"`
+	// TargetName is the target's name as the change left it (a partner's,
+	// a group's), so the trail reads by names; a target without a name,
+	// and entries written before names were kept, have none.
+	TargetName string         `json:"target_name,omitempty" dynamodbav:"target_name,omitempty"`
+	Item       string         `json:"item,omitempty" dynamodbav:"item,omitempty"`
+	Reason     string         `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
+	Before     map[string]any `json:"before,omitempty" dynamodbav:"before,omitempty"`
+	After      map[string]any `json:"after,omitempty" dynamodbav:"after,omitempty"`
+	RequestID  string         `json:"request_id,omitempty" dynamodbav:"request_id,omitempty"`
 	// IPHash is the caller's address under the service's keyed hash:
 	// enough to tell one caller's requests apart, not to find the caller.
 	IPHash string `json:"ip_hash,omitempty" dynamodbav:"ip_hash,omitempty"`
@@ -211,8 +215,20 @@ func (l *Log) Record(ctx context.Context, action, target string, before, after a
 	if err != nil {
 		return err
 	}
-	e := Stamp(ctx, Entry{At: l.Now().UTC(), Action: action, Target: target, Before: was, After: now}, "")
+	e := Stamp(ctx, Entry{At: l.Now().UTC(), Action: action, Target: target, TargetName: nameOf(after, before), Before: was, After: now}, "")
 	return l.Store.Append(ctx, e)
+}
+
+// nameOf is the first name field of the sides that carries one.
+func nameOf(sides ...any) string {
+	for _, side := range sides {
+		if flat, err := flatten(side); err == nil {
+			if name, ok := flat["name"].(string); ok && name != "" {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // Find reads a page of entries; the period defaults to the last 30 days.

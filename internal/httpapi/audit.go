@@ -238,7 +238,7 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request, _ auth.Princ
 			return
 		}
 		for _, e := range entries {
-			rows = append(rows, []string{e.ID, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Role, e.Action, e.Target, e.Item, e.Reason,
+			rows = append(rows, []string{e.ID, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Role, e.Action, e.Target, e.TargetName, e.Item, e.Reason,
 				jsonCell(e.Before), jsonCell(e.After), e.RequestID, e.IPHash})
 		}
 		if next == "" {
@@ -248,7 +248,7 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="audit.csv"`)
-	_ = csvsafe.Write(w, []string{"id", "at", "actor", "role", "action", "target", "item", "reason", "before", "after", "request_id", "ip_hash"}, rows) // the client went away
+	_ = csvsafe.Write(w, []string{"id", "at", "actor", "role", "action", "target", "target_name", "item", "reason", "before", "after", "request_id", "ip_hash"}, rows) // the client went away
 }
 
 func jsonCell(m map[string]any) string {
