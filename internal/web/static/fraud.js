@@ -16,12 +16,23 @@ function card(title, ...body) {
 const ruleName = (rule) => t('fraud.rule.' + rule, {}, rule);
 const heldText = (held) => Object.entries(held || {}).map(([cur, amount]) => money(amount, cur)).join(', ') || '—';
 
-function casesTable(cases) {
+// partnerNames maps the cases' partners to their names.
+async function partnerNames(cases) {
+  const ids = [...new Set(cases.map((c) => c.partner_id))];
+  const partners = await Promise.all(ids.map((id) => api('/v1/partners/' + encodeURIComponent(id))));
+  return new Map(partners.map((p) => [p.id, p.name]));
+}
+
+function partnerLink(id, names) {
+  return h('a', { href: '#/partner/' + encodeURIComponent(id), text: names.get(id) });
+}
+
+function casesTable(cases, names) {
   return table({
     rows: cases, empty: t('fraud.noCases'),
     columns: [
       { label: t('fraud.case'), value: (c) => h('a', { href: '#/fraud/' + encodeURIComponent(c.id), text: ruleName(c.rule) }) },
-      { label: t('common.partner'), value: (c) => h('a', { href: '#/partner/' + encodeURIComponent(c.partner_id), text: c.partner_id }) },
+      { label: t('common.partner'), value: (c) => partnerLink(c.partner_id, names) },
       { label: t('common.status'), value: (c) => badge(c.status) },
       { label: t('fraud.events'), num: true, value: (c) => count(c.events) },
       { label: t('fraud.held'), num: true, value: (c) => heldText(c.held) },
@@ -40,7 +51,8 @@ export async function fraudScreen(screen, id) {
     try {
       const q = new URLSearchParams({ status: status.value, limit: '50' });
       if (rule.value) q.set('rule', rule.value);
-      render(results, casesTable((await api('/v1/fraud/cases?' + q)).cases));
+      const { cases } = await api('/v1/fraud/cases?' + q);
+      render(results, casesTable(cases, await partnerNames(cases)));
     } catch (err) { render(results, alertBox(err)); }
   };
   status.addEventListener('change', load);
@@ -50,8 +62,18 @@ export async function fraudScreen(screen, id) {
     card(t('fraud.queue'), h('div', { class: 'stack' }, field(t('common.status'), status), field(t('fraud.rule'), rule)), results));
 }
 
+// Evidence arrives as text: amounts in minor units beside their currency
+// (which the formatted amounts then show), counts as digits.
+const AMOUNTS = ['commission', 'above'];
+const COUNTS = ['customers', 'coupon_orders', 'without_click', 'needed'];
+
 function evidenceList(evidence) {
-  return h('dl', { class: 'kv' }, Object.entries(evidence).flatMap(([k, v]) => [h('dt', { text: t('fraud.evidence.' + k, {}, k) }), h('dd', { text: v })]));
+  const value = (k, v) => {
+    if (AMOUNTS.includes(k)) return money(Number(v), evidence.currency);
+    return COUNTS.includes(k) ? count(Number(v)) : v;
+  };
+  const shown = Object.entries(evidence).filter(([k]) => k !== 'currency' || !AMOUNTS.some((a) => a in evidence));
+  return h('dl', { class: 'kv' }, shown.flatMap(([k, v]) => [h('dt', { text: t('fraud.evidence.' + k, {}, k) }), h('dd', { text: value(k, v) })]));
 }
 
 function decisionText(d) {
@@ -61,9 +83,10 @@ function decisionText(d) {
 
 async function caseScreen(screen, id) {
   const c = await api('/v1/fraud/cases/' + encodeURIComponent(id));
+  const names = await partnerNames([c, ...c.partner_history]);
   const parts = [h('h1', { text: ruleName(c.rule) }),
     card(t('console.details'), h('dl', { class: 'kv' },
-      h('dt', { text: t('common.partner') }), h('dd', {}, h('a', { href: '#/partner/' + encodeURIComponent(c.partner_id), text: c.partner_id })),
+      h('dt', { text: t('common.partner') }), h('dd', {}, partnerLink(c.partner_id, names)),
       h('dt', { text: t('common.status') }), h('dd', {}, badge(c.status)),
       h('dt', { text: t('fraud.opened') }), h('dd', { text: dateTime(c.opened_at) }),
       h('dt', { text: t('fraud.held') }), h('dd', { text: heldText(c.held) }),
@@ -77,12 +100,12 @@ async function caseScreen(screen, id) {
     card(t('fraud.accruals'), table({ rows: c.accruals, empty: t('common.none'),
       columns: [{ label: t('statement.order'), value: (a) => a.source + '/' + a.order_id }, { label: t('common.amount'), num: true, value: (a) => money(a.amount, a.currency) },
         { label: t('common.status'), value: (a) => (a.settled ? t('fraud.settled') : badge('held')) }] })),
-    card(t('fraud.history'), casesTable(c.partner_history)));
+    card(t('fraud.history'), casesTable(c.partner_history, names)));
   drawScreen(screen, ...parts);
 }
 
 function decisionForm(screen, c) {
-  const note = h('textarea', { rows: 3, maxlength: 2000 });
+  const note = h('textarea', { class: 'short', rows: 3, maxlength: 2000 });
   const reverse = h('input', { type: 'checkbox', checked: true });
   const suspend = h('input', { type: 'checkbox' });
   const status = h('div', { role: 'status' });
@@ -99,14 +122,14 @@ function decisionForm(screen, c) {
   const confirm = h('button', { type: 'button', class: 'danger', text: t('fraud.confirm') });
   resolve.addEventListener('click', () => decide(resolve, 'resolve', {}));
   confirm.addEventListener('click', () => decide(confirm, 'confirm', { reverse: reverse.checked, suspend_partner: suspend.checked }));
-  return h('div', {}, field(t('fraud.note'), note),
-    h('p', {}, t('fraud.resolveHelp')), h('div', { class: 'stack' }, resolve),
-    h('label', { class: 'check' }, reverse, t('fraud.reverse')), h('label', { class: 'check' }, suspend, t('fraud.suspend')),
-    h('div', { class: 'stack' }, confirm), status);
+  return h('div', {}, field(t('fraud.note'), note), h('div', { class: 'grid decision' },
+    h('fieldset', {}, h('legend', { text: t('fraud.resolvePart') }), h('p', { text: t('fraud.resolveHelp') }), resolve),
+    h('fieldset', {}, h('legend', { text: t('fraud.confirmPart') }),
+      h('label', { class: 'check' }, reverse, t('fraud.reverse')), h('label', { class: 'check' }, suspend, t('fraud.suspend')), confirm)), status);
 }
 
 // openCases is the partner detail's card of the partner's pending cases.
 export async function openCases(partnerId) {
   const { cases } = await api('/v1/fraud/cases?status=pending&partner_id=' + encodeURIComponent(partnerId));
-  return card(t('fraud.openCases'), casesTable(cases));
+  return card(t('fraud.openCases'), casesTable(cases, await partnerNames(cases)));
 }
