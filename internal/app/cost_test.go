@@ -302,3 +302,33 @@ func TestWhatTheDailyDigestCosts(t *testing.T) {
 	}
 	within(t, "refund on a later day", rec.Bill(), 1, budget{read: 1, write: 12, requests: 2})
 }
+
+// TestWhatFirstPayoutMinimumCosts bills the count first_payout_minimum
+// keeps: after its commit, an attributed order adds its customer to the
+// partner's set in one conditional write (no read) while the partner has
+// fewer customers than the rule asks; once it has them, the write is
+// refused by its condition, which DynamoDB still bills as one write unit.
+func TestWhatFirstPayoutMinimumCosts(t *testing.T) {
+	h := newHarness(t)
+	h.saveProgram(fraudProgram(`{"first_payout_minimum":{"enabled":true,"customers":1}}`, `{}`))
+	code := h.createPartner(`{"name":"A","email":"a@a.example"}`)["referral_code"].(string)
+	warm := h.createPartner(`{"name":"W","email":"w@w.example"}`)["referral_code"].(string)
+	h.postGeneric("/webhooks/orders", paidOrder("warm", warm, "warm@b.example"))
+	rec := h.meter()
+	bill := func(orderID, email string) devenv.Bill {
+		t.Helper()
+		rec.Reset()
+		if res := h.postGeneric("/webhooks/orders", paidOrder(orderID, code, email)); res.Body["status"] != "applied" {
+			t.Fatalf("%s: %d %s", orderID, res.Status, res.Raw)
+		}
+		return rec.Bill()
+	}
+	first := bill("first", "first@b.example")
+	h.saveProgram(fraudProgram(`{"large_commission":{"enabled":true,"amounts":{"EUR":100000}}}`, `{}`))
+	off := bill("off", "off@b.example")
+	h.saveProgram(fraudProgram(`{"first_payout_minimum":{"enabled":true,"customers":1}}`, `{}`))
+	bill("warm-again", "again@b.example")
+	full := bill("full", "full@b.example")
+	within(t, "order counting a customer", first, 1, budget{read: off.ReadUnits, write: off.WriteUnits + 1, requests: off.Requests + 1})
+	within(t, "order past the minimum", full, 1, budget{read: off.ReadUnits, write: off.WriteUnits + 1, requests: off.Requests + 1})
+}

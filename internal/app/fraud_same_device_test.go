@@ -64,20 +64,20 @@ func TestSameDeviceFlagsAndWritesNothingWhenOff(t *testing.T) {
 	}
 
 	h.saveProgram(fraudProgram(`{"large_commission":{"enabled":true,"amounts":{"EUR":100000}}}`, `{}`))
-	before := h.deviceRecords()
+	before := h.recordsUnder("DEVICE#")
 	if res := h.postGeneric("/webhooks/orders", paidAfterClick("off", code, h.click(code, "", "", "198.51.100.31"), "c@buyer.example")); res.Body["accrual_status"] != "payable" {
 		t.Fatalf("rule off: %d %s", res.Status, res.Raw)
 	}
-	if n := h.deviceRecords(); n != before || n != 1 {
+	if n := h.recordsUnder("DEVICE#"); n != before || n != 1 {
 		t.Errorf("device records: %d, then %d with the rule off; want the flagged device's only", before, n)
 	}
 }
 
-// deviceRecords counts the table's same_device records.
-func (h *harness) deviceRecords() int32 {
+// recordsUnder counts the table's items whose partition key starts with prefix.
+func (h *harness) recordsUnder(prefix string) int32 {
 	h.t.Helper()
 	out, err := h.env.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(h.env.Table), Select: "COUNT",
-		FilterExpression: aws.String("begins_with(pk, :p)"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "DEVICE#"}}})
+		FilterExpression: aws.String("begins_with(pk, :p)"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: prefix}}})
 	if err != nil {
 		h.t.Fatal(err)
 	}

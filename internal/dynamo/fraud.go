@@ -24,6 +24,7 @@ import (
 //	event       FRAUDCASE#<id>               EVENT#<event id>
 //	open case   FRAUDOPEN#<partner>#<rule>   OPEN     (the case's id)
 //	device      DEVICE#<partner>#<device>    WINDOW#<start>  (the customers it converted; expires)
+//	customers   PAYINGCUSTOMERS#<partner>    SET      (distinct paying customers, up to first_payout_minimum's number)
 //
 // Cases are rare next to orders, so the status key is not sharded; a
 // device's key is its own partition already.
@@ -63,6 +64,34 @@ func (s *table) deviceVisit(v fraud.DeviceVisit, at time.Time) types.TransactWri
 	below := expression.AttributeNotExists(customers).Or(expression.Contains(customers, v.Customer),
 		expression.Size(customers).LessThan(expression.Value(v.Limit-1)))
 	return s.update(deviceKey(v), upd, &below)
+}
+
+func payingCustomersKey(partnerID string) key { return key{"PAYINGCUSTOMERS#" + partnerID, "SET"} }
+
+// AddPayingCustomer adds the customer's hash to the partner's set while it
+// holds fewer than upTo: one conditional write, no read. A failed
+// condition means the partner has enough customers, and is no error.
+func (s *Fraud) AddPayingCustomer(ctx context.Context, partnerID, customer string, upTo int) error {
+	customers := expression.Name("customers")
+	below := expression.AttributeNotExists(customers).Or(expression.Size(customers).LessThan(expression.Value(upTo)))
+	item := s.update(payingCustomersKey(partnerID), expression.Add(customers, expression.Value(customerSet{customer})), &below).Update
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: item.TableName, Key: item.Key, UpdateExpression: item.UpdateExpression,
+		ConditionExpression: item.ConditionExpression, ExpressionAttributeNames: item.ExpressionAttributeNames,
+		ExpressionAttributeValues: item.ExpressionAttributeValues})
+	var enough *types.ConditionalCheckFailedException
+	if errors.As(err, &enough) {
+		return nil
+	}
+	return err
+}
+
+// PayingCustomers counts the partner's paying customers in its set.
+func (s *Fraud) PayingCustomers(ctx context.Context, partnerID string) (int, error) {
+	var it struct {
+		Customers []string `dynamodbav:"customers,stringset"`
+	}
+	_, err := s.get(ctx, payingCustomersKey(partnerID), &it)
+	return len(it.Customers), err
 }
 
 type fraudCaseItem struct {

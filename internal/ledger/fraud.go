@@ -18,6 +18,47 @@ type FraudCases interface {
 	OpenCase(ctx context.Context, partnerID, rule string) (fraud.Case, error)
 }
 
+// PayingCustomers counts each partner's distinct paying customers for
+// first_payout_minimum, after the order's commit, so the order's
+// transaction stays as it is.
+type PayingCustomers interface {
+	// AddPayingCustomer adds the customer's hash to the partner's set
+	// while the set holds fewer than upTo; a full set is left as it is.
+	AddPayingCustomer(ctx context.Context, partnerID, customer string, upTo int) error
+}
+
+// countPayingCustomer counts a committed, attributed paid order's customer
+// when the partner's terms turn first_payout_minimum on; adding a customer
+// counted already changes nothing.
+func (s *Service) countPayingCustomer(ctx context.Context, evt Event, attr *Attribution, prog program.Versioned) error {
+	if s.Customers == nil || attr == nil || evt.Order == nil || evt.Order.Customer.NormalHash == "" {
+		return nil
+	}
+	r, on := prog.Program.FraudFor(attr.Group.Fraud).Rule(program.FraudFirstPayoutMinimum)
+	if !on || r.Customers <= 0 {
+		return nil
+	}
+	if err := s.Customers.AddPayingCustomer(ctx, attr.PartnerID, evt.Order.Customer.NormalHash, r.Customers); err != nil {
+		return fmt.Errorf("count the paying customer: %w", err)
+	}
+	return nil
+}
+
+// PaidBefore reports whether the partner has been paid, or is being paid
+// by a batch, in some currency.
+func (s *Service) PaidBefore(ctx context.Context, partnerID string) (bool, error) {
+	balances, err := s.Store.Balances(ctx, partnerID)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range balances {
+		if b.Paid > 0 || b.InPayout > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // ErrDeviceLimit means the order's customer would bring its click's
 // device to the same_device limit: the store wrote nothing, and the order
 // is screened again with the rule firing.

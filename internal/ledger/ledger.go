@@ -61,6 +61,8 @@ type Service struct {
 	Events outbox.Subscriptions
 	// Fraud, if set, lets the program's fraud rules judge paid orders.
 	Fraud FraudCases
+	// Customers, if set, counts paying customers for first_payout_minimum.
+	Customers PayingCustomers
 	Now   func() time.Time
 }
 
@@ -137,6 +139,9 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 			continue
 		case err != nil:
 			return Outcome{}, fmt.Errorf("commit order: %w", err)
+		}
+		if err := s.countPayingCustomer(ctx, evt, attr, prog); err != nil {
+			return Outcome{}, err
 		}
 		return outcome(StatusApplied, change.Next), nil
 	}

@@ -206,6 +206,12 @@ type Partners interface {
 	GetPartner(ctx context.Context, id string) (partner.Partner, error)
 }
 
+// FraudRules names the fraud rule a batch leaves a partner of a group out
+// for ("fraud:<rule>"), or "" to pay it.
+type FraudRules interface {
+	Skip(ctx context.Context, partnerID, groupID string, prog program.Program) (string, error)
+}
+
 // Queue sends one leg's message to the payouts or donations queue.
 type Queue interface {
 	Send(ctx context.Context, m Message) error
@@ -244,6 +250,8 @@ type Service struct {
 	// Methods pays each leg by its method; manual is used when a leg names none.
 	Methods  map[string]Method
 	Programs program.Provider
+	// Fraud, if set, keeps out the partners a fraud rule stops.
+	Fraud FraudRules
 	// Events, if set, says which events endpoints subscribe to.
 	Events outbox.Subscriptions
 	Now    func() time.Time
@@ -294,6 +302,16 @@ func (s *Service) Create(ctx context.Context, createdBy string) (Batch, error) {
 			if p.Status != partner.StatusActive {
 				b.Skipped = append(b.Skipped, Skip{PartnerID: p.ID, Currency: cur, Reason: "partner " + string(p.Status)})
 				continue
+			}
+			if s.Fraud != nil {
+				reason, err := s.Fraud.Skip(ctx, p.ID, p.GroupID, prog.Program)
+				if err != nil {
+					return Batch{}, fmt.Errorf("judge partner %s: %w", p.ID, err)
+				}
+				if reason != "" {
+					b.Skipped = append(b.Skipped, Skip{PartnerID: p.ID, Currency: cur, Reason: reason})
+					continue
+				}
 			}
 			items = append(items, reservation{item: newItem(b.ID, p, cur, bal.Payable), payable: bal.Payable})
 		}
