@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/app/withlocal"
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/devenv"
@@ -125,7 +126,7 @@ func run() error {
 			Stripe: env("PARTNERLOOP_STRIPE_SECRET"), WooCommerce: env("PARTNERLOOP_WOOCOMMERCE_SECRET"), EmailHashKey: env("PARTNERLOOP_EMAIL_HASH_KEY"),
 			UnsubscribeKey: env("PARTNERLOOP_UNSUBSCRIBE_KEY")},
 	}
-	devenv.Adapters{SES: emu.SES(), MailFrom: env(appspec.EnvMailFrom), StripeAPIKey: stripeKey, StripeAPIBase: stripeBase}.Wire(&cfg)
+	withlocal.Adapters{SES: emu.SES(), MailFrom: env(appspec.EnvMailFrom), StripeAPIKey: stripeKey, StripeAPIBase: stripeBase}.Wire(&cfg)
 	a := app.New(db, q, cfg, httpapi.BearerHS256(jwt), log)
 
 	demo, err := a.Server.Partners.Create(ctx, partner.NewPartner{Name: "Demo Reseller", Email: "demo@partner.example", Tier: "silver"})

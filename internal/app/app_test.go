@@ -24,6 +24,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/app/withlocal"
 	"github.com/partnerloop/partnerloop/internal/appspec"
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/devenv"
@@ -73,7 +74,7 @@ type harness struct {
 // stripe-mock).
 type testConfig struct {
 	app.Config
-	devenv.Adapters
+	withlocal.Adapters
 }
 
 // wired is the configuration with its adapters.
@@ -99,7 +100,7 @@ func newObservedHarness(t testing.TB, log *slog.Logger, metrics *obs.Metrics) *h
 		PublicBaseURL: "https://go.partnerloop.example", Program: prog, Secrets: secrets, Metrics: metrics, Web: testSite(t),
 		NotifyURL: env.QueueURLs[appspec.NotifyQueue.Name], NotifyRetryBase: time.Second, LocalWebhooks: true,
 		MailURL: env.MailURL(), FinanceEmails: []string{"anna@shop.example", "ben@shop.example"}}
-	adapters := devenv.Adapters{SES: devtest.SES(), MailFrom: "partners@shop.example", StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t)}
+	adapters := withlocal.Adapters{SES: devtest.SES(), MailFrom: "partners@shop.example", StripeAPIKey: "sk_test_partnerloop", StripeAPIBase: devtest.StripeMockURL(t)}
 	h := &harness{t: t, env: env, cfg: testConfig{cfg, adapters}, authn: httpapi.BearerHS256(jwt), log: log, tokens: map[string]string{}, iam: &simulatedIAM{}}
 	h.cfg.Now = func() time.Time { return time.Now().Add(time.Duration(h.ahead.Load())) }
 	h.build()

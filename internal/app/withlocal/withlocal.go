@@ -1,4 +1,6 @@
-package devenv
+// Package withlocal wires the outside services of a local run or a test,
+// where one process runs every function, into an app.Config.
+package withlocal
 
 import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
