@@ -3,6 +3,7 @@
 import { api } from './session.js';
 import { t, money, dateTime, count } from './i18n.js';
 import { h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, field } from './ui.js';
+import { partnerNames, partnerLink } from './staffui.js';
 
 const RULES = ['customer_is_partner', 'same_company_domain', 'disposable_email', 'paid_ad_click', 'banned_referrer',
   'shared_payout_method', 'same_device', 'coupon_leak', 'large_commission', 'first_payout_minimum'];
@@ -16,16 +17,7 @@ function card(title, ...body) {
 const ruleName = (rule) => t('fraud.rule.' + rule, {}, rule);
 const heldText = (held) => Object.entries(held || {}).map(([cur, amount]) => money(amount, cur)).join(', ') || '—';
 
-// partnerNames maps the cases' partners to their names.
-async function partnerNames(cases) {
-  const ids = [...new Set(cases.map((c) => c.partner_id))];
-  const partners = await Promise.all(ids.map((id) => api('/v1/partners/' + encodeURIComponent(id))));
-  return new Map(partners.map((p) => [p.id, p.name]));
-}
-
-function partnerLink(id, names) {
-  return h('a', { href: '#/partner/' + encodeURIComponent(id), text: names.get(id) });
-}
+const casePartners = (cases) => partnerNames(cases.map((c) => c.partner_id));
 
 function casesTable(cases, names) {
   return table({
@@ -52,7 +44,7 @@ export async function fraudScreen(screen, id) {
       const q = new URLSearchParams({ status: status.value, limit: '50' });
       if (rule.value) q.set('rule', rule.value);
       const { cases } = await api('/v1/fraud/cases?' + q);
-      render(results, casesTable(cases, await partnerNames(cases)));
+      render(results, casesTable(cases, await casePartners(cases)));
     } catch (err) { render(results, alertBox(err)); }
   };
   status.addEventListener('change', load);
@@ -83,7 +75,7 @@ function decisionText(d) {
 
 async function caseScreen(screen, id) {
   const c = await api('/v1/fraud/cases/' + encodeURIComponent(id));
-  const names = await partnerNames([c, ...c.partner_history]);
+  const names = await casePartners([c, ...c.partner_history]);
   const parts = [h('h1', { text: ruleName(c.rule) }),
     card(t('console.details'), h('dl', { class: 'kv' },
       h('dt', { text: t('common.partner') }), h('dd', {}, partnerLink(c.partner_id, names)),
@@ -131,5 +123,5 @@ function decisionForm(screen, c) {
 // openCases is the partner detail's card of the partner's pending cases.
 export async function openCases(partnerId) {
   const { cases } = await api('/v1/fraud/cases?status=pending&partner_id=' + encodeURIComponent(partnerId));
-  return card(t('fraud.openCases'), casesTable(cases, await partnerNames(cases)));
+  return card(t('fraud.openCases'), casesTable(cases, await casePartners(cases)));
 }
