@@ -21,10 +21,6 @@ var consoleExceptions = map[string]string{
 	"POST /v1/queues/{queue}/redrive": "operations: the runbook's dead-letter alarms lead an admin to it, with the queue's cause fixed first",
 	"GET /v1/leaderboard":             "the partners' view: the portal's Rewards screen ranks them, the console reads the same boards nowhere else",
 	"GET /v1/partners/{id}/qr.svg":    "the partner's printable QR code: the portal offers it to the partner",
-	"GET /v1/partners/{id}/inbox":     "a partner's inbox: staff read broadcasts and their replies on the Messages screen",
-	"GET /v1/partners/{id}/notifications": "a partner's e-mail preferences: the partner sets them in the portal; " +
-		"staff change them only on a partner's request, through the API",
-	"PATCH /v1/partners/{id}/notifications": "as GET /v1/partners/{id}/notifications",
 }
 
 // TestEveryStaffRouteIsOnAConsoleScreen compares the staff routes of the

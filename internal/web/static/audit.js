@@ -4,10 +4,14 @@
 import { api } from './session.js';
 import { t, dateTime } from './i18n.js';
 import { h, render, drawScreen, busy, alertBox, download, field } from './ui.js';
+import { partnerNames } from './staffui.js';
 
-// sentence reads an entry: who, in which role, did what to which target.
-function sentence(e) {
-  const vars = { actor: e.actor, role: t('role.' + e.role, {}, e.role), target: e.target, item: e.item || '' };
+// sentence reads an entry: who, in which role, did what to which target,
+// named by the name the entry recorded, else one looked up (names), else
+// its id.
+function sentence(e, names) {
+  const target = e.target_name || names[e.target] || e.target;
+  const vars = { actor: e.actor, role: t('role.' + e.role, {}, e.role), target, item: e.item || '' };
   return t('auditLine.' + e.action, vars, t('auditLine.other', { ...vars, action: e.action }));
 }
 
@@ -29,13 +33,22 @@ export async function auditScreen(screen) {
   const status = h('div', { role: 'status' });
   const more = h('button', { type: 'button', class: 'secondary', text: t('common.loadMore'), hidden: true });
   let cursor = '';
+  // Entries written before they recorded names: one read per partner
+  // they name, kept for the screen's later pages.
+  const names = {};
+  const lookUp = async (entries) => {
+    const ids = entries.filter((e) => !e.target_name && /^partner:[^/]+$/.test(e.target) && !(e.target in names)).map((e) => e.target.slice('partner:'.length));
+    if (!ids.length) return;
+    for (const [id, name] of Object.entries(await partnerNames(ids))) names['partner:' + id] = name;
+  };
   const load = async (fresh) => {
     const q = query();
     q.set('limit', '50');
     if (!fresh && cursor) q.set('cursor', cursor);
     const page = await api('/v1/audit?' + q);
+    await lookUp(page.entries);
     if (fresh) list.replaceChildren();
-    list.append(...page.entries.map((e) => h('li', {}, h('strong', { text: sentence(e) }), ' · ', h('time', { datetime: e.at, text: dateTime(e.at) }), changes(e))));
+    list.append(...page.entries.map((e) => h('li', {}, h('strong', { text: sentence(e, names) }), ' · ', h('time', { datetime: e.at, text: dateTime(e.at) }), changes(e))));
     if (!list.children.length) list.append(h('li', { class: 'muted', text: t('common.none') }));
     cursor = page.next_cursor;
     more.hidden = !cursor;

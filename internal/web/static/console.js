@@ -16,20 +16,23 @@ import { rewardsScreen } from './rewards.js';
 import { endpointsScreen } from './endpoints.js';
 import { pointsCard } from './points.js';
 import { payoutSettingsCard } from './payoutsettings.js';
+import { teamScreen } from './team.js';
+import { apiKeysScreen } from './apikeys.js';
+import { notificationsCard, inboxCard } from './partnermail.js';
 
 const main = document.getElementById('main');
-const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud', 'audit', 'groups', 'applications', 'challenges', 'rewards', 'webhooks'];
+const sections = ['overview', 'partners', 'batches', 'program', 'charities', 'reports', 'messages', 'fraud', 'audit', 'groups', 'applications', 'challenges', 'rewards', 'webhooks', 'team', 'apikeys'];
 const pages = { overview, partners, partner, batches, batch, program, charities, reports, messages: messagesScreen, fraud: fraudScreen, audit: auditScreen,
   groups: (screen, id) => groupsScreen(screen, id, can), applications: (screen, id) => applicationsScreen(screen, id, can),
   challenges: (screen, id) => challengesScreen(screen, id, can), rewards: (screen, id) => rewardsScreen(screen, id, can),
-  webhooks: (screen, id) => endpointsScreen(screen, id, can) };
+  webhooks: (screen, id) => endpointsScreen(screen, id, can), team: teamScreen, apikeys: (screen) => apiKeysScreen(screen) };
 // readBy is the route each section reads first: the caller's roles show
 // the sections whose route they admit, and each screen offers only the
 // changes whose routes they admit (the API refuses the rest with 403).
 const readBy = { overview: 'GET /v1/reports/owed', partners: 'GET /v1/partners', batches: 'GET /v1/payout-batches', program: 'GET /v1/program',
   charities: 'GET /v1/charities', reports: 'GET /v1/reports/owed', messages: 'GET /v1/messages', fraud: 'GET /v1/fraud/cases', audit: 'GET /v1/audit',
   groups: 'GET /v1/groups', applications: 'GET /v1/applications',
-  challenges: 'GET /v1/challenges', rewards: 'GET /v1/rewards', webhooks: 'GET /v1/webhook-endpoints' };
+  challenges: 'GET /v1/challenges', rewards: 'GET /v1/rewards', webhooks: 'GET /v1/webhook-endpoints', team: 'GET /v1/team', apikeys: 'GET /v1/api-keys' };
 let me;
 const can = (route) => me.routes.includes(route);
 const shown = () => sections.filter((name) => can(readBy[name]));
@@ -194,8 +197,10 @@ function newPartnerForm() {
 }
 
 async function partner(screen, id) {
-  const [p, st, cases] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`),
-    openCases(id).catch(() => null)]); // roles without fraud review see no cases
+  const [p, st, cases, prefs, inbox] = await Promise.all([api(`/v1/partners/${encodeURIComponent(id)}`), api(`/v1/partners/${encodeURIComponent(id)}/statement?limit=1`),
+    openCases(id).catch(() => null), // roles without fraud review see no cases
+    can('GET /v1/partners/{id}/notifications') ? notificationsCard(id, can('PATCH /v1/partners/{id}/notifications')) : null,
+    can('GET /v1/partners/{id}/inbox') ? inboxCard(id, can('GET /v1/messages/{id}')) : null]);
   const lines = statementLines(id);
   await lines.load();
   const tier = h('select', {}, ['authorized', 'silver', 'gold'].map((x) => h('option', { value: x, text: t('tier.' + x), selected: p.tier === x })));
@@ -228,6 +233,7 @@ async function partner(screen, id) {
         ...['pending', 'payable', 'in_payout', 'paid', 'reversed', 'donated'].map((k) => ({ label: t('balance.' + k), num: true, value: (r) => money(r[k], r.currency) }))] })),
     pointsCard(id, p.points, can('POST /v1/partners/{id}/points'), () => partner(screen, id)),
     can('PATCH /v1/partners/{id}/settings') ? await payoutSettingsCard(p, () => partner(screen, id)) : null,
+    h('div', { class: 'grid' }, prefs, inbox),
     cases, card(t('portal.nav.statement'), lines.node));
 }
 

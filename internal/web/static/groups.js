@@ -4,6 +4,7 @@
 import { api } from './session.js';
 import { t } from './i18n.js';
 import { messages } from './messages.js';
+import { discountCodesCard } from './discountcodes.js';
 import { h, render, drawScreen, table, busy, toast, alertBox, field, showFieldError, clearFieldErrors } from './ui.js';
 
 const LANGUAGES = ['en', 'it', 'ru'];
@@ -137,7 +138,8 @@ async function editScreen(screen, id, can) {
   });
   drawPreview();
   drawScreen(screen, h('p', {}, h('a', { href: '#/groups', text: t('groups.back') })), h('h1', { text: creating ? t('groups.new') : g.name }),
-    h('div', { class: 'grid' }, card(t('groups.edit'), formEl), card(t('groups.preview'), tabs, preview)));
+    h('div', { class: 'grid' }, card(t('groups.edit'), formEl), card(t('groups.preview'), tabs, preview)),
+    creating ? null : discountCodesCard(g, can));
 }
 
 // markdownPreview draws a description's paragraphs and **strong** and
