@@ -7,6 +7,7 @@ import (
 	"github.com/partnerloop/partnerloop/internal/app"
 	"github.com/partnerloop/partnerloop/internal/app/withcognito"
 	"github.com/partnerloop/partnerloop/internal/app/withstripe"
+	"github.com/partnerloop/partnerloop/internal/httpapi"
 )
 
-func main() { app.StartHTTP("api", withcognito.Team, withstripe.Discounts) }
+func main() { app.StartHTTP("api", (*httpapi.Server).APIHandlers, withcognito.Team, withstripe.Discounts) }

@@ -2,6 +2,9 @@
 // listed in internal/appspec.
 package main
 
-import "github.com/partnerloop/partnerloop/internal/app"
+import (
+	"github.com/partnerloop/partnerloop/internal/app"
+	"github.com/partnerloop/partnerloop/internal/httpapi"
+)
 
-func main() { app.StartHTTP("redirect") }
+func main() { app.StartHTTP("redirect", (*httpapi.Server).RedirectHandlers) }

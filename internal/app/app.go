@@ -349,11 +349,12 @@ func Function(dir string) appspec.Function {
 	panic("app: unknown function " + dir)
 }
 
-// StartHTTP runs the named function's routes as a Lambda handler for API
-// Gateway HTTP API (payload format 2.0) events.
-func StartHTTP(dir string, wirings ...Wiring) {
+// StartHTTP runs the named function's routes, served by its family of
+// handlers (such as (*httpapi.Server).RedirectHandlers), as a Lambda handler
+// for API Gateway HTTP API (payload format 2.0) events.
+func StartHTTP(dir string, family func(*httpapi.Server) httpapi.Handlers, wirings ...Wiring) {
 	a := MustFromLambdaEnv(wirings...)
-	lambda.Start(httpadapter.NewV2(a.Server.Handler(Function(dir).Routes)).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(a.Server.Serve(Function(dir).Routes, family(a.Server))).ProxyWithContext)
 }
 
 // MustFromLambdaEnv is FromLambdaEnv for a function's init phase: a

@@ -115,20 +115,51 @@ type Server struct {
 	Metrics       *obs.Metrics
 }
 
-// Handler serves the given routes (one function's, or all of them locally).
+// Handlers are route handlers by pattern ("METHOD /path").
+type Handlers map[string]http.HandlerFunc
+
+// Handler serves the given routes from every family's handlers (the local
+// server and tests).
 func (s *Server) Handler(routes []appspec.Route) http.Handler {
-	handlers := map[string]http.HandlerFunc{
-		"GET /healthz":               s.healthz,
-		"GET /v1/openapi.json":       s.openAPI,
-		"GET /r/{code}":              s.redirect,
-		"GET /unsubscribe/{token}":   s.unsubscribeForm,
-		"POST /unsubscribe/{token}":  s.unsubscribe,
+	return s.Serve(routes, s.AllHandlers())
+}
+
+// AllHandlers are the handlers of every route.
+func (s *Server) AllHandlers() Handlers {
+	handlers := s.APIHandlers()
+	maps.Copy(handlers, s.WebhookHandlers())
+	maps.Copy(handlers, s.RedirectHandlers())
+	return handlers
+}
+
+// RedirectHandlers serve the redirect function's route. Each function's
+// main names only its own family: a handler the binary can reach keeps
+// what it calls linked, and the pages' templates make the linker keep
+// every exported method of the SDK clients.
+func (s *Server) RedirectHandlers() Handlers {
+	return Handlers{"GET /r/{code}": s.redirect}
+}
+
+// WebhookHandlers serve the webhooks function's routes.
+func (s *Server) WebhookHandlers() Handlers {
+	return Handlers{
 		"POST /webhooks/orders":      s.genericOrder,
 		"POST /webhooks/referrals":   s.referralLead,
 		"POST /webhooks/shopify":     s.shopify,
 		"POST /webhooks/stripe":      s.stripe,
 		"POST /webhooks/woocommerce": s.wooCommerce,
 		"POST /webhooks/activities":  s.activity,
+	}
+}
+
+// APIHandlers serve the api function's routes: the API, the pages and the
+// unsubscribe links.
+func (s *Server) APIHandlers() Handlers {
+	handlers := Handlers{
+		"GET /healthz":              s.healthz,
+		"GET /v1/openapi.json":      s.openAPI,
+		"GET /unsubscribe/{token}":  s.unsubscribeForm,
+		"POST /unsubscribe/{token}": s.unsubscribe,
 	}
 	// Signed-in routes admit the roles routeRoles gives them.
 	signedIn := map[string]principalHandler{
@@ -208,6 +239,11 @@ func (s *Server) Handler(routes []appspec.Route) http.Handler {
 	maps.Copy(handlers, s.uiRoutes())
 	maps.Copy(handlers, s.embedRoutes())
 	maps.Copy(handlers, s.joinRoutes())
+	return handlers
+}
+
+// Serve serves routes with handlers, which must hold each of them.
+func (s *Server) Serve(routes []appspec.Route, handlers Handlers) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		pattern := r.Method + " " + r.Path
