@@ -185,7 +185,7 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Methods: payoutMethods(cfg), Programs: programs, Events: events, Now: now, Log: log,
-		Fraud: &fraud.BatchRules{Evidence: store.Fraud, Groups: groups, PaidBefore: led.PaidBefore}}
+		Fraud: &fraud.BatchRules{Evidence: store.Fraud, Sales: store.Ledger, Groups: groups, PaidBefore: led.PaidBefore, Now: now}}
 	eng := &engage.Service{Store: store.Engage, Partners: partners, Accruals: store.Ledger, Points: store.Ledger, Bonuses: led,
 		Charities: store.Charities, Programs: programs, Events: events, Now: now}
 	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs,

@@ -65,6 +65,7 @@ type orderItem struct {
 	DiscountCode   string `json:"discount_code,omitempty" dynamodbav:"discount_code,omitempty"`
 	BuyerFirstName string `json:"buyer_first_name,omitempty" dynamodbav:"buyer_first_name,omitempty"`
 	CustomerReward string `json:"customer_reward,omitempty" dynamodbav:"customer_reward,omitempty"`
+	Clicked        bool   `json:"clicked,omitempty" dynamodbav:"clicked,omitempty"`
 }
 
 type refundItem struct {
@@ -91,7 +92,7 @@ func toOrderItem(r ledger.OrderRecord) orderItem {
 		Tier: string(r.Tier), RateBps: r.RateBps, ProgramVer: r.ProgramVersion, Lines: r.Lines, Commission: r.Commission, Reversed: r.Reversed, Points: r.Points, PointsRev: r.PointsReversed, Status: string(r.Status), HoldReason: r.HoldReason,
 		PaidAt: timePtr(r.PaidAt), PayableAt: timePtr(r.PayableAt), UpdatedAt: r.UpdatedAt, Version: r.Version,
 		DigestDay: r.Day.Day, DayBooked: r.Day.Booked, DayReversed: r.Day.Reversed, DiscountCode: r.DiscountCode, BuyerFirstName: r.BuyerFirstName,
-		CustomerReward: r.CustomerReward}
+		CustomerReward: r.CustomerReward, Clicked: r.Clicked}
 	for _, rf := range r.Refunds {
 		it.Refunds = append(it.Refunds, refundItem{rf.ID, rf.Amount, string(rf.Basis), rf.Cumulative, rf.Lines})
 	}
@@ -115,7 +116,7 @@ func (it orderItem) record() ledger.OrderRecord {
 		Cancelled: it.Cancelled, Net: it.Net, Gross: it.Gross, Sales: it.Sales, PartnerID: it.PartnerID, Via: it.Via,
 		RateBps: it.RateBps, ProgramVersion: it.ProgramVer, Lines: it.Lines, Commission: it.Commission, Reversed: it.Reversed, Points: it.Points, PointsReversed: it.PointsRev, Status: ledger.AccrualStatus(it.Status), HoldReason: it.HoldReason,
 		UpdatedAt: it.UpdatedAt, Version: it.Version, Day: ledger.DayCommission{Day: it.DigestDay, Booked: it.DayBooked, Reversed: it.DayReversed},
-		DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName, CustomerReward: it.CustomerReward}
+		DiscountCode: it.DiscountCode, BuyerFirstName: it.BuyerFirstName, CustomerReward: it.CustomerReward, Clicked: it.Clicked}
 	r.Tier = program.Tier(it.Tier)
 	if it.PaidAt != nil {
 		r.PaidAt = *it.PaidAt

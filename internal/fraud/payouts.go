@@ -3,6 +3,7 @@ package fraud
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/partnerloop/partnerloop/internal/program"
 )
@@ -16,10 +17,17 @@ type PayoutEvidence interface {
 	PayingCustomers(ctx context.Context, partnerID string) (int, error)
 }
 
+// Sales reads a partner's monthly sales counters, where the order path
+// counts its coupon orders for coupon_leak.
+type Sales interface {
+	MonthlySales(ctx context.Context, partnerID string, months []string) (map[string]map[string]int64, error)
+}
+
 // BatchRules judges, while a payout batch is built, the rules that keep a
 // partner out of it rather than hold an accrual.
 type BatchRules struct {
 	Evidence PayoutEvidence
+	Sales    Sales
 	// PaidBefore reports whether the partner has been paid (or is being
 	// paid) in some currency: first_payout_minimum is about a first payout.
 	PaidBefore func(ctx context.Context, partnerID string) (bool, error)
@@ -27,6 +35,7 @@ type BatchRules struct {
 	Groups interface {
 		GroupTerms(ctx context.Context, id string) (program.GroupTerms, error)
 	}
+	Now func() time.Time
 }
 
 // Skip answers the reason ("fraud:<rule>") a batch leaves the partner of
@@ -36,24 +45,56 @@ func (b *BatchRules) Skip(ctx context.Context, partnerID, groupID string, prog p
 	if err != nil {
 		return "", fmt.Errorf("read the partner's group: %w", err)
 	}
-	r, on := prog.FraudFor(terms.Fraud).Rule(program.FraudFirstPayoutMinimum)
-	if !on {
-		return "", nil
+	cfg := prog.FraudFor(terms.Fraud)
+	if r, on := cfg.Rule(program.FraudFirstPayoutMinimum); on {
+		short, err := b.shortOfCustomers(ctx, partnerID, r)
+		if err != nil || short {
+			return skipFor(program.FraudFirstPayoutMinimum, short), err
+		}
 	}
+	// A flagged coupon_leak keeps nobody out, so it costs no read.
+	if r, on := cfg.Rule(program.FraudCouponLeak); on && r.Holds() {
+		leaks, err := b.couponLeaks(ctx, partnerID, r)
+		if err != nil || leaks {
+			return skipFor(program.FraudCouponLeak, leaks), err
+		}
+	}
+	return "", nil
+}
+
+func skipFor(rule string, fires bool) string {
+	if !fires {
+		return ""
+	}
+	return HoldReason(rule)
+}
+
+// shortOfCustomers judges first_payout_minimum.
+func (b *BatchRules) shortOfCustomers(ctx context.Context, partnerID string, r program.FraudRule) (bool, error) {
 	customers, err := b.Evidence.PayingCustomers(ctx, partnerID)
 	if err != nil {
-		return "", fmt.Errorf("count paying customers: %w", err)
+		return false, fmt.Errorf("count paying customers: %w", err)
 	}
 	if _, fires := FirstPayoutMinimum(customers, false, r); !fires {
-		return "", nil
+		return false, nil
 	}
 	// Only a partner short of customers costs the read of its balances.
 	paid, err := b.PaidBefore(ctx, partnerID)
 	if err != nil {
-		return "", fmt.Errorf("read whether the partner was paid: %w", err)
+		return false, fmt.Errorf("read whether the partner was paid: %w", err)
 	}
-	if _, fires := FirstPayoutMinimum(customers, paid, r); fires {
-		return HoldReason(program.FraudFirstPayoutMinimum), nil
+	_, fires := FirstPayoutMinimum(customers, paid, r)
+	return fires, nil
+}
+
+// couponLeaks judges coupon_leak on the partner's counts of the current
+// month, the one its sales item keeps them in.
+func (b *BatchRules) couponLeaks(ctx context.Context, partnerID string, r program.FraudRule) (bool, error) {
+	month := program.PeriodAt("month", b.Now()).Months
+	sales, err := b.Sales.MonthlySales(ctx, partnerID, month)
+	if err != nil {
+		return false, fmt.Errorf("read the partner's coupon orders: %w", err)
 	}
-	return "", nil
+	_, fires := CouponLeak(CouponCountsOf(sales[month[0]]), r)
+	return fires, nil
 }

@@ -240,6 +240,18 @@ type CouponCounts struct {
 	Orders, WithoutClick int64
 }
 
+// The monthly sales counters coupon_leak reads: the orders credited by a
+// partner's coupon, and those of them that named no click of the partner.
+const (
+	CouponOrdersCounter       = "coupon_orders"
+	CouponWithoutClickCounter = "coupon_orders_no_click"
+)
+
+// CouponCountsOf reads coupon_leak's counts from a month's sales counters.
+func CouponCountsOf(counters map[string]int64) CouponCounts {
+	return CouponCounts{Orders: counters[CouponOrdersCounter], WithoutClick: counters[CouponWithoutClickCounter]}
+}
+
 // CouponLeak fires when a partner's coupon converts, past MinOrders coupon
 // orders, a share of orders without any click of the partner above the
 // rule's rate: the coupon is out on a coupon site.

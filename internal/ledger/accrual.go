@@ -66,6 +66,9 @@ type OrderRecord struct {
 
 	PartnerID string
 	Via       string
+	// Clicked says the order named a click of its partner (coupon_leak
+	// counts the coupon orders that did not).
+	Clicked bool
 	// DiscountCode is the code the referred customer used (a Stripe
 	// promotion code by its id) and BuyerFirstName the customer's first
 	// name, kept for referred orders only.
@@ -206,7 +209,7 @@ func Apply(rec OrderRecord, evt Event, attr *Attribution, prog program.Versioned
 		next.Currency = evt.Currency
 		next.Net, next.Gross, next.Sales = evt.Order.Net(), evt.Order.Gross(), salesOf(*evt.Order)
 		if attr != nil && next.Net > 0 {
-			next.PartnerID, next.Via, next.Tier = attr.PartnerID, attr.Via, attr.Tier
+			next.PartnerID, next.Via, next.Tier, next.Clicked = attr.PartnerID, attr.Via, attr.Tier, attr.Click != nil
 			next.DiscountCode, next.BuyerFirstName = evt.Order.Coupon, evt.Order.Customer.FirstName
 			terms := prog.Program.TermsFor(attr.Group, attr.Tier)
 			next.RateBps = terms.TierRateBps

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/money"
 )
 
@@ -91,6 +92,14 @@ func (r OrderRecord) salesCounters() map[string]int64 {
 	out[CommissionCounter(r.Currency)] = r.Commission - r.Reversed
 	if r.Points > 0 {
 		out[PointsCounter] = r.Points - r.PointsReversed
+	}
+	// coupon_leak judges where a coupon converted, so a refund or a
+	// cancellation does not take the order off these counts.
+	if r.Via == "coupon" {
+		out[fraud.CouponOrdersCounter] = 1
+		if !r.Clicked {
+			out[fraud.CouponWithoutClickCounter] = 1
+		}
 	}
 	if r.Cancelled || r.Net <= 0 {
 		return out
