@@ -20,7 +20,6 @@
 //	               GROUP#<id>           V#<version>
 //	group slug     SLUG#<slug>          SLUG
 //	applications   APP#, APPHOLD#, APPEMAIL#, RATE#, FUNNEL#  (see applications.go)
-//	applications   APP#, APPHOLD#, APPEMAIL#, RATE#, FUNNEL#  (see applications.go)
 //	batch          BATCH#<id>           BATCH
 //	batch item     BATCH#<id>           ITEM#<item>
 //	batch pledge   BATCH#<id>           PLEDGE#<ref>

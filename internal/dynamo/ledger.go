@@ -212,9 +212,16 @@ func (s *Ledger) CommitOrder(ctx context.Context, prevVersion int64, change ledg
 	}
 	items = append(items, s.evidenceWrites(change.Evidence, change.Next.UpdatedAt)...)
 	items = append(items, s.fraudWrites(change.Fraud)...)
+	device := -1
+	if change.Device != nil {
+		device = len(items)
+		items = append(items, s.deviceVisit(*change.Device, change.Next.UpdatedAt))
+	}
 	items = append(items, s.eventPuts(change.Events)...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+	if failed, ok := cancelledAt(err); ok && len(failed) == 1 && failed[device] {
+		return ledger.ErrDeviceLimit
+	} else if ok || isTransactionConflict(err) {
 		return ledger.ErrConflict
 	}
 	return err

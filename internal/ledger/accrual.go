@@ -92,11 +92,11 @@ type OrderRecord struct {
 	PaidAt         time.Time
 	PayableAt      time.Time
 	UpdatedAt      time.Time
-
-	// Version guards read-modify-write: a commit only succeeds if the stored
 	// Day is what the commission did on the last day it moved, for the
 	// partner's daily earnings digest.
 	Day DayCommission
+
+	// Version guards read-modify-write: a commit only succeeds if the stored
 	// record still has the version it was read at (0 = not stored yet).
 	Version int64
 }
@@ -187,6 +187,9 @@ type Change struct {
 	Events []outbox.Event
 	// Fraud files the fraud events the order fired in their cases.
 	Fraud []fraud.Filed
+	// Device counts the order's customer on its click's device
+	// (same_device), refused when it would reach the rule's limit.
+	Device *fraud.DeviceVisit
 }
 
 // Apply computes the effect of evt on rec. It is pure: attribution (found by

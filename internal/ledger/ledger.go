@@ -23,8 +23,8 @@ var ErrConflict = errors.New("order changed concurrently")
 // Store persists order records and balances. CommitOrder must be atomic: the
 // order record (guarded by its version), the balance delta and the
 // evidence write are written together or not at all, else ErrConflict when
-// a condition failed. A purchase fingerprint belongs to the first order
-// that claims it.
+// a condition failed, or ErrDeviceLimit when only the device visit's did.
+// A purchase fingerprint belongs to the first order that claims it.
 type Store interface {
 	GetOrder(ctx context.Context, source, orderID string) (OrderRecord, error)
 	// ReadOrder reads the order record (the zero record when new) and, when
@@ -103,6 +103,7 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 		query := s.Attributor.Query(*evt.Order)
 		q = &query
 	}
+	deviceFull := false
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		retry := attempt > 0
 		rec, found, err := s.Store.ReadOrder(ctx, evt.Source, evt.OrderID, q, retry)
@@ -128,13 +129,16 @@ func (s *Service) Record(ctx context.Context, evt Event) (Outcome, error) {
 			return outcome(StatusDuplicate, rec), nil
 		}
 		if attr != nil {
-			if change, err = s.screen(ctx, rec, evt, attr, prog, change, s.Now().UTC()); err != nil {
+			if change, err = s.screen(ctx, rec, evt, attr, prog, change, s.Now().UTC(), deviceFull); err != nil {
 				return Outcome{}, err
 			}
 		}
 		change.Evidence = write
 		change.Events = s.events(ctx, change)
 		switch err := s.Store.CommitOrder(ctx, rec.Version, change); {
+		case errors.Is(err, ErrDeviceLimit):
+			deviceFull = true
+			continue
 		case errors.Is(err, ErrConflict):
 			continue
 		case err != nil:

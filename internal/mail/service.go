@@ -128,11 +128,11 @@ var financeKinds = map[string]Kind{
 
 // Wants makes e-mail a built-in subscriber: the events that mail are
 // always recorded (finance's only when finance addresses are configured).
+// Commissions are not among them: the daily digest reads what the order's
+// own transaction wrote (see SendDigests), so an order pays no event for it.
 func (s *Service) Wants(_ context.Context, eventType string) bool {
 	if _, ok := financeKinds[eventType]; ok {
 		return len(s.FinanceTo) > 0
-// Commissions are not among them: the daily digest reads what the order's
-// own transaction wrote (see SendDigests), so an order pays no event for it.
 	}
 	_, ok := partnerKinds[eventType]
 	_, applicant := applicantKinds[eventType]
