@@ -88,6 +88,9 @@ func TestConsoleShowsWhatEachRoleMay(t *testing.T) {
 			}
 		}
 		victor.WaitText("alice (finance) added Clean Water e.V. to the catalog")
+		if text := victor.Text(); strings.Contains(text, `created_at: — → "20`) || !strings.Contains(text, "created_at: — → ") {
+			t.Error("an audit change list shows a time as raw ISO text, not in the viewer's locale")
+		}
 		victor.Screenshot("console-audit")
 	})
 }

@@ -18,7 +18,12 @@ function sentence(e, names) {
 // changes lists each changed field as "field: before → after".
 function changes(e) {
   const fields = [...new Set([...Object.keys(e.before || {}), ...Object.keys(e.after || {})])].sort();
-  const show = (side, k) => (side && k in side ? JSON.stringify(side[k]) : '—');
+  // A time reads in the viewer's locale; other values as the JSON they were.
+  const isTime = (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v);
+  const show = (side, k) => {
+    if (!side || !(k in side)) return '—';
+    return isTime(side[k]) ? dateTime(side[k]) : JSON.stringify(side[k]);
+  };
   if (!fields.length && !e.reason) return null;
   return h('ul', { class: 'muted plain-list' },
     e.reason ? h('li', { text: t('auditLog.reason', { reason: e.reason }) }) : null,
