@@ -10,7 +10,6 @@ package apply
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -171,17 +170,14 @@ var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 // page does not accept.
 func (s Submission) Check(g group.Group) error {
 	name := strings.TrimSpace(s.Name)
-	if err := bounded(bounds.First(bounds.Name.Check("name", name), bounds.Verbatim("name", name))); err != nil {
+	if err := bounded(bounds.PersonName("name", name)); err != nil {
 		return err
 	}
 	if name == "" {
 		return refused("name", "is required")
 	}
-	if err := bounded(bounds.First(bounds.Email.Check("email", s.Email), bounds.Verbatim("email", s.Email))); err != nil {
+	if err := bounded(bounds.Address("email", s.Email)); err != nil {
 		return err
-	}
-	if a, err := mail.ParseAddress(s.Email); err != nil || a.Address != s.Email {
-		return refused("email", "must be a plain e-mail address")
 	}
 	if !countryCode.MatchString(s.Country) {
 		return refused("country", "must be an ISO 3166 country code (IT)")

@@ -6,6 +6,8 @@ package bounds
 
 import (
 	"fmt"
+	"net/mail"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/partnerloop/partnerloop/internal/csvsafe"
@@ -52,6 +54,34 @@ func (l Limit) Check(field, v string) error {
 func Verbatim(field, v string) error {
 	if csvsafe.StartsFormula(v) {
 		return &Error{Field: field, Reason: "must not start with =, +, -, @, a tab or a carriage return"}
+	}
+	return nil
+}
+
+// PersonName refuses a name that is past the Name limit, that a spreadsheet
+// would run, or that holds a control character (a line break starts a
+// new line of an e-mail or a file) or a bidirectional override (it makes
+// "gnp.exe" read as "exe.png").
+func PersonName(field, v string) error {
+	if err := First(Name.Check(field, v), Verbatim(field, v)); err != nil {
+		return err
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return &Error{Field: field, Reason: fmt.Sprintf("must not hold the control character %U", r)}
+		}
+	}
+	return nil
+}
+
+// Address refuses what is not a plain e-mail address (no display name,
+// comment or header), within the Email limit and not starting a formula.
+func Address(field, v string) error {
+	if err := First(Email.Check(field, v), Verbatim(field, v)); err != nil {
+		return err
+	}
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+		return &Error{Field: field, Reason: "must be a plain e-mail address"}
 	}
 	return nil
 }

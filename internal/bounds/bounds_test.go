@@ -36,3 +36,29 @@ func TestFirstIsTheFirstFailure(t *testing.T) {
 		t.Fatal("First")
 	}
 }
+
+func TestPersonNameRefusesControlAndOverrideCharacters(t *testing.T) {
+	for _, v := range []string{"Giulia\x00", "Giulia\r\nBcc: x", "Giulia\u0085", "Giulia \u202egnp.exe", "\u2066Giulia", "=1+1", strings.Repeat("n", 201)} {
+		var e *Error
+		if err := PersonName("name", v); !errors.As(err, &e) || e.Field != "name" {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"Giulia Bianchi", "Анна-Мария", "محمد\u200cرضا", "👩\u200d💻 Studio"} {
+		if err := PersonName("name", v); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+}
+
+func TestAddressTakesPlainAddressesOnly(t *testing.T) {
+	for _, v := range []string{"", "Giulia <g@x.example>", "g@x.example\r\nBcc: y@x.example", "g@x.example (work)", "=g@x.example", strings.Repeat("a", 250) + "@x.example"} {
+		var e *Error
+		if err := Address("email", v); !errors.As(err, &e) || e.Field != "email" {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if err := Address("email", "giulia.b+shop@x.example"); err != nil {
+		t.Error(err)
+	}
+}

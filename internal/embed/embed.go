@@ -50,16 +50,25 @@ type Request struct {
 	Group      string `json:"group"`
 }
 
-func refused(err error) error { return fmt.Errorf("%w: %w", ErrInvalid, err) }
+// refused is err, when there is one, as ErrInvalid.
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
+}
 
+// validate checks every field before the customer's place is claimed: a
+// refused first request must leave no claim to block the next one.
 func (r Request) validate() error {
-	if strings.TrimSpace(r.ExternalID) == "" {
+	switch {
+	case strings.TrimSpace(r.ExternalID) == "":
 		return refused(&bounds.Error{Field: "external_id", Reason: "is required"})
+	case strings.TrimSpace(r.Name) == "":
+		return refused(&bounds.Error{Field: "name", Reason: "is required"})
 	}
-	if err := bounds.First(bounds.ID.Check("external_id", r.ExternalID), bounds.ID.Check("group", r.Group)); err != nil {
-		return refused(err)
-	}
-	return nil
+	return refused(bounds.First(bounds.ID.Check("external_id", r.ExternalID), bounds.ID.Check("group", r.Group),
+		bounds.PersonName("name", strings.TrimSpace(r.Name)), bounds.Address("email", r.Email)))
 }
 
 // Token is what a widget token grants: one customer's data in one group.
