@@ -205,13 +205,19 @@ func every(ctx context.Context, d time.Duration, f func() error, log *slog.Logge
 }
 
 func printWelcome(base string, jwt auth.HS256, demo partner.Partner, users []devenv.DemoUser, emu *devenv.Emulators) error {
-	tokens := make([]string, len(users))
-	for i, u := range users {
+	// Tokens by sign-in subject: the README's walkthrough names them, and
+	// the demo users' order is not part of that contract.
+	tokens := map[string]string{}
+	partnerSubject := ""
+	for _, u := range users {
 		tok, err := jwt.Issue(u.Subject, u.Groups, u.PartnerID, 12*time.Hour)
 		if err != nil {
 			return err
 		}
-		tokens[i] = tok
+		tokens[u.Subject] = tok
+		if u.PartnerID != "" {
+			partnerSubject = u.Subject
+		}
 	}
 	fmt.Printf(`
 Partnerloop is running on %[1]s  (Ctrl-C stops everything)
@@ -231,10 +237,11 @@ Secrets (dev defaults unless set in the environment):
 Tokens (12 h):
   FINANCE_TOKEN=%[4]s
   FINANCE2_TOKEN=%[5]s
+  ADMIN_TOKEN=%[15]s
   PARTNER_TOKEN=%[6]s
 
-`, base, demo.ID, demo.ReferralCode, tokens[0], tokens[1], tokens[2], emu.DynamoDBEndpoint, emu.SQSEndpoint,
+`, base, demo.ID, demo.ReferralCode, tokens["finance-alice"], tokens["finance-bob"], tokens[partnerSubject], emu.DynamoDBEndpoint, emu.SQSEndpoint,
 		env("PARTNERLOOP_WEBHOOK_SECRET"), env("PARTNERLOOP_SHOPIFY_SECRET"), env("PARTNERLOOP_STRIPE_SECRET"), env("PARTNERLOOP_DEV_JWT_SECRET"),
-		env("PARTNERLOOP_WOOCOMMERCE_SECRET"), emu.SESEndpoint)
+		env("PARTNERLOOP_WOOCOMMERCE_SECRET"), emu.SESEndpoint, tokens["admin-ada"])
 	return nil
 }
