@@ -168,6 +168,8 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 		}
 		if spec.Access.WebhookSecrets {
 			env[appspec.EnvSecretARN] = secret.SecretArn()
+		}
+		if spec.Access.HashKey {
 			env[appspec.EnvHashKeyARN] = hashKey.SecretArn()
 		}
 		if spec.Access.ProviderSecrets {
@@ -206,7 +208,7 @@ func NewPartnerloopStack(scope constructs.Construct, id string, props StackProps
 				Actions: jsii.Strings(teamActions...), Resources: jsii.Strings(*signIn.pool.UserPoolArn()),
 			}))
 		}
-		if spec.Access.WebhookSecrets {
+		if spec.Access.HashKey {
 			hashKey.GrantRead(fn, nil)
 		}
 		if spec.Access.ProviderSecrets {

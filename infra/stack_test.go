@@ -265,7 +265,7 @@ func TestGrantsAreLeastPrivilege(t *testing.T) {
 			if strings.Contains(text, "sqs:SendMessage") != (len(spec.Access.SendTo) > 0) {
 				t.Errorf("%s: sqs:SendMessage granted=%v, spec sends to %v", spec.Name, strings.Contains(text, "sqs:SendMessage"), spec.Access.SendTo)
 			}
-			if strings.Contains(text, "secretsmanager:GetSecretValue") != (spec.Access.WebhookSecrets || spec.Access.ProviderSecrets || spec.Access.MailLinks) {
+			if strings.Contains(text, "secretsmanager:GetSecretValue") != (spec.Access.WebhookSecrets || spec.Access.HashKey || spec.Access.ProviderSecrets || spec.Access.MailLinks) {
 				t.Errorf("%s: secret access does not match its spec", spec.Name)
 			}
 			if strings.Contains(text, "sqs:ReceiveMessage") != (spec.Access.ConsumeFrom != "" || spec.Access.RedriveDLQs) {

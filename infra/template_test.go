@@ -140,7 +140,10 @@ func specEnv(f appspec.Function) []string {
 		out = append(out, queueSpec(f.Access.ConsumeFrom).URLEnv)
 	}
 	if f.Access.WebhookSecrets {
-		out = append(out, appspec.EnvSecretARN, appspec.EnvHashKeyARN)
+		out = append(out, appspec.EnvSecretARN)
+	}
+	if f.Access.HashKey {
+		out = append(out, appspec.EnvHashKeyARN)
 	}
 	if f.Access.ProviderSecrets {
 		out = append(out, appspec.EnvProviderSecretARN)
@@ -241,7 +244,10 @@ func specGrants(f appspec.Function) []string {
 		}
 	}
 	if f.Access.WebhookSecrets {
-		out = append(out, "secret:WebhookSecrets", "secret:EmailHashKey")
+		out = append(out, "secret:WebhookSecrets")
+	}
+	if f.Access.HashKey {
+		out = append(out, "secret:EmailHashKey")
 	}
 	if f.Access.ProviderSecrets {
 		out = append(out, "secret:ProviderSecrets")

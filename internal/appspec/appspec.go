@@ -89,9 +89,12 @@ type Access struct {
 	ConsumeFrom string   // queue name feeding the function
 	// DelaysRetries: the consumer delays a failed message's retry itself
 	// (ChangeMessageVisibility), so it is given its queue's URL.
-	DelaysRetries   bool
-	RedriveDLQs     bool // may move messages from the dead-letter queues back
-	WebhookSecrets  bool
+	DelaysRetries  bool
+	RedriveDLQs    bool // may move messages from the dead-letter queues back
+	WebhookSecrets bool
+	// HashKey: the key of the customer e-mail and device hashes the table
+	// keeps, a secret of its own so that reading it grants nothing else.
+	HashKey         bool
 	ProviderSecrets bool // the payout providers' API keys
 	// SendsEmail: ses:SendEmail from the sending identity, through the
 	// configuration set; bounce and complaint notifications reach it by SNS.
@@ -404,7 +407,7 @@ var (
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}, RedriveDLQs: true,
 				MailLinks: true, ManagesTeam: true},
-			Work:   Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
+			Work: Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},
 		{
 			Name: "Webhooks", Dir: "webhooks", Timeout: 29,
@@ -416,13 +419,14 @@ var (
 				{"POST", "/webhooks/woocommerce", false},
 				{"POST", "/webhooks/activities", false},
 			},
-			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true},
+			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, ConditionCheckItem}, WebhookSecrets: true, HashKey: true},
 			Work:   Work{CPU: 2700 * time.Microsecond, Requests: 2}, // an attributed order
 		},
 		{
 			Name: "Redirect", Dir: "redirect", Timeout: 10,
 			Routes: []Route{{"GET", "/r/{code}", false}},
-			Access: Access{Table: []string{GetItem, UpdateItem}},
+			// HashKey: a click keeps its device's hash (same_device).
+			Access: Access{Table: []string{GetItem, UpdateItem}, HashKey: true},
 			Work:   Work{CPU: 1000 * time.Microsecond, Requests: 1}, // a click, its code cached
 		},
 		{

@@ -50,9 +50,11 @@ type GroupTerms interface {
 type EmailHasher struct{ Key []byte }
 
 // Device is the keyed hash of a visitor's address and user agent, what the
-// same_device rule compares; the address itself is kept nowhere.
+// same_device rule compares; the address itself is kept nowhere. Without a
+// key it records no device: an unkeyed hash of an address could be reversed
+// by trying every address.
 func (h EmailHasher) Device(address, userAgent string) string {
-	if address == "" {
+	if address == "" || len(h.Key) == 0 {
 		return ""
 	}
 	m := hmac.New(sha256.New, h.Key)
