@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/group"
@@ -61,12 +60,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, _ auth.Princip
 // patchGroup applies a JSON merge patch to the group and saves it as the
 // next version; If-Match reads as for PUT /v1/program.
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	expected, err := ifMatch(strings.Join(r.Header.Values("If-Match"), ","))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	body, ok := s.readBody(w, r)
+	expected, body, ok := s.versionedSave(w, r)
 	if !ok {
 		return
 	}

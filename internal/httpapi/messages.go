@@ -71,21 +71,7 @@ func (s *Server) messageReplies(w http.ResponseWriter, r *http.Request, _ auth.P
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id := r.PathValue("id")
-	if !p.CanSeePartner(id) {
-		s.fail(w, r, partner.ErrNotFound)
-		return
-	}
-	limit, cursor, ok := s.pageParams(w, r)
-	if !ok {
-		return
-	}
-	box, err := s.Messages.Inbox(r.Context(), id, limit, cursor)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, box)
+	servePartnerPage(s, w, r, p, s.Messages.Inbox)
 }
 
 // ownInbox is the path's partner if it is the caller; another partner's
@@ -105,11 +91,7 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, p auth.Princip
 		return
 	}
 	item, err := s.Messages.MarkRead(r.Context(), id, r.PathValue("mid"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, item)
+	s.answer(w, r, http.StatusOK, item, err)
 }
 
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -124,9 +106,5 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 		return
 	}
 	reply, err := s.Messages.Reply(r.Context(), id, r.PathValue("mid"), in.Body)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, reply)
+	s.answer(w, r, http.StatusCreated, reply, err)
 }

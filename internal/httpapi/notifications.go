@@ -30,31 +30,17 @@ func (in newPartnerRequest) check() error {
 	return nil
 }
 
-// notificationsOf checks the caller may see the partner (itself, or finance).
-func (s *Server) notificationsOf(w http.ResponseWriter, r *http.Request, p auth.Principal) (string, bool) {
-	id := r.PathValue("id")
-	if !p.CanSeePartner(id) {
-		s.fail(w, r, partner.ErrNotFound)
-		return "", false
-	}
-	return id, true
-}
-
 func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, ok := s.notificationsOf(w, r, p)
+	id, ok := s.visiblePartner(w, r, p)
 	if !ok {
 		return
 	}
 	prefs, err := s.Mail.Preferences(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, prefs)
+	s.answer(w, r, http.StatusOK, prefs, err)
 }
 
 func (s *Server) patchNotifications(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, ok := s.notificationsOf(w, r, p)
+	id, ok := s.visiblePartner(w, r, p)
 	if !ok {
 		return
 	}
@@ -63,11 +49,7 @@ func (s *Server) patchNotifications(w http.ResponseWriter, r *http.Request, p au
 		return
 	}
 	prefs, err := s.Mail.UpdatePreferences(r.Context(), id, c)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, prefs)
+	s.answer(w, r, http.StatusOK, prefs, err)
 }
 
 // unsubscribePage is the page behind an e-mail's unsubscribe link: a GET

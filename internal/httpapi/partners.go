@@ -134,12 +134,22 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	writeJSON(w, http.StatusCreated, s.view(p))
 }
 
-// scopedPartner loads the partner named in the path if the caller may see it.
-// Another partner's id answers 404, not 403, so ids cannot be probed.
-func (s *Server) scopedPartner(w http.ResponseWriter, r *http.Request, p auth.Principal) (partner.Partner, map[money.Currency]ledger.Balance, bool) {
+// visiblePartner is the partner id in the path if the caller may see it
+// (itself, or finance). Another partner's id answers 404, not 403, so ids
+// cannot be probed.
+func (s *Server) visiblePartner(w http.ResponseWriter, r *http.Request, p auth.Principal) (string, bool) {
 	id := r.PathValue("id")
 	if !p.CanSeePartner(id) {
 		s.fail(w, r, partner.ErrNotFound)
+		return "", false
+	}
+	return id, true
+}
+
+// scopedPartner loads the partner named in the path if the caller may see it.
+func (s *Server) scopedPartner(w http.ResponseWriter, r *http.Request, p auth.Principal) (partner.Partner, map[money.Currency]ledger.Balance, bool) {
+	id, ok := s.visiblePartner(w, r, p)
+	if !ok {
 		return partner.Partner{}, nil, false
 	}
 	pt, err := s.Partners.Get(r.Context(), id)
@@ -178,21 +188,23 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (s *Server) statement(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id := r.PathValue("id")
-	if !p.CanSeePartner(id) {
-		s.fail(w, r, partner.ErrNotFound)
+	servePartnerPage(s, w, r, p, s.Statements.Get)
+}
+
+// servePartnerPage answers one page of a partner's own record (statement,
+// inbox) to whoever may see the partner.
+func servePartnerPage[T any](s *Server, w http.ResponseWriter, r *http.Request, p auth.Principal,
+	read func(ctx context.Context, partnerID string, limit int32, cursor string) (T, error)) {
+	id, ok := s.visiblePartner(w, r, p)
+	if !ok {
 		return
 	}
 	limit, cursor, ok := s.pageParams(w, r)
 	if !ok {
 		return
 	}
-	st, err := s.Statements.Get(r.Context(), id, limit, cursor)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	v, err := read(r.Context(), id, limit, cursor)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, _ auth.Principal) {

@@ -75,15 +75,22 @@ func versionTag(tag string) (version int64, weak bool, err error) {
 	return int64(v), weak, nil
 }
 
-// putProgram saves the body as the next program version; orders accrue with
-// the version in force when they arrive and record its number.
-func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+// versionedSave reads what a save of a versioned document sends: its
+// If-Match and its body. On a bad one it has answered.
+func (s *Server) versionedSave(w http.ResponseWriter, r *http.Request) (*program.Expected, []byte, bool) {
 	expected, err := ifMatch(strings.Join(r.Header.Values("If-Match"), ","))
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, nil, false
 	}
 	body, ok := s.readBody(w, r)
+	return expected, body, ok
+}
+
+// putProgram saves the body as the next program version; orders accrue with
+// the version in force when they arrive and record its number.
+func (s *Server) putProgram(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	expected, body, ok := s.versionedSave(w, r)
 	if !ok {
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"rsc.io/qr"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
-	"github.com/partnerloop/partnerloop/internal/partner"
 )
 
 // quietZone is the blank border, in modules, scanners need around a code.
@@ -47,9 +46,8 @@ func xmlEscape(s string) string {
 // referralQR serves the partner's referral link as a QR code (SVG), for
 // the partner itself or finance.
 func (s *Server) referralQR(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id := r.PathValue("id")
-	if !p.CanSeePartner(id) {
-		s.fail(w, r, partner.ErrNotFound)
+	id, ok := s.visiblePartner(w, r, p)
+	if !ok {
 		return
 	}
 	pt, err := s.Partners.Get(r.Context(), id)
