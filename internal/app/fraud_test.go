@@ -109,6 +109,10 @@ func TestFraudRuleHoldsAnOrderAndResolvingReleasesIt(t *testing.T) {
 			t.Fatalf("resolving releases the held commission once: %v", b)
 		}
 	}
+	trail := h.do("GET", "/v1/audit?target=fraud_case:"+caseID, h.tokens["alice"], nil, nil)
+	if entries, _ := trail.Body["entries"].([]any); len(entries) != 1 || entries[0].(map[string]any)["action"] != "fraud_case.resolve" {
+		t.Fatalf("the decision, retried, is one audit entry: %s", trail.Raw)
+	}
 	if res := h.do("POST", "/v1/fraud/cases/"+caseID+"/confirm", h.tokens["alice"], []byte(`{"note":"changed my mind"}`), nil); res.Status != 409 || res.errorCode() != "already_decided" {
 		t.Fatalf("another decision on a decided case: %d %s", res.Status, res.Raw)
 	}
@@ -189,8 +193,8 @@ func TestLargeCaseTakesTwoFinanceUsers(t *testing.T) {
 		entry := e.(map[string]any)
 		actors[entry["actor"].(string)] = entry["action"] == "fraud_case.resolve"
 	}
-	if trail.Status != 200 || !actors["alice"] || !actors["bob"] {
-		t.Fatalf("both decisions are in the audit trail: %d %s", trail.Status, trail.Raw)
+	if trail.Status != 200 || len(trail.Body["entries"].([]any)) != 2 || !actors["alice"] || !actors["bob"] {
+		t.Fatalf("both halves of the decision are in the audit trail, once each: %d %s", trail.Status, trail.Raw)
 	}
 }
 

@@ -22,7 +22,8 @@ import (
 // creation) and, where the change has a before, how to read it in the
 // shape the route answers, so the entry keeps only the fields that changed.
 // Batch steps are not here: their store writes each entry in the step's
-// own transaction.
+// own transaction. Nor are fraud decisions: fraud.Service records each,
+// and each half of a four-eyes one, with the case before and after.
 type auditing struct {
 	action string
 	target func(r *http.Request, answer map[string]any) string
@@ -76,8 +77,6 @@ var routeAudits = map[string]auditing{
 	"POST /v1/messages":                   {"message.sent", created("message"), nil},
 	"POST /v1/webhook-endpoints":          {"endpoint.created", created("endpoint"), nil},
 	"DELETE /v1/webhook-endpoints/{id}":   {"endpoint.deleted", inPath("endpoint", "id"), func(s *Server, r *http.Request) (any, error) { return s.Notify.Get(r.Context(), r.PathValue("id")) }},
-	"POST /v1/fraud/cases/{id}/resolve":   {"fraud.resolved", inPath("fraud_case", "id"), nil},
-	"POST /v1/fraud/cases/{id}/confirm":   {"fraud.confirmed", inPath("fraud_case", "id"), nil},
 	"POST /v1/api-keys":                   {"api_key.created", created("api_key"), nil},
 	"DELETE /v1/api-keys/{id}":            {"api_key.revoked", inPath("api_key", "id"), nil},
 	"POST /v1/groups/{id}/discount-codes": {"group.discount_codes_added", inPath("group", "id"), nil},
