@@ -7,17 +7,14 @@ package apikey
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bearer"
 	"github.com/partnerloop/partnerloop/internal/bounds"
 )
 
@@ -121,10 +118,10 @@ func (s *Service) Create(ctx context.Context, n NewKey, by string) (Created, err
 	if err := n.validate(); err != nil {
 		return Created{}, err
 	}
-	secret := Prefix + random(secretBytes)
-	k := Key{ID: "key_" + random(12), Name: strings.TrimSpace(n.Name), Scopes: n.Scopes, Hint: secret[:len(Prefix)+4],
+	secret := Prefix + bearer.Random(secretBytes)
+	k := Key{ID: "key_" + bearer.Random(12), Name: strings.TrimSpace(n.Name), Scopes: n.Scopes, Hint: secret[:len(Prefix)+4],
 		CreatedBy: by, CreatedAt: s.Now().UTC()}
-	if err := s.Store.PutKey(ctx, k, Hash(secret)); err != nil {
+	if err := s.Store.PutKey(ctx, k, bearer.Hash(secret)); err != nil {
 		return Created{}, err
 	}
 	return Created{Key: k, Secret: secret}, nil
@@ -143,7 +140,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Key, error) 
 	if !IsKey(secret) || len(secret) > bounds.ID.Max {
 		return Key{}, ErrUnknownKey
 	}
-	hash := Hash(secret)
+	hash := bearer.Hash(secret)
 	k, stored, found, err := s.Store.KeyByHash(ctx, hash)
 	if err != nil {
 		return Key{}, err
@@ -159,16 +156,3 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Key, error) 
 // IsKey reports whether a bearer credential is an API key rather than a
 // sign-in token.
 func IsKey(credential string) bool { return strings.HasPrefix(credential, Prefix) }
-
-// Hash is how a secret is kept: SHA-256, hex.
-func Hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// random is n random bytes in URL-safe base64.
-func random(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}

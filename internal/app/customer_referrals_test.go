@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerloop/partnerloop/internal/apikey"
+	"github.com/partnerloop/partnerloop/internal/bearer"
 	"github.com/partnerloop/partnerloop/internal/dynamo"
 )
 
@@ -112,7 +113,7 @@ func TestAPIKeysAreShownOnceKeptHashedAndRevoked(t *testing.T) {
 	t.Run("a key without the embed scope is refused", func(t *testing.T) {
 		scopeless := apikey.Prefix + "no-scope-key-with-enough-randomness-0123456789"
 		store := dynamo.Open(h.env.DB, h.env.Table).APIKeys
-		if err := store.PutKey(context.Background(), apikey.Key{ID: "key_noscope", Name: "none", Scopes: []apikey.Scope{}}, apikey.Hash(scopeless)); err != nil {
+		if err := store.PutKey(context.Background(), apikey.Key{ID: "key_noscope", Name: "none", Scopes: []apikey.Scope{}}, bearer.Hash(scopeless)); err != nil {
 			t.Fatal(err)
 		}
 		if res := h.embedToken(scopeless, "c-2", "customers"); res.Status != 403 || res.errorCode() != "forbidden" {

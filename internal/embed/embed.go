@@ -7,15 +7,12 @@ package embed
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/partnerloop/partnerloop/internal/bearer"
 	"github.com/partnerloop/partnerloop/internal/bounds"
 	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/group"
@@ -157,9 +154,9 @@ func (s *Service) Issue(ctx context.Context, r Request) (Issued, error) {
 	if _, _, err := s.Discounts.Issue(ctx, p.ID, p.ReferralCode, p.Group()); err != nil {
 		return Issued{}, err
 	}
-	secret := tokenPrefix + random(32)
+	secret := tokenPrefix + bearer.Random(32)
 	t := Token{PartnerID: p.ID, GroupID: g.ID, ExpiresAt: s.Now().Add(TokenTTL).UTC().Truncate(time.Second)}
-	if err := s.Store.PutToken(ctx, hash(secret), t); err != nil {
+	if err := s.Store.PutToken(ctx, bearer.Hash(secret), t); err != nil {
 		return Issued{}, err
 	}
 	return Issued{Token: secret, ExpiresAt: t.ExpiresAt, PartnerID: p.ID}, nil
@@ -191,7 +188,7 @@ func (s *Service) Verify(ctx context.Context, secret string) (Token, error) {
 	if !IsToken(secret) || len(secret) > bounds.ID.Max {
 		return Token{}, ErrUnknownToken
 	}
-	t, found, err := s.Store.TokenByHash(ctx, hash(secret))
+	t, found, err := s.Store.TokenByHash(ctx, bearer.Hash(secret))
 	switch {
 	case err != nil:
 		return Token{}, err
@@ -203,15 +200,3 @@ func (s *Service) Verify(ctx context.Context, secret string) (Token, error) {
 
 // IsToken reports whether a bearer credential is a widget token.
 func IsToken(credential string) bool { return strings.HasPrefix(credential, tokenPrefix) }
-
-// hash is how a token is kept: SHA-256 of 256 random bits, hex.
-func hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-func random(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
