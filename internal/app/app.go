@@ -172,20 +172,21 @@ func New(db *dynamodb.Client, q *sqs.Client, cfg Config, authn httpapi.Authentic
 		Rate: cfg.MailSendRate, Now: now, Sleep: messages.SleepContext}
 	// E-mail comes first: it wants its types without reading the endpoints.
 	events := outbox.Subscribers{mailer, notifications}
-	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Groups: groups, Now: now}
+	partners := &partner.Service{Store: store.Partners, Charities: store.Charities, Programs: programs, Groups: groups, PayoutHash: hasher.Hash, Now: now}
 	refs := &referral.Service{Store: store.Partners, Hasher: hasher, Groups: groups, Now: now}
 	led := &ledger.Service{Store: store.Ledger, Attributor: refs, Programs: programs, Events: events, Fraud: store.Fraud, Customers: store.Fraud, Now: now}
 	trail := &audit.Log{Store: store.Audit, Now: now}
-	cases := &fraud.Service{Store: store.Fraud, Ledger: led, Programs: programs, Events: events, Audit: trail, Now: now,
+	cases := &fraud.Service{Store: store.Fraud, Ledger: led, Programs: programs, Groups: groups, Events: events, Audit: trail, Now: now,
 		Suspend: func(ctx context.Context, partnerID string) error {
 			suspended := string(partner.StatusSuspended)
 			_, err := partners.Update(ctx, partnerID, partner.Change{Status: &suspended})
 			return err
 		}}
+	partners.PayoutShared = cases.PayoutShared
 	pay := &payout.Service{Store: store.Payouts, Balances: store.Ledger, Partners: store.Partners, Charities: store.Charities,
 		Pledges: store.Pledges, Queue: &sqsqueue.Publisher{SQS: q, PayoutsURL: cfg.PayoutsURL, DonationsURL: cfg.DonationsURL},
 		Methods: payoutMethods(cfg), Programs: programs, Events: events, Now: now, Log: log,
-		Fraud: &fraud.BatchRules{Evidence: store.Fraud, Sales: store.Ledger, Groups: groups, PaidBefore: led.PaidBefore, Now: now}}
+		Fraud: &fraud.BatchRules{Evidence: store.Fraud, Sales: store.Ledger, Groups: groups, Cases: store.Fraud, PaidBefore: led.PaidBefore, Now: now}}
 	eng := &engage.Service{Store: store.Engage, Partners: partners, Accruals: store.Ledger, Points: store.Ledger, Bonuses: led,
 		Charities: store.Charities, Programs: programs, Events: events, Now: now}
 	perf := &performance.Service{Store: store.Partners, Sales: store.Ledger, Bonuses: led, Pledges: pay, Programs: programs,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,7 @@ import (
 //	open case   FRAUDOPEN#<partner>#<rule>   OPEN     (the case's id)
 //	device      DEVICE#<partner>#<device>    WINDOW#<start>  (the customers it converted; expires)
 //	customers   PAYINGCUSTOMERS#<partner>    SET      (distinct paying customers, up to first_payout_minimum's number)
+//	payout      PAYOUTHASH#<hash>            PARTNER  (the partner that registered a payout method's hash first)
 //
 // Cases are rare next to orders, so the status key is not sharded; a
 // device's key is its own partition already.
@@ -166,6 +168,37 @@ func (s *table) fraudWrites(filed []fraud.Filed) []types.TransactWriteItem {
 		}
 	}
 	return items
+}
+
+// FileCase files events in a case outside an order's transaction, with
+// the outbound events of its opening: ErrConflict when the case or the
+// partner's open-case pointer changed since read.
+func (s *Fraud) FileCase(ctx context.Context, f fraud.Filed, events []outbox.Event) error {
+	items := append(s.fraudWrites([]fraud.Filed{f}), s.eventPuts(events)...)
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, ok := cancelledAt(err); ok || isTransactionConflict(err) {
+		return fraud.ErrConflict
+	}
+	return err
+}
+
+// PayoutHolders reads which partner registered each of the payout hashes
+// (those nobody registered are left out), strongly consistent.
+func (s *Fraud) PayoutHolders(ctx context.Context, hashes []string) (map[string]string, error) {
+	keys := make([]key, 0, len(hashes))
+	for _, h := range hashes {
+		keys = append(keys, payoutHashKey(h))
+	}
+	holders := map[string]string{}
+	err := s.batchGet(ctx, keys, func(item map[string]types.AttributeValue) error {
+		var it payoutHashItem
+		if err := unmarshal(item, &it); err != nil {
+			return err
+		}
+		holders[strings.TrimPrefix(it.PK, "PAYOUTHASH#")] = it.PartnerID
+		return nil
+	})
+	return holders, err
 }
 
 // Case reads a case, strongly consistent.

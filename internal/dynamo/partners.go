@@ -70,23 +70,32 @@ func (s *Partners) referrerUpdates(codes []string, partnerID string, upd express
 	return items
 }
 
-// CreatePartner reserves the referral code and the coupons and writes the
-// partner in one transaction.
+// CreatePartner reserves the referral code and the coupons, registers the
+// payout methods' hashes and writes the partner in one transaction. A hash
+// another partner registered first is left to it: the partner is written
+// again without it, since sharing a payout method refuses nothing.
 func (s *Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: s.newPartnerWrites(p)})
-	failed, ok := cancelledAt(err)
-	switch {
-	case ok && failed[0]:
-		return partner.ErrCodeTaken
-	case ok && !failed[1]:
-		return partner.ErrCouponTaken
+	for {
+		items := s.newPartnerWrites(p)
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		failed, ok := cancelledAt(err)
+		if held := heldByOthers(failed, p.PayoutHashes, len(items)-len(p.PayoutHashes)); len(held) > 0 {
+			p.PayoutHashes = slices.DeleteFunc(slices.Clone(p.PayoutHashes), func(h string) bool { return slices.Contains(held, h) })
+			continue
+		}
+		switch {
+		case ok && failed[0]:
+			return partner.ErrCodeTaken
+		case ok && !failed[1]:
+			return partner.ErrCouponTaken
+		}
+		return err
 	}
-	return err
 }
 
 // newPartnerWrites are a new partner's items for the transaction that
-// creates it: its referral code first, then the partner, its coupons and
-// its search entries.
+// creates it: its referral code first, then the partner, its coupons, its
+// search entries and, last, the registrations of its payout hashes.
 func (s *table) newPartnerWrites(p partner.Partner) []types.TransactWriteItem {
 	items := []types.TransactWriteItem{
 		s.reserveCode(p.ReferralCode, p.Referrer()),
@@ -98,7 +107,51 @@ func (s *table) newPartnerWrites(p partner.Partner) []types.TransactWriteItem {
 	for _, it := range searchItems(p) {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: mustMarshal(it)}})
 	}
-	return items
+	return append(items, s.payoutRegistry(p.ID, nil, p.PayoutHashes)...)
+}
+
+func payoutHashKey(hash string) key { return key{"PAYOUTHASH#" + hash, "PARTNER"} }
+
+// payoutHashItem names the partner that registered a payout method's hash
+// first, for the shared_payout_method fraud rule.
+type payoutHashItem struct {
+	key
+	PartnerID string `dynamodbav:"partner_id"`
+}
+
+// payoutRegistry moves a partner's payout hashes from old to next: it
+// releases the hashes the partner leaves (its own only), then registers
+// each new one as the partner's unless another partner holds it (its
+// condition then fails: see heldByOthers).
+func (s *table) payoutRegistry(partnerID string, old, next []string) []types.TransactWriteItem {
+	own := map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partnerID}}
+	var releases, registrations []types.TransactWriteItem
+	for _, h := range old {
+		if !slices.Contains(next, h) {
+			releases = append(releases, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: payoutHashKey(h).av(),
+				ConditionExpression: aws.String("partner_id = :p"), ExpressionAttributeValues: own}})
+		}
+	}
+	for _, h := range next {
+		if !slices.Contains(old, h) {
+			registrations = append(registrations, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table,
+				Item: mustMarshal(payoutHashItem{payoutHashKey(h), partnerID}), ConditionExpression: aws.String(notExists + " OR partner_id = :p"),
+				ExpressionAttributeValues: own}})
+		}
+	}
+	return append(releases, registrations...)
+}
+
+// heldByOthers are the hashes whose registrations, the transaction's items
+// from first on in the order of the new hashes, failed their condition.
+func heldByOthers(failed map[int]bool, newHashes []string, first int) []string {
+	var held []string
+	for i, h := range newHashes {
+		if failed[first+i] {
+			held = append(held, h)
+		}
+	}
+	return held
 }
 
 // GetPartner reads one partner.
@@ -183,8 +236,24 @@ func (s *Partners) FlagPartner(ctx context.Context, r partner.Referrer, until ti
 // UpdatePartner sets the given tier, status and coupons of an existing
 // partner. New coupon codes are reserved and dropped ones released in the
 // same transaction, conditional on the coupons still being u.OldCoupons;
-// every code the partner keeps gets the new tier and status with it.
+// every code the partner keeps gets the new tier and status with it. A new
+// payout e-mail moves the partner's payout hashes with it; a hash another
+// partner registered first is left to it, and the change applied without.
 func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, error) {
+	for {
+		p, held, err := s.updatePartner(ctx, id, u)
+		if len(held) == 0 {
+			return p, err
+		}
+		st := *u.Settings
+		st.PayoutHashes = slices.DeleteFunc(slices.Clone(st.PayoutHashes), func(h string) bool { return slices.Contains(held, h) })
+		u.Settings = &st
+	}
+}
+
+// updatePartner is one attempt of UpdatePartner; held are the new payout
+// hashes it found registered by other partners, having written nothing.
+func (s *Partners) updatePartner(ctx context.Context, id string, u partner.Update) (partner.Partner, []string, error) {
 	var upd, referrer expression.UpdateBuilder
 	var referrerChanged bool
 	if u.Tier != "" {
@@ -222,15 +291,16 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 	if !referrerChanged && u.Coupons == nil {
 		expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 		if err != nil {
-			return partner.Partner{}, err
+			return partner.Partner{}, nil, err
 		}
-		return s.updatePartnerItem(ctx, id, expr, u.Settings != nil && u.Settings.PayoutEmail != "")
+		p, err := s.updatePartnerItem(ctx, id, expr, u.Settings != nil && u.Settings.PayoutEmail != "")
+		return p, nil, err
 	}
 	// The codes carry the partner's tier and status: read which codes it
 	// has, and write them only if the partner is still as read.
 	cur, err := s.GetPartner(ctx, id)
 	if err != nil {
-		return partner.Partner{}, err
+		return partner.Partner{}, nil, err
 	}
 	next := cur
 	next.Tier, next.Status, next.GroupID = cmp.Or(u.Tier, cur.Tier), cmp.Or(u.Status, cur.Status), cmp.Or(u.GroupID, cur.GroupID)
@@ -240,13 +310,7 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 	var codes []types.TransactWriteItem
 	if u.Coupons != nil {
 		upd = upd.Set(expression.Name("coupons"), expression.Value(u.Coupons))
-		if len(u.OldCoupons) == 0 {
-			cond = cond.And(expression.Or(expression.AttributeNotExists(expression.Name("coupons")),
-				expression.AttributeType(expression.Name("coupons"), expression.Null),
-				expression.Name("coupons").Size().Equal(expression.Value(0))))
-		} else {
-			cond = cond.And(expression.Name("coupons").Equal(expression.Value(u.OldCoupons)))
-		}
+		cond = cond.And(listIs("coupons", u.OldCoupons))
 		for _, c := range u.Coupons {
 			if !slices.Contains(u.OldCoupons, c) {
 				codes = append(codes, s.reserveCode(c, next.Referrer()))
@@ -267,21 +331,46 @@ func (s *Partners) UpdatePartner(ctx context.Context, id string, u partner.Updat
 	if referrerChanged {
 		codes = append(codes, s.referrerUpdates(kept, id, referrer)...)
 	}
+	var added []string
+	if st := u.Settings; st != nil && st.PayoutEmail != "" {
+		if len(st.PayoutHashes) == 0 {
+			upd = upd.Remove(expression.Name("payout_hashes"))
+		} else {
+			upd = upd.Set(expression.Name("payout_hashes"), expression.Value(st.PayoutHashes))
+		}
+		cond = cond.And(listIs("payout_hashes", cur.PayoutHashes))
+		added = slices.DeleteFunc(slices.Clone(st.PayoutHashes), func(h string) bool { return slices.Contains(cur.PayoutHashes, h) })
+		codes = append(codes, s.payoutRegistry(id, cur.PayoutHashes, st.PayoutHashes)...)
+	}
 	items := append([]types.TransactWriteItem{s.update(partnerKey(id), upd, &cond)}, codes...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := cancelledAt(err); ok {
-		if failed[0] {
-			return partner.Partner{}, s.missingOrChanged(ctx, id)
+		if held := heldByOthers(failed, added, len(items)-len(added)); len(held) > 0 {
+			return partner.Partner{}, held, nil
 		}
-		return partner.Partner{}, partner.ErrCouponTaken
+		if failed[0] {
+			return partner.Partner{}, nil, s.missingOrChanged(ctx, id)
+		}
+		return partner.Partner{}, nil, partner.ErrCouponTaken
 	}
 	if isTransactionConflict(err) {
-		return partner.Partner{}, partner.ErrConcurrentChange
+		return partner.Partner{}, nil, partner.ErrConcurrentChange
 	}
 	if err != nil {
-		return partner.Partner{}, err
+		return partner.Partner{}, nil, err
 	}
-	return s.GetPartner(ctx, id)
+	p, err := s.GetPartner(ctx, id)
+	return p, nil, err
+}
+
+// listIs holds while the item's list attribute is list (missing, null or
+// empty for an empty one).
+func listIs(name string, list []string) expression.ConditionBuilder {
+	if len(list) == 0 {
+		return expression.Or(expression.AttributeNotExists(expression.Name(name)),
+			expression.AttributeType(expression.Name(name), expression.Null), expression.Name(name).Size().Equal(expression.Value(0)))
+	}
+	return expression.Name(name).Equal(expression.Value(list))
 }
 
 // inGroup holds while a partner or code item is still in r's group; an

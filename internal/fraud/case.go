@@ -132,7 +132,7 @@ func File(open Case, events []Event, known func(id string) bool, cfg program.Fra
 	f := Filed{Case: open, PrevVersion: open.Version}
 	if open.ID == "" || open.Status != StatusPending || !now.Before(open.ExpiresAt) {
 		first := fresh[0]
-		f = Filed{Case: Case{ID: "fc_" + first.ID[len("fe_"):], PartnerID: first.PartnerID, Rule: first.Rule, Status: StatusPending,
+		f = Filed{Case: Case{ID: caseOpenedBy(first.ID), PartnerID: first.PartnerID, Rule: first.Rule, Status: StatusPending,
 			OpenedAt: now}, Opened: true, Replaced: open.ID}
 	}
 	c := &f.Case
@@ -152,6 +152,9 @@ func File(open Case, events []Event, known func(id string) bool, cfg program.Fra
 	f.Events = fresh
 	return f, true
 }
+
+// caseOpenedBy is the id of the case an event opens, named after it.
+func caseOpenedBy(eventID string) string { return "fc_" + eventID[len("fe_"):] }
 
 // Errors of a decision.
 var (

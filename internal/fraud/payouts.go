@@ -31,9 +31,10 @@ type BatchRules struct {
 	// PaidBefore reports whether the partner has been paid (or is being
 	// paid) in some currency: first_payout_minimum is about a first payout.
 	PaidBefore func(ctx context.Context, partnerID string) (bool, error)
-	// Groups gives a group's terms, whose fraud rules replace the program's.
-	Groups interface {
-		GroupTerms(ctx context.Context, id string) (program.GroupTerms, error)
+	Groups     Groups
+	// Cases reads a partner's open case of a rule.
+	Cases interface {
+		OpenCase(ctx context.Context, partnerID, rule string) (Case, error)
 	}
 	Now func() time.Time
 }
@@ -58,6 +59,15 @@ func (b *BatchRules) Skip(ctx context.Context, partnerID, groupID string, prog p
 		if err != nil || leaks {
 			return skipFor(program.FraudCouponLeak, leaks), err
 		}
+	}
+	// The case, opened when the payout settings were stored, is the
+	// rule's finding: a pending one keeps the partner out until decided.
+	if r, on := cfg.Rule(program.FraudSharedPayoutMethod); on && r.Holds() {
+		open, err := b.Cases.OpenCase(ctx, partnerID, program.FraudSharedPayoutMethod)
+		if err != nil {
+			return "", fmt.Errorf("read the partner's shared_payout_method case: %w", err)
+		}
+		return skipFor(program.FraudSharedPayoutMethod, open.Status == StatusPending), nil
 	}
 	return "", nil
 }

@@ -32,6 +32,19 @@ type Store interface {
 	Cases(ctx context.Context, q Query, limit int32, cursor string) ([]Case, string, error)
 	PartnerCases(ctx context.Context, partnerID string) ([]Case, error)
 	SaveDecision(ctx context.Context, c Case, prevVersion int64, events []outbox.Event) error
+	// OpenCase reads the partner's open case of rule: the zero Case if none.
+	OpenCase(ctx context.Context, partnerID, rule string) (Case, error)
+	// FileCase writes events filed outside an order (File's result) with
+	// the outbound events, if the case is still as read (else ErrConflict).
+	FileCase(ctx context.Context, f Filed, events []outbox.Event) error
+	// PayoutHolders gives, of the payout-method hashes, the partner that
+	// registered each (those nobody registered are left out).
+	PayoutHolders(ctx context.Context, hashes []string) (map[string]string, error)
+}
+
+// Groups give a group's terms, whose fraud rules replace the program's.
+type Groups interface {
+	GroupTerms(ctx context.Context, id string) (program.GroupTerms, error)
 }
 
 // Ledger settles the accruals a case holds. Settle releases an accrual
@@ -52,6 +65,7 @@ type Service struct {
 	Store    Store
 	Ledger   Ledger
 	Programs program.Provider
+	Groups   Groups
 	// Suspend suspends a partner (a confirmation that asks for it).
 	Suspend func(ctx context.Context, partnerID string) error
 	Audit   Auditor

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/fraud"
 	"github.com/partnerloop/partnerloop/internal/program"
 )
 
@@ -100,6 +101,26 @@ type Partner struct {
 	// ShowOnLeaderboard is the partner's choice to appear by name on
 	// leaderboards; otherwise it is "Partner #<rank>".
 	ShowOnLeaderboard bool `json:"show_on_leaderboard" dynamodbav:"show_on_leaderboard,omitempty"`
+	// PayoutHashes are the keyed hashes of the methods the partner is paid
+	// by (PayoutMethods) that the store registered as the partner's: a
+	// hash another partner registered first is left out.
+	PayoutHashes []string `json:"-" dynamodbav:"payout_hashes,omitempty"`
+}
+
+// PayoutMethods name what pays the partner, for the shared_payout_method
+// fraud rule: the address PayPal or Wise pays, normalised as the rules
+// compare addresses, and the Stripe account. A manual payout names none.
+func (p Partner) PayoutMethods() []string {
+	if p.Payout == nil {
+		return nil
+	}
+	switch p.Payout.Method {
+	case MethodPayPal, MethodWise:
+		return []string{fraud.NormalizeEmail(cmp.Or(p.Payout.Email, p.Email))}
+	case MethodStripe:
+		return []string{"stripe:" + p.Payout.StripeAccount}
+	}
+	return nil
 }
 
 // Referrer is what crediting an order to a partner needs to know of it.
@@ -307,7 +328,37 @@ type Service struct {
 	// one, once stored, and answers the partner as it is after (its
 	// group's discount code is issued there). It does not fail the change.
 	Joined func(ctx context.Context, p Partner) Partner
-	Now    func() time.Time
+	// PayoutHash is the keyed hash payout methods are registered by; nil
+	// registers none.
+	PayoutHash func(method string) string
+	// PayoutShared, if set, is told of the hashes of a partner's payout
+	// methods once a creation or settings change that sets them is stored;
+	// it files the partner's sharing of any with others as fraud.
+	PayoutShared func(ctx context.Context, partnerID, groupID string, hashes []string) error
+	Now          func() time.Time
+}
+
+// payoutHashes are the keyed hashes of p's payout methods.
+func (s *Service) payoutHashes(p Partner) []string {
+	if s.PayoutHash == nil {
+		return nil
+	}
+	var hashes []string
+	for _, m := range p.PayoutMethods() {
+		hashes = append(hashes, s.PayoutHash(m))
+	}
+	return hashes
+}
+
+// payoutSet tells PayoutShared of p's payout methods, stored with hashes.
+func (s *Service) payoutSet(ctx context.Context, p Partner, hashes []string) error {
+	if s.PayoutShared == nil || len(hashes) == 0 {
+		return nil
+	}
+	if err := s.PayoutShared(ctx, p.ID, p.Group(), hashes); err != nil {
+		return fmt.Errorf("compare payout methods: %w", err)
+	}
+	return nil
 }
 
 // Groups are the groups partners are placed in.
@@ -366,6 +417,7 @@ func (s *Service) CreateWith(ctx context.Context, in NewPartner, save func(Partn
 		ID: "pt_" + randomString(16), Name: strings.TrimSpace(in.Name), Email: in.Email, Tier: tier, Status: StatusActive,
 		GroupID: group, Coupons: coupons, Charity: in.Charity, Payout: in.Payout, CreatedAt: s.Now().UTC(),
 	}
+	p.PayoutHashes = s.payoutHashes(p)
 	for range 5 {
 		p.ReferralCode = randomString(8)
 		err = save(p)
@@ -374,6 +426,9 @@ func (s *Service) CreateWith(ctx context.Context, in NewPartner, save func(Partn
 		}
 	}
 	if err != nil {
+		return Partner{}, err
+	}
+	if err := s.payoutSet(ctx, p, p.PayoutHashes); err != nil {
 		return Partner{}, err
 	}
 	return s.joined(ctx, p), nil
@@ -471,8 +526,12 @@ type SettingsUpdate struct {
 	PayoutEmail  string        // empty: unchanged
 	// ShowOnLeaderboard, if set, is the new choice.
 	ShowOnLeaderboard *bool
-	By                string
-	At                time.Time
+	// PayoutHashes, with a new PayoutEmail, are the hashes of the
+	// partner's payout methods after the change: the store registers
+	// those it can as the partner's and releases the ones it leaves.
+	PayoutHashes []string
+	By           string
+	At           time.Time
 }
 
 // Update changes a partner's tier, status or coupons. A tier change applies

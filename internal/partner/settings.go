@@ -46,6 +46,19 @@ func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by
 			return Partner{}, err
 		}
 		u.PayoutEmail = *in.PayoutEmail
+		next := *cur.Payout
+		next.Email = u.PayoutEmail
+		cur.Payout = &next
+		u.PayoutHashes = s.payoutHashes(cur)
 	}
-	return s.Store.UpdatePartner(ctx, id, Update{Settings: &u})
+	p, err := s.Store.UpdatePartner(ctx, id, Update{Settings: &u})
+	if err != nil {
+		return Partner{}, err
+	}
+	// The change stands whatever the comparison finds: partners may share
+	// a payout method (a family business); the rule's case decides.
+	if err := s.payoutSet(ctx, p, u.PayoutHashes); err != nil {
+		return Partner{}, err
+	}
+	return p, nil
 }
