@@ -71,12 +71,8 @@ func (s *APIKeys) Keys(ctx context.Context) ([]apikey.Key, error) {
 // RevokeKey stamps the key revoked unless it already is.
 func (s *APIKeys) RevokeKey(ctx context.Context, id string, at time.Time) (apikey.Key, error) {
 	var ptr apiKeyIDItem
-	found, err := s.get(ctx, apiKeyIDKey(id), &ptr)
-	if err != nil {
+	if err := s.getExisting(ctx, apiKeyIDKey(id), &ptr, apikey.ErrNotFound); err != nil {
 		return apikey.Key{}, err
-	}
-	if !found {
-		return apikey.Key{}, apikey.ErrNotFound
 	}
 	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("revoked_at"), expression.Value(at))).
 		WithCondition(expression.AttributeNotExists(expression.Name("revoked_at"))).Build()

@@ -37,12 +37,8 @@ func (s *Charities) PutCharity(ctx context.Context, c payout.Charity) error {
 // GetCharity reads one charity.
 func (s *Charities) GetCharity(ctx context.Context, id string) (payout.Charity, error) {
 	var it charityItem
-	found, err := s.get(ctx, charityKey(id), &it)
-	if err != nil {
+	if err := s.getExisting(ctx, charityKey(id), &it, payout.ErrCharityNotFound); err != nil {
 		return payout.Charity{}, err
-	}
-	if !found {
-		return payout.Charity{}, payout.ErrCharityNotFound
 	}
 	return it.Charity, nil
 }

@@ -155,6 +155,15 @@ func (s *table) get(ctx context.Context, k key, out any) (bool, error) {
 	return s.read(ctx, k, true, out)
 }
 
+// getExisting reads one item into out; a missing item is the error missing.
+func (s *table) getExisting(ctx context.Context, k key, out any, missing error) error {
+	found, err := s.get(ctx, k, out)
+	if err == nil && !found {
+		return missing
+	}
+	return err
+}
+
 // read reads one item into out and reports whether it exists.
 func (s *table) read(ctx context.Context, k key, consistent bool, out any) (bool, error) {
 	res, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k.av(), ConsistentRead: aws.Bool(consistent)})

@@ -116,10 +116,7 @@ func (s *Engagement) PutChallenge(ctx context.Context, c engage.Challenge, notic
 // GetChallenge reads a challenge.
 func (s *Engagement) GetChallenge(ctx context.Context, id string) (engage.Challenge, error) {
 	var it challengeItem
-	found, err := s.get(ctx, challengeKey(id), &it)
-	if err == nil && !found {
-		err = engage.ErrChallengeNotFound
-	}
+	err := s.getExisting(ctx, challengeKey(id), &it, engage.ErrChallengeNotFound)
 	return it.Challenge, err
 }
 
@@ -265,10 +262,7 @@ func (s *Engagement) PutSubmission(ctx context.Context, sub engage.Submission) e
 // GetSubmission reads a submission.
 func (s *Engagement) GetSubmission(ctx context.Context, challengeID, id string) (engage.Submission, error) {
 	var it submissionItem
-	found, err := s.get(ctx, submissionKey(challengeID, id), &it)
-	if err == nil && !found {
-		err = engage.ErrSubmissionNotFound
-	}
+	err := s.getExisting(ctx, submissionKey(challengeID, id), &it, engage.ErrSubmissionNotFound)
 	return it.Submission, err
 }
 
@@ -410,10 +404,7 @@ func (s *Engagement) PutReward(ctx context.Context, r engage.Reward) error {
 // GetReward reads a reward with its current stock.
 func (s *Engagement) GetReward(ctx context.Context, id string) (engage.Reward, error) {
 	var it rewardItem
-	found, err := s.get(ctx, rewardKey(id), &it)
-	if err == nil && !found {
-		err = engage.ErrRewardNotFound
-	}
+	err := s.getExisting(ctx, rewardKey(id), &it, engage.ErrRewardNotFound)
 	return it.Reward, err
 }
 
@@ -497,10 +488,7 @@ func (s *Engagement) Redeem(ctx context.Context, r engage.Redemption, reward eng
 // GetRedemption reads a redemption.
 func (s *Engagement) GetRedemption(ctx context.Context, id string) (engage.Redemption, error) {
 	var it redemptionItem
-	found, err := s.get(ctx, redemptionKey(id), &it)
-	if err == nil && !found {
-		err = engage.ErrRedemptionNotFound
-	}
+	err := s.getExisting(ctx, redemptionKey(id), &it, engage.ErrRedemptionNotFound)
 	return it.Redemption, err
 }
 

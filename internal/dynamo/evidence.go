@@ -51,12 +51,8 @@ type codeItem struct {
 // ReferrerByCode resolves a normalised referral code or coupon.
 func (s *Partners) ReferrerByCode(ctx context.Context, code string) (partner.Referrer, error) {
 	var c codeItem
-	found, err := s.get(ctx, codeKey(code), &c)
-	if err != nil {
+	if err := s.getExisting(ctx, codeKey(code), &c, partner.ErrNotFound); err != nil {
 		return partner.Referrer{}, err
-	}
-	if !found {
-		return partner.Referrer{}, partner.ErrNotFound
 	}
 	return s.complete(ctx, c.Referrer)
 }
@@ -68,12 +64,8 @@ func (s *table) complete(ctx context.Context, r partner.Referrer) (partner.Refer
 		return r, nil
 	}
 	var it partnerItem
-	found, err := s.get(ctx, partnerKey(r.ID), &it)
-	if err != nil {
+	if err := s.getExisting(ctx, partnerKey(r.ID), &it, partner.ErrNotFound); err != nil {
 		return partner.Referrer{}, err
-	}
-	if !found {
-		return partner.Referrer{}, partner.ErrNotFound
 	}
 	return it.Partner.Referrer(), nil
 }

@@ -334,12 +334,8 @@ func legAttr(l payout.Leg) string { return string(l) + "_status" }
 // GetItem reads one item of a batch.
 func (s *Payouts) GetItem(ctx context.Context, batchID, itemID string) (payout.Item, error) {
 	var it payoutItem
-	found, err := s.get(ctx, itemKey(batchID, itemID), &it)
-	if err != nil {
+	if err := s.getExisting(ctx, itemKey(batchID, itemID), &it, payout.ErrItemNotFound); err != nil {
 		return payout.Item{}, err
-	}
-	if !found {
-		return payout.Item{}, payout.ErrItemNotFound
 	}
 	return it.item(), nil
 }

@@ -46,12 +46,8 @@ func (s *Team) Put(ctx context.Context, m team.Member) error {
 // Get reads one member.
 func (s *Team) Get(ctx context.Context, id string) (team.Member, error) {
 	var it memberItem
-	found, err := s.get(ctx, memberKey(id), &it)
-	if err != nil {
+	if err := s.getExisting(ctx, memberKey(id), &it, team.ErrNotFound); err != nil {
 		return team.Member{}, err
-	}
-	if !found {
-		return team.Member{}, team.ErrNotFound
 	}
 	return it.Member, nil
 }
