@@ -4,7 +4,7 @@
 import { api } from './session.js';
 import { t, dateTime } from './i18n.js';
 import { h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, field, showFieldError, clearFieldErrors } from './ui.js';
-import { card } from './staffui.js';
+import { card, shownOnce } from './staffui.js';
 
 const SCOPES = ['embed'];
 
@@ -23,7 +23,7 @@ export async function apiKeysScreen(screen, created) {
         { label: t('common.actions'), value: (k) => (k.revoked_at ? '' : revokeButton(k, redraw)) },
       ],
     })),
-    card(t('apikey.new'), created ? shownOnce(created) : null, newKeyForm(redraw)));
+    card(t('apikey.new'), created ? newKeyNotice(created) : null, newKeyForm(redraw)));
 }
 
 function revokeButton(k, redraw) {
@@ -38,8 +38,8 @@ function revokeButton(k, redraw) {
   return btn;
 }
 
-// shownOnce is a new key with a copy button: the API answers it once.
-function shownOnce(key) {
+// newKeyNotice is a new key with a copy button: the API answers it once.
+function newKeyNotice(key) {
   const copy = h('button', { type: 'button', class: 'secondary', text: t('apikey.copy') });
   copy.addEventListener('click', async () => {
     try {
@@ -47,7 +47,7 @@ function shownOnce(key) {
       toast(t('apikey.copied'));
     } catch { toast(t('apikey.copyFailed')); }
   });
-  return h('div', { class: 'notice', role: 'status' }, h('p', { text: t('apikey.shownOnce') }), h('p', {}, h('code', { text: key })), copy);
+  return shownOnce(t('apikey.shownOnce'), key, copy);
 }
 
 function newKeyForm(redraw) {

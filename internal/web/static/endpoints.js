@@ -5,16 +5,11 @@
 import { api } from './session.js';
 import { t, dateTime } from './i18n.js';
 import { h, render, drawScreen, table, badge, busy, toast, alertBox, errorText, field, clearFieldErrors, showFieldError } from './ui.js';
-import { card } from './staffui.js';
+import { card, shownOnce } from './staffui.js';
 
 const EVENTS = ['commission.created', 'commission.reversed', 'tier.changed', 'challenge.completed', 'badge.awarded', 'redemption.created',
   'payout.paid', 'donation.paid', 'fraud.case_opened', 'fraud.case_decided'];
 const OVERLAPS = [0, 3600, 86400, 604800];
-
-// secretOnce shows a secret the API answers once, with what to do with it.
-function secretOnce(secret, extra) {
-  return h('div', { class: 'notice', role: 'status' }, h('p', { text: t('endpoint.secretOnce') }), h('p', {}, h('code', { text: secret })), extra);
-}
 
 export async function endpointsScreen(screen, id, can = () => true) {
   if (id) return endpointScreen(screen, id, can);
@@ -46,7 +41,7 @@ function newEndpointForm() {
     busy(create, async () => {
       try {
         const e = await api('/v1/webhook-endpoints', { method: 'POST', body: { url: url.value.trim(), events: boxes.filter((b) => b.checked).map((b) => b.value) } });
-        render(status, secretOnce(e.secret, h('p', {}, h('a', { href: '#/webhooks/' + encodeURIComponent(e.id), text: t('endpoint.open', { url: e.url }) }))));
+        render(status, shownOnce(t('endpoint.secretOnce'), e.secret, h('p', {}, h('a', { href: '#/webhooks/' + encodeURIComponent(e.id), text: t('endpoint.open', { url: e.url }) }))));
         form.querySelectorAll('input').forEach((el) => { if (el.type === 'checkbox') el.checked = false; else el.value = ''; });
       } catch (err) {
         if (err.code === 'invalid_endpoint' && /url/.test(err.message)) showFieldError(url, err.message);
@@ -67,7 +62,7 @@ async function endpointScreen(screen, id, can) {
   rotate.addEventListener('click', () => busy(rotate, async () => {
     try {
       const r = await api(path + '/rotate-secret', { method: 'POST', body: { overlap_seconds: Number(overlap.value) } });
-      render(shown, secretOnce(r.secret, h('p', { text: r.previous_secret_expires_at
+      render(shown, shownOnce(t('endpoint.secretOnce'), r.secret, h('p', { text: r.previous_secret_expires_at
         ? t('endpoint.previousUntil', { when: dateTime(r.previous_secret_expires_at) }) : t('endpoint.previousEnded') })));
     } catch (err) { render(shown, alertBox(err)); }
   }));

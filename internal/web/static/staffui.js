@@ -1,4 +1,4 @@
-// Helpers the console's engagement and webhook screens share.
+// Helpers the console's engagement, webhook and API key screens share.
 import { api } from './session.js';
 import { h } from './ui.js';
 
@@ -6,6 +6,12 @@ import { h } from './ui.js';
 export function card(title, ...body) {
   const id = 'h-' + title.replace(/\W+/g, '-').toLowerCase();
   return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id, text: title }), body);
+}
+
+// shownOnce is a secret the API answers once (an API key, a signing
+// secret), with what to do with it and anything after it.
+export function shownOnce(message, secret, ...after) {
+  return h('div', { class: 'notice', role: 'status' }, h('p', { text: message }), h('p', {}, h('code', { text: secret })), after);
 }
 
 // partnerNames maps the partners a page of rows names by id to their
