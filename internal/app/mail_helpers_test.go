@@ -81,10 +81,23 @@ func mailbox(name string) string {
 // would.
 func (h *harness) deliverMail() {
 	h.t.Helper()
-	ctx := context.Background()
-	if _, err := h.fns["Dispatcher"].Notify.Dispatch(ctx); err != nil {
+	if _, err := h.fns["Dispatcher"].Notify.Dispatch(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
+	h.drainMailQueue(func(ctx context.Context, batch events.SQSEvent) {
+		for range 2 {
+			if failed := sqsqueue.HandleMailJobs(ctx, h.fns["Mailer"].Mail, batch).BatchItemFailures; len(failed) > 0 {
+				h.t.Fatalf("mail jobs failed: %v", failed)
+			}
+		}
+	})
+}
+
+// drainMailQueue hands the mail queue's messages to handle a received batch
+// at a time, deleting each batch after it, until the queue is empty.
+func (h *harness) drainMailQueue(handle func(ctx context.Context, batch events.SQSEvent)) {
+	h.t.Helper()
+	ctx := context.Background()
 	for {
 		out, err := h.env.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.cfg.MailURL), MaxNumberOfMessages: 10})
 		if err != nil {
@@ -93,15 +106,11 @@ func (h *harness) deliverMail() {
 		if len(out.Messages) == 0 {
 			return
 		}
-		var ev events.SQSEvent
+		var batch events.SQSEvent
 		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body)})
+			batch.Records = append(batch.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body)})
 		}
-		for range 2 {
-			if failed := sqsqueue.HandleMailJobs(ctx, h.fns["Mailer"].Mail, ev).BatchItemFailures; len(failed) > 0 {
-				h.t.Fatalf("mail jobs failed: %v", failed)
-			}
-		}
+		handle(ctx, batch)
 		for _, m := range out.Messages {
 			if _, err := h.env.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(h.cfg.MailURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
 				h.t.Fatal(err)

@@ -11,10 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/partnerloop/partnerloop/internal/mail"
@@ -30,33 +28,22 @@ func (h *harness) sendBroadcasts() { h.runBroadcasts(true) }
 // runBroadcasts is sendBroadcasts, with the redeliveries or without.
 func (h *harness) runBroadcasts(redeliver bool) {
 	h.t.Helper()
-	ctx := context.Background()
-	if _, err := h.fns["Dispatcher"].Messages.StartDue(ctx); err != nil {
+	if _, err := h.fns["Dispatcher"].Messages.StartDue(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
-	for {
-		out, err := h.env.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.cfg.MailURL), MaxNumberOfMessages: 10})
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
-			return
-		}
-		for _, m := range out.Messages {
-			ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body)}}}
+	h.drainMailQueue(func(ctx context.Context, batch events.SQSEvent) {
+		for _, m := range batch.Records {
+			ev := events.SQSEvent{Records: []events.SQSMessage{m}}
 			for attempt := 1; len(sqsqueue.HandleMailJobs(ctx, h.fns["Mailer"].MailWork(), ev).BatchItemFailures) > 0; attempt++ {
 				if attempt == 3 {
-					h.t.Fatalf("mail queue message failed %d times: %s", attempt, aws.ToString(m.Body))
+					h.t.Fatalf("mail queue message failed %d times: %s", attempt, m.Body)
 				}
 			}
 			if redeliver && len(sqsqueue.HandleMailJobs(ctx, h.fns["Mailer"].MailWork(), ev).BatchItemFailures) > 0 {
-				h.t.Fatalf("a redelivered message failed: %s", aws.ToString(m.Body))
-			}
-			if _, err := h.env.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(h.cfg.MailURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				h.t.Fatal(err)
+				h.t.Fatalf("a redelivered message failed: %s", m.Body)
 			}
 		}
-	}
+	})
 }
 
 // failTransactions makes the next n DynamoDB transactions of every
