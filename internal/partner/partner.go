@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -58,8 +57,8 @@ func (d *PayoutDetails) validate() error {
 		if d.Email == "" {
 			break
 		}
-		if err := payoutEmail("payout.email", d.Email); err != nil {
-			return err
+		if err := bounds.Address("payout.email", d.Email); err != nil {
+			return refused(err)
 		}
 	case MethodStripe:
 		if err := bounds.ID.Check("payout.stripe_account", d.StripeAccount); err != nil {
@@ -226,14 +225,14 @@ func normalizeCoupons(in []string) ([]string, error) {
 func (n NewPartner) validate() (program.Tier, error) {
 	name := strings.TrimSpace(n.Name)
 	if name == "" {
-		return "", fmt.Errorf("%w: name is required (at most 200 characters)", ErrInvalid)
+		return "", refused(&bounds.Error{Field: "name", Reason: "is required"})
 	}
 	// The name and e-mail reach PayPal and Wise files as they are.
-	if err := bounds.First(bounds.Name.Check("name", name), bounds.Verbatim("name", name)); err != nil {
+	if err := bounds.PersonName("name", name); err != nil {
 		return "", refused(err)
 	}
-	if err := payoutEmail("email", n.Email); err != nil {
-		return "", err
+	if err := bounds.Address("email", n.Email); err != nil {
+		return "", refused(err)
 	}
 	tier, err := program.ParseTier(n.Tier)
 	if err != nil {
@@ -249,18 +248,6 @@ func (n NewPartner) validate() (program.Tier, error) {
 		return "", err
 	}
 	return tier, nil
-}
-
-// payoutEmail checks an address a payout provider pays: a plain e-mail
-// address within RFC 5321's length that a spreadsheet cannot run.
-func payoutEmail(field, v string) error {
-	if err := bounds.First(bounds.Email.Check(field, v), bounds.Verbatim(field, v)); err != nil {
-		return refused(err)
-	}
-	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-		return fmt.Errorf("%w: %s must be a plain e-mail address", ErrInvalid, field)
-	}
-	return nil
 }
 
 // refused is a bounds failure as ErrInvalid; the error keeps the field it names.

@@ -3,6 +3,8 @@ package partner
 import (
 	"context"
 	"fmt"
+
+	"github.com/partnerloop/partnerloop/internal/bounds"
 )
 
 // Settings are the fields a partner may change of its own record: the
@@ -42,8 +44,8 @@ func (s *Service) ChangeSettings(ctx context.Context, id string, in Settings, by
 		if cur.Payout == nil || cur.Payout.Method != MethodPayPal && cur.Payout.Method != MethodWise {
 			return Partner{}, fmt.Errorf("%w: payout_email applies to PayPal or Wise payouts; ask finance to change the method", ErrInvalid)
 		}
-		if err := payoutEmail("payout_email", *in.PayoutEmail); err != nil {
-			return Partner{}, err
+		if err := bounds.Address("payout_email", *in.PayoutEmail); err != nil {
+			return Partner{}, refused(err)
 		}
 		u.PayoutEmail = *in.PayoutEmail
 		next := *cur.Payout

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -100,18 +99,15 @@ func checkName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "name", Reason: "is required"})
 	}
-	if err := bounds.First(bounds.Name.Check("name", name), bounds.Verbatim("name", name)); err != nil {
+	if err := bounds.PersonName("name", name); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }
 
 func checkEmail(email string) error {
-	if err := bounds.First(bounds.Email.Check("email", email), bounds.Verbatim("email", email)); err != nil {
+	if err := bounds.Address("email", email); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return fmt.Errorf("%w: %w", ErrInvalid, &bounds.Error{Field: "email", Reason: "must be a plain e-mail address"})
 	}
 	return nil
 }
@@ -150,10 +146,10 @@ func (s *Service) Update(ctx context.Context, id string, c Change, by string) (M
 	}
 	m := was
 	if c.Name != nil {
-		if err := checkName(*c.Name); err != nil {
+		m.Name = strings.TrimSpace(*c.Name)
+		if err := checkName(m.Name); err != nil {
 			return Member{}, err
 		}
-		m.Name = strings.TrimSpace(*c.Name)
 	}
 	if c.Roles != nil {
 		if err := checkRoles(*c.Roles); err != nil {
