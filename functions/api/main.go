@@ -10,4 +10,6 @@ import (
 	"github.com/partnerloop/partnerloop/internal/httpapi"
 )
 
-func main() { app.StartHTTP("api", (*httpapi.Server).APIHandlers, withcognito.Team, withstripe.Discounts) }
+func main() {
+	app.StartHTTP("api", (*httpapi.Server).APIHandlers, withcognito.Team, withstripe.Discounts)
+}

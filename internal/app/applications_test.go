@@ -297,7 +297,9 @@ func TestApprovalCreatesThePartnerOnceAndInvitesIt(t *testing.T) {
 	results := make(chan response, 2)
 	var wg sync.WaitGroup
 	for _, who := range []string{"alice", "bob"} {
-		wg.Go(func() { results <- h.do("POST", "/v1/applications/"+id+"/approve", h.tokens[who], []byte(`{"tier":"gold"}`), nil) })
+		wg.Go(func() {
+			results <- h.do("POST", "/v1/applications/"+id+"/approve", h.tokens[who], []byte(`{"tier":"gold"}`), nil)
+		})
 	}
 	wg.Wait()
 	close(results)

@@ -83,7 +83,7 @@ func TestFraudRuleHoldsAnOrderAndResolvingReleasesIt(t *testing.T) {
 	before := h.itemCount()
 	for _, bad := range []struct {
 		path, body, code string
-		status          int
+		status           int
 	}{
 		{"/v1/fraud/cases/" + caseID + "/resolve", `{"note":"ok","reverse":true}`, "invalid_request", 422},
 		{"/v1/fraud/cases/" + caseID + "/resolve", `{"note":"ok","extra":1}`, "malformed_json", 400},

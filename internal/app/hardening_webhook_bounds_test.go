@@ -132,9 +132,9 @@ func TestWebhookFieldsPastTheirBoundsAreRefusedNamingTheField(t *testing.T) {
 		"a category of 129 two-byte characters": {signedDelivery("/webhooks/orders", generic(func(o map[string]any) {
 			firstOf(o, "lines")["category"] = strings.Repeat("é", bounds.ID.Max/2+1)
 		}), nil), "order.lines[0].category"},
-		"an order id of 257 bytes": {signedDelivery("/webhooks/orders", generic(func(o map[string]any) { o["id"] = long(257) }), nil), "order.id"},
+		"an order id of 257 bytes":     {signedDelivery("/webhooks/orders", generic(func(o map[string]any) { o["id"] = long(257) }), nil), "order.id"},
 		"a referral code of 300 bytes": {signedDelivery("/webhooks/orders", generic(func(o map[string]any) { o["referral_code"] = long(300) }), nil), "order.referral_code"},
-		"a coupon of 300 bytes": {signedDelivery("/webhooks/orders", generic(func(o map[string]any) { o["coupon"] = long(300) }), nil), "order.coupon"},
+		"a coupon of 300 bytes":        {signedDelivery("/webhooks/orders", generic(func(o map[string]any) { o["coupon"] = long(300) }), nil), "order.coupon"},
 		"more distinct categories than an order may count": {signedDelivery("/webhooks/orders", generic(func(o map[string]any) {
 			o["lines"] = manyLines(ledger.MaxCategories+1, func(i int) map[string]any {
 				return map[string]any{"sku": "S", "category": fmt.Sprint("c", i), "quantity": 1, "amount": 100}

@@ -63,7 +63,7 @@ type Service struct {
 	Fraud FraudCases
 	// Customers, if set, counts paying customers for first_payout_minimum.
 	Customers PayingCustomers
-	Now   func() time.Time
+	Now       func() time.Time
 }
 
 // Outcome statuses.

@@ -61,7 +61,7 @@ func StripeMockURL(t testing.TB) string {
 
 // SES is a client of the package's SES emulator; SESEndpoint serves its
 // store of what was sent (GET /store).
-func SES() *sesv2.Client { return emulators.SES() }
+func SES() *sesv2.Client  { return emulators.SES() }
 func SESEndpoint() string { return emulators.SESEndpoint }
 
 // Env is one test's isolated resources and clients.
