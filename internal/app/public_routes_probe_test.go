@@ -76,7 +76,7 @@ func TestPublicJoinRoutesHoldAgainstHostileAndCarelessInput(t *testing.T) {
 		{name: "a number for the name", method: "POST", path: "/v1/applications", body: app(name, `"name":7`), status: 400, code: "malformed_json", field: "name"},
 		{name: "a string for consent", method: "POST", path: "/v1/applications", body: app(`"consent":true`, `"consent":"yes"`), status: 400, code: "malformed_json", field: "consent"},
 		{name: "answers as a list", method: "POST", path: "/v1/applications", body: app(`"answers":{"shop_url":"https://shop.giulia.example","channel":"online"}`, `"answers":["x"]`), status: 400, code: "malformed_json", field: "answers"},
-		{name: "an extra field", method: "POST", path: "/v1/applications", body: app(`"consent":true`, `"consent":true,"status":"approved"`), status: 400, code: "malformed_json"},
+		{name: "an extra field", method: "POST", path: "/v1/applications", body: app(`"consent":true`, `"consent":true,"status":"approved"`), status: 400, code: "malformed_json", field: "status"},
 		{name: "a group id past its bound", method: "POST", path: "/v1/applications", body: app(`"group":"resellers"`, `"group":"`+strings.Repeat("g", 300)+`"`), status: 422, code: "invalid_application", field: "group"},
 		{name: "a 10,000-character name", method: "POST", path: "/v1/applications", body: app(name, `"name":"`+strings.Repeat("ä", 10000)+`"`), status: 422, code: "invalid_application", field: "name"},
 		{name: "a NUL in the name", method: "POST", path: "/v1/applications", body: app(name, `"name":"Giulia\u0000Bianchi"`), status: 422, code: "invalid_application", field: "name"},
@@ -203,7 +203,7 @@ func TestPublicEmbedRoutesHoldAgainstHostileAndCarelessInput(t *testing.T) {
 
 		// What the key's holder may ask.
 		{name: "tokens: body over 1 MiB", method: "POST", path: tokens, token: key, body: request(`"Giulia"`, `"`+strings.Repeat("a", 1<<20)+`"`), status: 413, code: "payload_too_large"},
-		{name: "tokens: an extra field", method: "POST", path: tokens, token: key, body: request(`"name"`, `"partner_id":"pt_x","name"`), status: 400, code: "malformed_json"},
+		{name: "tokens: an extra field", method: "POST", path: tokens, token: key, body: request(`"name"`, `"partner_id":"pt_x","name"`), status: 400, code: "malformed_json", field: "partner_id"},
 		{name: "tokens: a number for the external id", method: "POST", path: tokens, token: key, body: request(`"cust-9"`, `9`), status: 400, code: "malformed_json", field: "external_id"},
 		{name: "tokens: no external id", method: "POST", path: tokens, token: key, body: request(`"cust-9"`, `" "`), status: 422, code: "invalid_request", field: "external_id"},
 		{name: "tokens: an external id past its bound", method: "POST", path: tokens, token: key, body: request(`"cust-9"`, `"`+strings.Repeat("c", 300)+`"`), status: 422, code: "invalid_request", field: "external_id"},

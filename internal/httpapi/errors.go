@@ -78,7 +78,7 @@ var failures = []failure{
 	{errForbidden, http.StatusForbidden, "forbidden", "the caller's roles do not allow the route (`error.needs` names the roles that would)", ""},
 	{errPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "body over 1 MiB", ""},
 	{errUnreadableBody, http.StatusBadRequest, "unreadable_body", "the body could not be read", ""},
-	{errMalformedJSON, http.StatusBadRequest, "malformed_json", "a request body that is not the documented JSON (unknown fields included)", ""},
+	{errMalformedJSON, http.StatusBadRequest, "malformed_json", "a request body that is not the documented JSON (unknown fields included; `error.field` names an unknown field or a value of the wrong type)", ""},
 	{errBadLimit, http.StatusBadRequest, "bad_limit", fmt.Sprintf("`limit` not between 1 and %d", page.MaxLimit), fmt.Sprintf("limit must be between 1 and %d", page.MaxLimit)},
 	{page.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "`cursor` not from a previous page", "cursor is not from a previous page"},
 	{errBadIfMatch, http.StatusBadRequest, "bad_if_match", "`If-Match` is not a program version", ""},

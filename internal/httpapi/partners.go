@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/partnerloop/partnerloop/internal/auth"
@@ -39,14 +40,26 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool 
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		// A value of the wrong type names its field, as a refused value does.
-		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field != "" {
-			err = &bounds.Error{Field: te.Field, Reason: fmt.Sprintf("must be a JSON %s, not %s", jsonType(te.Type), te.Value)}
-		}
-		s.fail(w, r, fmt.Errorf("%w: %w", errMalformedJSON, err))
+		s.fail(w, r, fmt.Errorf("%w: %w", errMalformedJSON, namedField(err, "")))
 		return false
 	}
 	return true
+}
+
+// namedField names the field a decoding error is about, as a refused value
+// does: a value of the wrong type, or an unknown field (which the decoder
+// names only in its message, by its key). prefix is the path of the object
+// decoded ("charity.").
+func namedField(err error, prefix string) error {
+	if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field != "" {
+		return &bounds.Error{Field: prefix + te.Field, Reason: fmt.Sprintf("must be a JSON %s, not %s", jsonType(te.Type), te.Value)}
+	}
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if key, uerr := strconv.Unquote(quoted); uerr == nil {
+			return &bounds.Error{Field: prefix + key, Reason: "is not a field of this request"}
+		}
+	}
+	return err
 }
 
 // jsonType names the JSON type that decodes into t.
@@ -300,7 +313,7 @@ func decodeSettings(body []byte) (partner.Settings, *string, error) {
 			dec := json.NewDecoder(bytes.NewReader(raw))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&in.Charity); err != nil {
-				return partner.Settings{}, nil, fmt.Errorf("%w: charity: %v", errMalformedJSON, err)
+				return partner.Settings{}, nil, fmt.Errorf("%w: %w", errMalformedJSON, namedField(err, "charity."))
 			}
 		}
 	}
