@@ -52,3 +52,23 @@ func TestTheRedirectReadsTheHashKeyAndNoOtherSecret(t *testing.T) {
 		t.Errorf("the redirect reads the secrets %v, want the hash key alone", readable)
 	}
 }
+
+// The API hashes applicants' e-mails, rate-limit keys and payout methods
+// with the same key: without it those hashes would be unkeyed.
+func TestTheAPIReadsTheHashKey(t *testing.T) {
+	_, doc := synthesized(t)
+	found := false
+	for id, fn := range resources(doc, "AWS::Lambda::Function") {
+		if !strings.HasPrefix(id, "Api") {
+			continue
+		}
+		found = true
+		env, _ := json.Marshal(fn["Environment"])
+		if !strings.Contains(string(env), `"`+appspec.EnvHashKeyARN+`":{"Ref":"EmailHashKey`) {
+			t.Errorf("the API's environment does not name the hash key: %s", env)
+		}
+	}
+	if !found {
+		t.Fatal("no API function")
+	}
+}

@@ -406,7 +406,10 @@ var (
 				{"GET", "/assets/{file}", false},
 			},
 			Access: Access{Table: []string{GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem}, SendTo: []string{PayoutsQueue.Name, DonationsQueue.Name, NotifyQueue.Name}, RedriveDLQs: true,
-				MailLinks: true, ManagesTeam: true},
+				MailLinks: true, ManagesTeam: true,
+				// HashKey: applicants' e-mails, the rate-limit keys and the
+				// payout-method hashes (shared_payout_method) are keyed hashes.
+				HashKey: true},
 			Work: Work{CPU: 7500 * time.Microsecond, Requests: 8}, // a partner's statement
 		},
 		{
