@@ -18,9 +18,9 @@ import (
 
 	"github.com/partnerloop/partnerloop/internal/auth"
 	"github.com/partnerloop/partnerloop/internal/bounds"
+	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/engage"
 	"github.com/partnerloop/partnerloop/internal/group"
-	"github.com/partnerloop/partnerloop/internal/discount"
 	"github.com/partnerloop/partnerloop/internal/ledger"
 	"github.com/partnerloop/partnerloop/internal/mail"
 	"github.com/partnerloop/partnerloop/internal/money"
