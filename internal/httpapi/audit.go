@@ -109,9 +109,9 @@ func teamBefore(s *Server, r *http.Request) (any, error) {
 
 // actorOf is who the request's changes are recorded as: the caller, in
 // the widest of its roles the route admits, and the keyed hash of its
-// network (an IPv4 /24, an IPv6 /48), never its address: the API function
-// holds no secret key, so a hash of a whole address could be reversed by
-// trying every address.
+// network (an IPv4 /24, an IPv6 /48), never its address: enough to tell
+// callers apart, and the trail, kept for years, holds no person's address
+// even were the key to leak.
 func (s *Server) actorOf(r *http.Request, p auth.Principal, roles auth.Roles) audit.Actor {
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
