@@ -54,11 +54,7 @@ func (s *Server) previewMessage(w http.ResponseWriter, r *http.Request, _ auth.P
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	m, err := s.Messages.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, m)
+	s.answer(w, r, http.StatusOK, m, err)
 }
 
 func (s *Server) messageReplies(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
